@@ -44,11 +44,19 @@ export type { NetworkPolicy, Ingress, IngressClass } from 'kubernetes-types/netw
 
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
-/** Any Kubernetes object: what generic code (store, apiserver, informers) handles. */
+/**
+ * Any Kubernetes object: what generic code (store, apiserver, informers) handles. No index
+ * signature, so that the typed objects (Pod, Service, ...) satisfy it; generic code that reads
+ * other fields goes through `UnstructuredObject`.
+ */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
+}
+
+/** An object whose fields beyond apiVersion/kind/metadata are not known statically. */
+export interface UnstructuredObject extends KubeObject {
   [field: string]: unknown;
 }
 
