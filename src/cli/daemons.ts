@@ -1,0 +1,108 @@
+/**
+ * The long-running processes `podnet up` starts: the control plane (store, apiserver,
+ * controllers), the API relay, and one node agent per node (kubelet-like agent, overlay, proxy).
+ * Each runs until SIGTERM and then stops its components in reverse order.
+ */
+import { Client } from '../client/client.js';
+import { openStore } from '../store/index.js';
+import { startApiServer } from '../apiserver/server.js';
+import { startControllers } from '../controllers/index.js';
+import { startAgent } from '../agent/index.js';
+import { startFlannel } from '../overlay/index.js';
+import { startProxy } from '../proxy/index.js';
+import { type ClusterConfig, paths } from '../cluster/config.js';
+import { bootstrapCluster, API_RELAY_PORT } from '../cluster/bootstrap.js';
+import { startRelay } from '../cluster/relay.js';
+import { REPO_ROOT } from '../cluster/processes.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Stopper = () => Promise<void> | void;
+
+/** Runs until SIGTERM/SIGINT, then calls the stoppers last-first and exits. */
+function untilSignal(what: string, stoppers: Stopper[]): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = async () => {
+      console.log(`${what}: stopping`);
+      for (const s of stoppers.reverse()) {
+        try {
+          await s();
+        } catch (e) {
+          console.error(`${what}: stop failed:`, e);
+        }
+      }
+      resolve();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+  });
+}
+
+export function clusterClient(cfg: ClusterConfig, userAgent: string): Client {
+  return new Client({ server: `http://127.0.0.1:${cfg.apiPort}`, token: cfg.token, userAgent });
+}
+
+export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
+  const store = await openStore({ kind: 'sqlite', path: paths.storeDb(cfg.root) });
+  const socketPath = paths.apiSocket(cfg.root);
+  rmSync(socketPath, { force: true });
+  const api = await startApiServer({
+    store,
+    host: '127.0.0.1',
+    port: cfg.apiPort,
+    token: cfg.token,
+    socketPath,
+    serviceCIDR: cfg.serviceCIDR,
+  });
+  console.log(`controlplane: apiserver listening on ${api.url} and ${socketPath}`);
+  const client = clusterClient(cfg, 'podnet-controller-manager');
+  const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24 });
+  await bootstrapCluster(client, cfg);
+  console.log('controlplane: controllers running, cluster objects bootstrapped');
+  await untilSignal('controlplane', [() => store.close(), () => api.close(), () => controllers.stop()]);
+}
+
+export async function runRelay(cfg: ClusterConfig): Promise<void> {
+  const server = await startRelay(API_RELAY_PORT, paths.apiSocket(cfg.root));
+  console.log(`relay: forwarding ${cfg.controlPlane.ip}:${API_RELAY_PORT} to the apiserver`);
+  await untilSignal('relay', [() => new Promise<void>((r) => server.close(() => r()))]);
+}
+
+export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promise<void> {
+  const node = cfg.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new Error(`--node: Invalid value "${nodeName}": cluster "${cfg.name}" has nodes ${cfg.nodes.map((n) => n.name).join(', ')}`);
+  const nodeRoot = paths.nodeRoot(cfg.root, node.name);
+  mkdirSync(join(nodeRoot, 'run', 'flannel'), { recursive: true });
+  const client = (who: string) => clusterClient(cfg, `${who}/${node.name}`);
+  const agent = await startAgent({
+    client: client('podnet-agent'),
+    clusterName: cfg.name,
+    nodeName: node.name,
+    nodeNetns: node.netns,
+    nodeIP: node.ip,
+    nodeRoot,
+    clusterDNS: cfg.clusterDNS,
+    clusterDomain: cfg.clusterDomain,
+    repoRoot: REPO_ROOT,
+    token: cfg.token,
+  });
+  const flannel = await startFlannel({
+    client: client('podnet-flannel'),
+    nodeName: node.name,
+    netns: node.netns,
+    nodeIP: node.ip,
+    clusterCIDR: cfg.clusterCIDR,
+    subnetFile: join(nodeRoot, 'run', 'flannel', 'subnet.env'),
+  });
+  const proxy = await startProxy({
+    client: client('podnet-proxy'),
+    nodeName: node.name,
+    netns: node.netns,
+    nodeIP: node.ip,
+    clusterCIDR: cfg.clusterCIDR,
+    serviceCIDR: cfg.serviceCIDR,
+  });
+  console.log(`agent ${node.name}: agent, flannel and proxy running`);
+  await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => flannel.stop(), () => proxy.stop()]);
+}

@@ -1,0 +1,105 @@
+/** The podnet command line. */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_CLUSTER, loadClusterConfig, paths } from '../cluster/config.js';
+
+export const HELP = `podnet: the Kubernetes network model as real software on one Linux host
+
+Usage: podnet <command> [--name <cluster>] [options]
+
+Commands:
+  up [--nodes N]            Start a cluster (default 2 nodes) and return once it is ready;
+                            it keeps running in the background
+  demo                      The main job: start the cluster if needed, deploy seed 002's web
+                            application (examples/web/) and reach it by its Service name from
+                            a client pod on another node
+  down                      Stop the cluster and remove its namespaces, processes and state
+  status                    Show the cluster's processes, namespaces and nodes
+  kubeconfig                Print a kubeconfig for kubectl and client libraries
+  exec <pod> [-n <namespace>] [-c <container>] -- <command...>
+                            Run a command in a pod's network namespace (with its resolv.conf
+                            and hosts)
+  exec --node <node> -- <command...>      Run a command on a node (its network namespace)
+  exec --outside -- <command...>          Run a command on the host outside the cluster
+
+Options:
+  --name <cluster>          Cluster name (default "${DEFAULT_CLUSTER}"); clusters coexist
+  -h, --help                Show this help
+
+Internal commands (started by "up"): controlplane, relay, agent --node <node>
+`;
+
+const OPTIONS = {
+  name: { type: 'string', default: DEFAULT_CLUSTER },
+  nodes: { type: 'string', default: '2' },
+  node: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  container: { type: 'string', short: 'c' },
+  outside: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const own = dash >= 0 ? argv.slice(0, dash) : argv;
+  const rest = dash >= 0 ? argv.slice(dash + 1) : [];
+  const { values, positionals } = parseArgs({ args: own, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, ...args] = positionals;
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 2;
+  }
+  const name = values.name;
+  switch (command) {
+    case 'up': {
+      const nodes = Number(values.nodes);
+      const { up } = await import('./up-down.js');
+      const cfg = await up({ name, nodes });
+      console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
+      return 0;
+    }
+    case 'down': {
+      const { down } = await import('./up-down.js');
+      await down(name);
+      return 0;
+    }
+    case 'status':
+      return (await import('./status.js')).status(name);
+    case 'kubeconfig':
+      process.stdout.write(readFileSync(paths.kubeconfig(loadClusterConfig(name).root), 'utf8'));
+      return 0;
+    case 'exec': {
+      const { execIn } = await import('./exec.js');
+      return execIn(
+        loadClusterConfig(name),
+        { pod: args[0], namespace: values.namespace, container: values.container, node: values.node, outside: values.outside },
+        rest,
+      );
+    }
+    case 'demo':
+      return (await import('./demo.js')).demo(name);
+    case 'controlplane':
+      await (await import('./daemons.js')).runControlPlane(loadClusterConfig(name));
+      return 0;
+    case 'relay':
+      await (await import('./daemons.js')).runRelay(loadClusterConfig(name));
+      return 0;
+    case 'agent': {
+      if (!values.node) throw new Error('agent: --node <node> is required');
+      await (await import('./daemons.js')).runNodeAgent(loadClusterConfig(name), values.node);
+      return 0;
+    }
+    default:
+      process.stderr.write(`podnet: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // Daemons return only when they stop; one-shot commands end here.
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`podnet: ${(e as Error).message ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

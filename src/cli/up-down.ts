@@ -1,0 +1,135 @@
+/**
+ * `podnet up` and `podnet down`: build a cluster's machines and processes on this host, wait
+ * until it is ready, and remove every trace of it again.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Node, EndpointSlice } from '../api/types.js';
+import type { Client } from '../client/client.js';
+import {
+  type ClusterConfig,
+  clusterRoot,
+  kubeconfigText,
+  newClusterConfig,
+  paths,
+  saveClusterConfig,
+  validateClusterName,
+} from '../cluster/config.js';
+import { createClusterNetwork, removeClusterNetwork } from '../cluster/network.js';
+import { isAlive, readPid, sleep, spawnPodnet, stopRecorded } from '../cluster/processes.js';
+import { clusterClient } from './daemons.js';
+
+export interface UpOptions {
+  name: string;
+  nodes: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Is the named cluster's control plane process alive? */
+export function isRunning(name: string): boolean {
+  const pid = readPid(clusterRoot(name), 'controlplane');
+  return pid !== undefined && isAlive(pid);
+}
+
+function listenable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** 6443 when free (the port users expect), else any free loopback port. */
+async function pickApiPort(): Promise<number> {
+  return (await listenable(6443)) ?? (await listenable(0)) ?? 0;
+}
+
+export async function up(opts: UpOptions): Promise<ClusterConfig> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  validateClusterName(opts.name);
+  if (isRunning(opts.name)) {
+    throw new Error(`Cluster "${opts.name}" is already running (see: podnet status --name ${opts.name}; remove it with: podnet down --name ${opts.name})`);
+  }
+  // Leftovers of a crashed cluster of the same name would collide with the new one.
+  await down(opts.name, { quiet: true });
+  const cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
+  saveClusterConfig(cfg);
+  writeFileSync(paths.kubeconfig(cfg.root), kubeconfigText(cfg), { mode: 0o600 });
+  try {
+    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}`);
+    await createClusterNetwork(cfg);
+    spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
+    const client = clusterClient(cfg, 'podnet-cli');
+    await waitFor('the apiserver', opts.timeoutMs ?? 60_000, async () => (await client.raw('GET', '/readyz')).status === 200);
+    log(`Control plane ready: http://127.0.0.1:${cfg.apiPort}`);
+    spawnPodnet(cfg.root, { name: 'relay', args: ['relay', '--name', cfg.name], netns: cfg.controlPlane.netns });
+    for (const n of cfg.nodes) spawnPodnet(cfg.root, { name: `agent-${n.name}`, args: ['agent', '--name', cfg.name, '--node', n.name] });
+    await waitFor('nodes to be Ready', opts.timeoutMs ?? 90_000, () => nodesReady(client, cfg));
+    log(`Nodes ready: ${cfg.nodes.map((n) => `${n.name} (${n.ip})`).join(', ')}`);
+    await waitFor('cluster DNS to be ready', opts.timeoutMs ?? 90_000, () => dnsReady(client));
+    log(`Cluster DNS ready: kube-dns at ${cfg.clusterDNS}`);
+    client.close();
+    return cfg;
+  } catch (e) {
+    log(`podnet up failed: ${(e as Error).message}`);
+    for (const proc of ['controlplane', ...cfg.nodes.map((n) => `agent-${n.name}`)]) log(tail(paths.logFile(cfg.root, proc), proc));
+    await down(cfg.name, { quiet: true });
+    throw e;
+  }
+}
+
+async function nodesReady(client: Client, cfg: ClusterConfig): Promise<boolean> {
+  const nodes = await client.list<Node>('nodes');
+  const ready = nodes.items.filter(
+    (n) => n.spec?.podCIDR && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  return ready.length >= cfg.nodes.length;
+}
+
+async function dnsReady(client: Client): Promise<boolean> {
+  const slices = await client.list<EndpointSlice>('endpointslices', 'kube-system', {
+    labelSelector: 'kubernetes.io/service-name=kube-dns',
+  });
+  return slices.items.some((s) => (s.endpoints ?? []).some((e) => e.conditions?.ready !== false));
+}
+
+/** Polls `check` every 250 ms until it is true; the timeout error names what was awaited. */
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+function tail(file: string, label: string, lines = 15): string {
+  try {
+    const text = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n  ');
+    return `--- last lines of ${label} log (${file}):\n  ${text}`;
+  } catch {
+    return `--- no ${label} log`;
+  }
+}
+
+/** Stops every process of the cluster and removes its namespaces, /etc/netns entries and state. */
+export async function down(name: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
+  validateClusterName(name);
+  const root = clusterRoot(name);
+  const existed = existsSync(root);
+  await stopRecorded(root);
+  await removeClusterNetwork(name);
+  rmSync(root, { recursive: true, force: true });
+  if (!opts.quiet) console.log(existed ? `Cluster "${name}" removed` : `Cluster "${name}" did not exist; removed any leftovers`);
+  return existed;
+}

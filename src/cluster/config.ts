@@ -1,0 +1,124 @@
+/**
+ * A cluster's configuration and the paths of its state root (docs/layout.md). Written once by
+ * `podnet up` to `<root>/cluster.json`; every podnet process of the cluster reads it.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface MachineConfig {
+  /** Kubernetes node name (`node1`) or a role (`control-plane`, `outside`). */
+  name: string;
+  netns: string;
+  ip: string;
+}
+
+export interface ClusterConfig {
+  name: string;
+  root: string;
+  apiPort: number;
+  token: string;
+  nodeNetwork: string;
+  clusterCIDR: string;
+  serviceCIDR: string;
+  clusterDNS: string;
+  clusterDomain: string;
+  nodes: MachineConfig[];
+  controlPlane: MachineConfig;
+  outside: MachineConfig;
+  underlayNetns: string;
+}
+
+export const DEFAULT_CLUSTER = 'podnet';
+const NAME_RE = /^[a-z][a-z0-9]{0,9}$/;
+
+/** Throws a message naming the flag when a cluster name cannot prefix namespace and link names. */
+export function validateClusterName(name: string): void {
+  if (!NAME_RE.test(name)) {
+    throw new Error(
+      `--name: Invalid value "${name}": must be 1-10 characters of [a-z0-9], starting with a letter (it prefixes every namespace podnet creates)`,
+    );
+  }
+}
+
+export function stateBase(): string {
+  return process.env.PODNET_STATE_ROOT ?? '/var/lib/podnet';
+}
+
+export function clusterRoot(name: string): string {
+  return join(stateBase(), name);
+}
+
+/** The layout of docs/layout.md for `nodes` nodes. */
+export function newClusterConfig(name: string, nodes: number, apiPort: number, token: string): ClusterConfig {
+  validateClusterName(name);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) {
+    throw new Error(`--nodes: Invalid value ${nodes}: must be an integer from 1 to 200`);
+  }
+  const machine = (role: string, ip: string): MachineConfig => ({ name: role, netns: `${name}-${role}`, ip });
+  return {
+    name,
+    root: clusterRoot(name),
+    apiPort,
+    token,
+    nodeNetwork: '172.18.0.0/16',
+    clusterCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/12',
+    clusterDNS: '10.96.0.10',
+    clusterDomain: 'cluster.local',
+    nodes: Array.from({ length: nodes }, (_, i) => machine(`node${i + 1}`, `172.18.0.${11 + i}`)),
+    controlPlane: machine('control-plane', '172.18.0.2'),
+    outside: machine('outside', '172.18.0.200'),
+    underlayNetns: `${name}-underlay`,
+  };
+}
+
+export const paths = {
+  config: (root: string) => join(root, 'cluster.json'),
+  kubeconfig: (root: string) => join(root, 'kubeconfig'),
+  storeDb: (root: string) => join(root, 'store', 'state.db'),
+  apiSocket: (root: string) => join(root, 'run', 'apiserver.sock'),
+  pidFile: (root: string, proc: string) => join(root, 'run', `${proc}.pid`),
+  logFile: (root: string, proc: string) => join(root, 'logs', `${proc}.log`),
+  nodeRoot: (root: string, node: string) => join(root, 'nodes', node),
+};
+
+export function saveClusterConfig(cfg: ClusterConfig): void {
+  for (const d of ['store', 'run', 'logs', 'nodes']) mkdirSync(join(cfg.root, d), { recursive: true });
+  writeFileSync(paths.config(cfg.root), JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
+}
+
+/** Reads `<root>/cluster.json`; the error says which cluster is missing and how to start it. */
+export function loadClusterConfig(name: string): ClusterConfig {
+  validateClusterName(name);
+  const file = paths.config(clusterRoot(name));
+  if (!existsSync(file)) {
+    throw new Error(`Cluster "${name}" does not exist: no ${file} (start it with: podnet up --name ${name})`);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as ClusterConfig;
+}
+
+/** The kubeconfig `podnet kubeconfig` prints: plain HTTP on loopback with the cluster's token. */
+export function kubeconfigText(cfg: ClusterConfig): string {
+  const ctx = `podnet-${cfg.name}`;
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${ctx}`,
+    '  cluster:',
+    `    server: http://127.0.0.1:${cfg.apiPort}`,
+    '    insecure-skip-tls-verify: true',
+    'users:',
+    `- name: ${ctx}-admin`,
+    '  user:',
+    `    token: ${cfg.token}`,
+    'contexts:',
+    `- name: ${ctx}`,
+    '  context:',
+    `    cluster: ${ctx}`,
+    `    user: ${ctx}-admin`,
+    '    namespace: default',
+    `current-context: ${ctx}`,
+    '',
+  ].join('\n');
+}

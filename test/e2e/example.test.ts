@@ -1,0 +1,112 @@
+/**
+ * End to end: `podnet up` a 2-node cluster, deploy seed 002's web application with the real
+ * kubectl, and reach it through its Service's DNS name from a client pod on the other node.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Kubectl, leftovers, podnet, REPO, uniqueName } from '../helpers/cluster.js';
+
+const name = uniqueName('e');
+const examples = join(REPO, 'examples', 'web');
+let kubectl: Kubectl;
+
+function exec(args: string[]): string {
+  const r = podnet(['exec', '--name', name, ...args], 60_000);
+  assert.equal(r.status, 0, `podnet exec ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+describe('seed 002 web application, end to end', { timeout: 600_000 }, () => {
+  let webPod = '';
+  let webIP = '';
+  let clientIP = '';
+
+  before(() => {
+    const r = podnet(['up', '--name', name, '--nodes', '2']);
+    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
+    const kc = podnet(['kubeconfig', '--name', name]);
+    assert.equal(kc.status, 0, kc.stderr);
+    kubectl = new Kubectl(kc.stdout);
+  });
+
+  after(() => {
+    const r = podnet(['down', '--name', name]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
+  });
+
+  it('registers two Ready nodes with pod CIDRs', () => {
+    const out = kubectl.ok(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR}{"\\n"}{end}']);
+    assert.deepEqual(out.trim().split('\n').sort(), ['node1 10.244.0.0/24', 'node2 10.244.1.0/24']);
+    kubectl.ok(['wait', '--for=condition=Ready', 'node/node1', 'node/node2', '--timeout=60s']);
+  });
+
+  it('runs the seed Deployment and its Service applied with kubectl', () => {
+    assert.match(kubectl.ok(['apply', '-f', join(examples, 'deployment.yaml')]), /deployment.apps\/deployment created/);
+    assert.match(kubectl.ok(['apply', '-f', join(examples, 'service.yaml')]), /service\/web created/);
+    kubectl.ok(['wait', '--for=condition=Ready', 'pod', '-l', 'app=web_server', '--timeout=90s']);
+    const pod = JSON.parse(kubectl.ok(['get', 'pods', '-l', 'app=web_server', '-o', 'json'])).items[0];
+    webPod = pod.metadata.name;
+    webIP = pod.status.podIP;
+    assert.match(webPod, /^deployment-[a-z0-9]+-[a-z0-9]{5}$/);
+    assert.equal(pod.status.containerStatuses.length, 2);
+    const wide = kubectl.ok(['get', 'pods', '-o', 'wide']);
+    assert.match(wide, new RegExp(`${webPod}\\s+2/2\\s+Running\\s+0\\s+\\S+\\s+${webIP.replace(/\./g, '\\.')}\\s+node[12]`));
+  });
+
+  it('places a client pod on the other node', () => {
+    const webNode = kubectl.ok(['get', 'pod', webPod, '-o', 'jsonpath={.spec.nodeName}']).trim();
+    const otherNode = webNode === 'node1' ? 'node2' : 'node1';
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: client, labels: {app: client}}
+spec:
+  nodeName: ${otherNode}
+  containers:
+  - {name: client, image: busybox, command: [sleep, infinity]}
+`;
+    kubectl.ok(['apply', '-f', '-'], manifest);
+    kubectl.ok(['wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
+    clientIP = kubectl.ok(['get', 'pod', 'client', '-o', 'jsonpath={.status.podIP}']).trim();
+    assert.match(clientIP, /^10\.244\.[01]\.\d+$/);
+    assert.notEqual(clientIP.split('.')[2], webIP.split('.')[2], 'client and web pods share a node');
+  });
+
+  it('answers through the Service DNS name from the other node', () => {
+    assert.equal(exec(['client', '--', 'curl', '-sS', '--max-time', '10', 'http://web.default.svc.cluster.local/']),
+      '<html><body><h1>It works!</h1></body></html>\n');
+    assert.equal(exec(['client', '--', 'curl', '-sS', '--max-time', '10', 'http://web:8080/']),
+      `Hello Kubernetes bootcamp! | Running on: ${webPod} | v=1\n`);
+  });
+
+  it('resolves the Service name to its ClusterIP with cluster DNS', () => {
+    const clusterIP = kubectl.ok(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+    assert.match(clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\./);
+    assert.equal(exec(['client', '--', 'dig', '+short', '+search', 'web']).trim(), clusterIP);
+    assert.equal(exec(['client', '--', 'cat', '/etc/resolv.conf']),
+      'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+  });
+
+  it('lets the containers of the web pod reach each other on localhost', () => {
+    assert.equal(exec([webPod, '-c', 'httpd-test', '--', 'curl', '-sS', 'http://localhost:8080/']),
+      `Hello Kubernetes bootcamp! | Running on: ${webPod} | v=1\n`);
+    assert.equal(exec([webPod, '-c', 'bootcamp-test', '--', 'curl', '-sS', 'http://127.0.0.1:80/']),
+      '<html><body><h1>It works!</h1></body></html>\n');
+  });
+
+  it('shows the server the client pod\'s own IP (no NAT between pods)', () => {
+    // The web pod's sockets see the peer address; ss in its namespace shows the connection's source.
+    const probe = `pod-ip-probe-${Date.now()}`;
+    exec(['client', '--', 'curl', '-sS', '--max-time', '10', '-o', '/dev/null', `http://web.default.svc.cluster.local/${probe}`]);
+    const log = kubectl.ok(['logs', webPod, '-c', 'httpd-test']);
+    const line = log.split('\n').find((l) => l.includes(probe));
+    assert.ok(line, `httpd access log has no line for ${probe}:\n${log}`);
+    assert.ok(line.startsWith(`${clientIP} `), `httpd saw ${line.split(' ')[0]}, expected the client pod IP ${clientIP}`);
+  });
+
+  it('routes pod to pod across nodes over the VXLAN overlay', () => {
+    const out = exec(['client', '--', 'ping', '-c', '1', '-W', '2', webIP]);
+    assert.match(out, /ttl=62/, 'a cross-node packet crosses two routers (both nodes)');
+  });
+});
