@@ -1,0 +1,145 @@
+/**
+ * The Deployment controller: one ReplicaSet per pod template (`<deploy>-<pod-template-hash>`),
+ * rolled by the RollingUpdate (maxSurge/maxUnavailable) or Recreate strategy, revision
+ * annotations, and a status `kubectl rollout status` can follow.
+ */
+import type { Deployment, ReplicaSet } from '../api/types.js';
+import { type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
+import { BaseController, type ControllerOptions } from './base-controller.js';
+import { calculateDeploymentStatus, sameDeploymentStatus } from './deployment-status.js';
+import { controllerOf, controllerRef, isTerminating } from './owners.js';
+import { computeHash } from './pod-template-hash.js';
+import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets, resolveFenceposts } from './rolling-update.js';
+
+export const POD_TEMPLATE_HASH = 'pod-template-hash';
+export const REVISION = 'deployment.kubernetes.io/revision';
+export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
+export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
+
+const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata?.annotations?.[REVISION] ?? 0) || 0;
+
+export class DeploymentController extends BaseController {
+  constructor(client: Client, opts: ControllerOptions = {}) {
+    super(client, 'deployment-controller', ['deployments', 'replicasets'], opts);
+  }
+
+  protected async sync(): Promise<void> {
+    const deployments = this.informers.get<Deployment>('deployments').list();
+    await this.forEach(deployments.filter((d) => !isTerminating(d)), (d) => this.syncDeployment(d));
+  }
+
+  private async syncDeployment(d: Deployment): Promise<void> {
+    const ns = d.metadata?.namespace;
+    const owned = this.informers
+      .get<ReplicaSet>('replicasets')
+      .list()
+      .filter((rs) => rs.metadata?.namespace === ns && controllerOf(rs)?.uid === d.metadata?.uid);
+    const hash = computeHash(d.spec?.template, d.status?.collisionCount);
+    let newRS = owned.find((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH] === hash);
+    const oldRSs = owned.filter((rs) => rs !== newRS);
+    const maxOldRevision = Math.max(0, ...oldRSs.map(revisionOf));
+    let justCreated = false;
+    if (!newRS) {
+      newRS = await this.createReplicaSet(d, hash, oldRSs, maxOldRevision + 1);
+      if (!newRS) return;
+      justCreated = true;
+    } else {
+      newRS = await this.syncReplicaSet(d, newRS, newReplicaSetReplicas(d, newRS, oldRSs), maxOldRevision);
+    }
+    const scaled = await this.scaleOldReplicaSets(d, newRS, oldRSs);
+    await this.syncRevision(d, revisionOf(newRS));
+    await this.syncStatus(d, newRS, [newRS, ...scaled], justCreated);
+  }
+
+  /** Creates the new ReplicaSet; on a name held by someone else, bumps collisionCount (upstream). */
+  private async createReplicaSet(d: Deployment, hash: string, oldRSs: ReplicaSet[], revision: number): Promise<ReplicaSet | undefined> {
+    const rs = newReplicaSetFor(d, hash, revision, newReplicaSetReplicas(d, undefined, oldRSs));
+    try {
+      return await this.client.create<ReplicaSet>('replicasets', d.metadata?.namespace, rs);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    const existing = await this.client.get<ReplicaSet>('replicasets', d.metadata?.namespace, rs.metadata?.name ?? '');
+    if (controllerOf(existing)?.uid === d.metadata?.uid) return existing;
+    const status = { ...d.status, collisionCount: (d.status?.collisionCount ?? 0) + 1 };
+    await this.client.updateStatus('deployments', { ...d, status });
+    return undefined;
+  }
+
+  /** Scales the new ReplicaSet and keeps its annotations in step (revision, desired/max replicas). */
+  private async syncReplicaSet(d: Deployment, rs: ReplicaSet, replicas: number, maxOldRevision: number): Promise<ReplicaSet> {
+    const annotations = { ...(rs.metadata?.annotations ?? {}), ...replicaAnnotations(d) };
+    // A rollback re-uses an old ReplicaSet: it becomes the newest revision again.
+    if (revisionOf(rs) <= maxOldRevision) annotations[REVISION] = String(maxOldRevision + 1);
+    const same = rs.spec?.replicas === replicas &&
+      Object.entries(annotations).every(([k, v]) => rs.metadata?.annotations?.[k] === v);
+    if (same) return rs;
+    return this.client.update<ReplicaSet>('replicasets', {
+      ...rs,
+      metadata: { ...rs.metadata, annotations },
+      spec: { ...rs.spec!, replicas },
+    });
+  }
+
+  private async scaleOldReplicaSets(d: Deployment, newRS: ReplicaSet, oldRSs: ReplicaSet[]): Promise<ReplicaSet[]> {
+    const targets = oldReplicaSetTargets(d, newRS, oldRSs);
+    const out: ReplicaSet[] = [];
+    for (const rs of oldRSs) {
+      const want = targets.get(rs.metadata?.name ?? '') ?? 0;
+      if (want === (rs.spec?.replicas ?? 0)) {
+        out.push(rs);
+        continue;
+      }
+      out.push(await this.client.update<ReplicaSet>('replicasets', { ...rs, spec: { ...rs.spec!, replicas: want } }));
+    }
+    return out;
+  }
+
+  private async syncRevision(d: Deployment, revision: number): Promise<void> {
+    if (d.metadata?.annotations?.[REVISION] === String(revision)) return;
+    const m = d.metadata ?? {};
+    await this.client.patch('deployments', m.namespace, m.name ?? '', { metadata: { annotations: { [REVISION]: String(revision) } } });
+  }
+
+  private async syncStatus(d: Deployment, newRS: ReplicaSet, all: ReplicaSet[], justCreated: boolean): Promise<void> {
+    const status = calculateDeploymentStatus(d, newRS, all, justCreated);
+    if (sameDeploymentStatus(d.status, status)) return;
+    try {
+      // The cached object may be stale (we may have just patched annotations): take the latest.
+      const fresh = await this.client.get<Deployment>('deployments', d.metadata?.namespace, d.metadata?.name ?? '');
+      if (fresh.metadata?.uid !== d.metadata?.uid) return;
+      await this.client.updateStatus('deployments', { ...fresh, status: { ...status, observedGeneration: d.metadata?.generation } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+}
+
+function replicaAnnotations(d: Deployment): Record<string, string> {
+  const [surge] = resolveFenceposts(d);
+  return { [DESIRED_REPLICAS]: String(desiredReplicas(d)), [MAX_REPLICAS]: String(desiredReplicas(d) + surge) };
+}
+
+/** The ReplicaSet for a template: selector, labels and template labels carry the hash. */
+export function newReplicaSetFor(d: Deployment, hash: string, revision: number, replicas: number): ReplicaSet {
+  const t = structuredClone(d.spec?.template ?? {});
+  t.metadata = { ...t.metadata, labels: { ...(t.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
+  const sel = d.spec?.selector ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${d.metadata?.name}-${hash}`,
+      namespace: d.metadata?.namespace,
+      labels: t.metadata.labels,
+      annotations: { ...replicaAnnotations(d), [REVISION]: String(revision) },
+      ownerReferences: [controllerRef(d, 'apps/v1', 'Deployment')],
+    },
+    spec: {
+      replicas,
+      minReadySeconds: d.spec?.minReadySeconds,
+      selector: { ...sel, matchLabels: { ...(sel.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
+      template: t,
+    },
+  };
+}

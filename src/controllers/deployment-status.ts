@@ -1,0 +1,79 @@
+/**
+ * Deployment status from its ReplicaSets, as upstream's calculateStatus plus the Available and
+ * Progressing conditions that `kubectl rollout status` reads.
+ */
+import type { Deployment, ReplicaSet } from '../api/types.js';
+import { metaNow } from './owners.js';
+import { desiredReplicas, resolveFenceposts, specReplicas } from './rolling-update.js';
+
+type DStatus = NonNullable<Deployment['status']>;
+type DCondition = NonNullable<DStatus['conditions']>[number];
+
+const sum = (sets: ReplicaSet[], f: (rs: ReplicaSet) => number): number => sets.reduce((n, rs) => n + f(rs), 0);
+
+/** updated == replicas == total == available, and the spec has been observed (DeploymentComplete). */
+export function deploymentComplete(d: Deployment, s: DStatus): boolean {
+  const r = desiredReplicas(d);
+  return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r &&
+    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+}
+
+export function calculateDeploymentStatus(d: Deployment, newRS: ReplicaSet | undefined, allRSs: ReplicaSet[], justCreated: boolean): DStatus {
+  const available = sum(allRSs, (rs) => rs.status?.availableReplicas ?? 0);
+  const status: DStatus = {
+    observedGeneration: d.metadata?.generation,
+    replicas: sum(allRSs, (rs) => rs.status?.replicas ?? 0),
+    updatedReplicas: newRS?.status?.replicas ?? 0,
+    readyReplicas: sum(allRSs, (rs) => rs.status?.readyReplicas ?? 0),
+    availableReplicas: available,
+    unavailableReplicas: Math.max(0, sum(allRSs, specReplicas) - available),
+  };
+  if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
+  const [, maxUnavailable] = resolveFenceposts(d);
+  const old = d.status?.conditions ?? [];
+  const availableCond: Omit<DCondition, 'lastUpdateTime' | 'lastTransitionTime'> =
+    available >= desiredReplicas(d) - maxUnavailable
+      ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
+      : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+  const rsName = newRS?.metadata?.name ?? '';
+  let progressing: Omit<DCondition, 'lastUpdateTime' | 'lastTransitionTime'>;
+  const prev = old.find((c) => c.type === 'Progressing');
+  if (deploymentComplete(d, status)) {
+    progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` };
+  } else if (justCreated || (prev?.reason === 'NewReplicaSetCreated' && prev.message === `Created new replica set "${rsName}"`)) {
+    progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` };
+  } else {
+    progressing = { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
+  }
+  status.conditions = [mergeCondition(old, availableCond), mergeCondition(old, progressing)];
+  return status;
+}
+
+/** Keeps the old timestamps when nothing changed, as upstream's SetDeploymentCondition. */
+function mergeCondition(old: DCondition[], c: Omit<DCondition, 'lastUpdateTime' | 'lastTransitionTime'>): DCondition {
+  const prev = old.find((x) => x.type === c.type);
+  const now = metaNow();
+  if (!prev) return { ...c, lastUpdateTime: now, lastTransitionTime: now };
+  const same = prev.status === c.status && prev.reason === c.reason && prev.message === c.message;
+  return {
+    ...c,
+    lastUpdateTime: same ? prev.lastUpdateTime : now,
+    lastTransitionTime: prev.status === c.status ? prev.lastTransitionTime : now,
+  };
+}
+
+/** Equal ignoring condition timestamps (avoid rewriting an unchanged status). */
+export function sameDeploymentStatus(a: DStatus | undefined, b: DStatus): boolean {
+  const strip = (s: DStatus | undefined) =>
+    JSON.stringify([
+      s?.observedGeneration ?? 0,
+      s?.replicas ?? 0,
+      s?.updatedReplicas ?? 0,
+      s?.readyReplicas ?? 0,
+      s?.availableReplicas ?? 0,
+      s?.unavailableReplicas ?? 0,
+      s?.collisionCount ?? 0,
+      (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]),
+    ]);
+  return strip(a) === strip(b);
+}

@@ -1,0 +1,54 @@
+/**
+ * kube-controller-manager and kube-scheduler in one call: every controller, sharing one set of
+ * informers.
+ */
+import type { Client } from '../client/client.js';
+import { DeploymentController } from './deployment-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { NodeIpamController } from './node-ipam-controller.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { Scheduler } from './scheduler.js';
+import { SharedInformers } from './shared-informers.js';
+
+export { DeploymentController } from './deployment-controller.js';
+export { EndpointsController } from './endpoints-controller.js';
+export { EndpointSliceController } from './endpointslice-controller.js';
+export { GarbageCollector } from './garbage-collector.js';
+export { NodeIpamController } from './node-ipam-controller.js';
+export { ReplicaSetController } from './replicaset-controller.js';
+export { Scheduler } from './scheduler.js';
+export { SharedInformers } from './shared-informers.js';
+
+export interface ControllersOptions {
+  /** Cluster CIDR for node IPAM (default 10.244.0.0/16). */
+  clusterCIDR?: string;
+  /** Size of each node's pod CIDR (default 24). */
+  nodeCIDRMaskSize?: number;
+}
+
+/** Starts all controllers; resolves once their caches are synced and the first syncs queued. */
+export async function startControllers(client: Client, opts: ControllersOptions = {}): Promise<{ stop(): void }> {
+  const informers = new SharedInformers(client);
+  const controllers = [
+    new NodeIpamController(client, { informers, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize }),
+    new Scheduler(client, { informers }),
+    new DeploymentController(client, { informers }),
+    new ReplicaSetController(client, { informers }),
+    new EndpointSliceController(client, { informers }),
+    new EndpointsController(client, { informers }),
+    new GarbageCollector(client, { informers }),
+  ];
+  const stop = () => {
+    for (const c of controllers) c.stop();
+    informers.stop();
+  };
+  try {
+    await Promise.all(controllers.map((c) => c.start()));
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return { stop };
+}

@@ -1,0 +1,87 @@
+/**
+ * kube-scheduler in miniature: binds every pending pod of the default scheduler to a node
+ * (spec.nodeName), or marks it PodScheduled=False/Unschedulable. Binding is a patch of
+ * spec.nodeName, which the apiserver accepts only while the pod is unscheduled.
+ */
+import type { Node, Pod, PodCondition } from '../api/types.js';
+import { type Client, isConflict, isNotFound } from '../client/client.js';
+import { BaseController, type ControllerOptions } from './base-controller.js';
+import { isTerminating, metaNow } from './owners.js';
+import { selectNode } from './scheduling.js';
+
+export const DEFAULT_SCHEDULER = 'default-scheduler';
+
+const isActive = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+
+export class Scheduler extends BaseController {
+  /** Pods bound by us but not yet seen bound in the cache (upstream's "assumed" pods). */
+  private readonly assumed = new Map<string, string>();
+
+  constructor(client: Client, opts: ControllerOptions = {}) {
+    super(client, 'scheduler', ['pods', 'nodes'], opts);
+  }
+
+  protected async sync(): Promise<void> {
+    const pods = this.informers.get<Pod>('pods').list();
+    const nodes = this.informers.get<Node>('nodes').list();
+    const counts = this.podCounts(pods);
+    const pending = pods
+      .filter((p) => !p.spec?.nodeName && !this.assumed.has(key(p)) && !isTerminating(p))
+      .filter((p) => (p.spec?.schedulerName ?? DEFAULT_SCHEDULER) === DEFAULT_SCHEDULER && isActive(p))
+      .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
+    await this.forEach(pending, (pod) => this.schedulePod(pod, nodes, counts));
+  }
+
+  private podCounts(pods: Pod[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    const seen = new Set<string>();
+    for (const p of pods) {
+      seen.add(key(p));
+      const node = p.spec?.nodeName ?? this.assumed.get(key(p));
+      if (p.spec?.nodeName) this.assumed.delete(key(p));
+      if (node && isActive(p)) counts.set(node, (counts.get(node) ?? 0) + 1);
+    }
+    for (const k of this.assumed.keys()) if (!seen.has(k)) this.assumed.delete(k);
+    return counts;
+  }
+
+  private async schedulePod(pod: Pod, nodes: Node[], counts: Map<string, number>): Promise<void> {
+    const result = selectNode(pod, nodes, counts);
+    if ('unschedulable' in result) return this.markUnschedulable(pod, result.unschedulable);
+    const m = pod.metadata ?? {};
+    try {
+      // The resourceVersion precondition makes the bind fail (409) if the pod changed meanwhile.
+      await this.client.patch('pods', m.namespace, m.name ?? '', {
+        metadata: { resourceVersion: m.resourceVersion },
+        spec: { nodeName: result.nodeName },
+      });
+    } catch (e) {
+      if (isNotFound(e) || isConflict(e)) return;
+      throw e;
+    }
+    this.assumed.set(key(pod), result.nodeName);
+    counts.set(result.nodeName, (counts.get(result.nodeName) ?? 0) + 1);
+  }
+
+  private async markUnschedulable(pod: Pod, message: string): Promise<void> {
+    const old = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (old?.status === 'False' && old.reason === 'Unschedulable' && old.message === message) return;
+    const cond: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastTransitionTime: metaNow(),
+    };
+    const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), cond];
+    try {
+      await this.client.updateStatus('pods', { ...pod, status: { ...pod.status, phase: pod.status?.phase ?? 'Pending', conditions } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+}
+
+function key(p: Pod): string {
+  return `${p.metadata?.namespace}/${p.metadata?.name}`;
+}
