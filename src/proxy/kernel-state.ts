@@ -1,0 +1,39 @@
+/**
+ * What the node's `ip kube-proxy` table holds now: chain and set names, read with
+ * `nft -t -j list table` (terse: no set elements), so a sync can delete what it no longer wants.
+ */
+import { isNotFound, nft } from '../dataplane/exec.js';
+import { TABLE_NAME } from './base-rules.js';
+
+export interface TableContents {
+  chains: string[];
+  sets: string[];
+}
+
+interface NftJsonObject {
+  chain?: { name: string; table: string };
+  set?: { name: string; table: string };
+  map?: { name: string; table: string };
+}
+
+/** Parses `nft -j list table` output into names (maps count as sets). */
+export function parseTableContents(json: string): TableContents {
+  const doc = JSON.parse(json) as { nftables?: NftJsonObject[] };
+  const out: TableContents = { chains: [], sets: [] };
+  for (const o of doc.nftables ?? []) {
+    if (o.chain) out.chains.push(o.chain.name);
+    if (o.set) out.sets.push(o.set.name);
+    if (o.map) out.sets.push(o.map.name);
+  }
+  return out;
+}
+
+/** Lists the table in `netns`; a missing table is empty. */
+export async function readTableContents(netns: string | undefined): Promise<TableContents> {
+  try {
+    return parseTableContents(await nft(netns, ['-t', '-j', 'list', 'table', 'ip', TABLE_NAME]));
+  } catch (e) {
+    if (isNotFound(e)) return { chains: [], sets: [] };
+    throw e;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The nftables proxier of one node: Service and EndpointSlice informers feed a
+ * BoundedFrequencyRunner; each sync recomputes the whole table (syncProxyRules), applies it as
+ * one `nft -f -` transaction in the node's netns, then cleans up stale UDP conntrack entries.
+ */
+import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
+import type { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import { nftApply } from '../dataplane/exec.js';
+import { BoundedFrequencyRunner } from '../util/runner.js';
+import { deleteConntrackEntries, staleUdpDeletions } from './conntrack.js';
+import { buildEndpointsMap, endpointsKey, type EndpointInfo } from './endpoints.js';
+import { readTableContents } from './kernel-state.js';
+import { buildServicePorts } from './service-port.js';
+import { syncProxyRules } from './sync-proxy-rules.js';
+
+export interface ProxyOptions {
+  client: Client;
+  nodeName: string;
+  /** The node's network namespace, where the `ip kube-proxy` table lives. */
+  netns: string;
+  nodeIP: string;
+  /** Pod network (10.244.0.0/16): the local-traffic detector. */
+  clusterCIDR: string;
+  /** Service network (10.96.0.0/12): unallocated IPs in it are dropped. */
+  serviceCIDR: string;
+  /** Default 1000 (kube-proxy minSyncPeriod 1 s). */
+  minSyncPeriodMs?: number;
+  /** Default 30000 (kube-proxy syncPeriod 30 s). */
+  syncPeriodMs?: number;
+  /** Called when a sync fails (default: log); the runner retries. */
+  onError?: (e: unknown) => void;
+}
+
+export interface Proxy {
+  stop(): Promise<void>;
+  /** Runs one full sync now (serialized with the runner's) and rejects if it fails. */
+  syncNow(): Promise<void>;
+}
+
+type Svc = Service & KubeObject;
+type Slice = EndpointSlice & KubeObject;
+
+/** Drops managedFields and annotations: the proxy never reads them (slim records). */
+function slim<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata) return obj;
+  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+export class Proxier {
+  private readonly services: Informer<Svc>;
+  private readonly slices: Informer<Slice>;
+  private readonly runner: BoundedFrequencyRunner;
+  private lock: Promise<void> = Promise.resolve();
+  private lastReachable: Map<string, EndpointInfo[]> | undefined;
+
+  constructor(private readonly opts: ProxyOptions) {
+    // kube-proxy skips services another proxy owns and headless services' slices; that is done
+    // when the model is built (service-port.ts, endpoints.ts), so no server-side selector is needed.
+    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
+    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
+    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
+      name: `proxy ${opts.nodeName}`,
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.syncPeriodMs ?? 30000,
+      onError: (e) => this.onError(e),
+    });
+  }
+
+  /**
+   * Starts both informers; the first sync runs once both have listed (sync discipline §14). A
+   * failed first sync is reported through onError and retried by the runner, not thrown.
+   */
+  async start(): Promise<void> {
+    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
+    this.services.on(kick);
+    this.slices.on(kick);
+    await Promise.all([this.services.start(), this.slices.start()]);
+    try {
+      await this.syncNow();
+    } catch (e) {
+      this.onError(e);
+    }
+    // Starts periodic resyncs (and retries, if the first sync failed).
+    this.runner.start();
+  }
+
+  private onError(e: unknown): void {
+    (this.opts.onError ?? ((err) => console.error(`proxy ${this.opts.nodeName}: sync failed:`, err)))(e);
+  }
+
+  async stop(): Promise<void> {
+    this.runner.stop();
+    this.services.stop();
+    this.slices.stop();
+    await this.lock.catch(() => undefined);
+  }
+
+  syncNow(): Promise<void> {
+    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
+    this.lock = next;
+    return next;
+  }
+
+  private async syncProxyRules(): Promise<void> {
+    const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
+    const servicePorts = buildServicePorts(this.services.list());
+    const existing = await readTableContents(netns);
+    const { tx, reachable } = syncProxyRules({
+      servicePorts,
+      endpoints: buildEndpointsMap(this.slices.list(), nodeName),
+      nodeIP,
+      clusterCIDR,
+      serviceCIDR,
+      existing,
+    });
+    if (tx.err) throw tx.err;
+    await nftApply(netns, tx.toString());
+    // First sync after a start: nothing is known about earlier endpoints, so nothing is cleaned.
+    const before = this.lastReachable ?? reachable;
+    this.lastReachable = reachable;
+    await deleteConntrackEntries(netns, staleUdpDeletions(servicePorts, before, reachable, endpointsKey));
+  }
+}
+
+/** Starts the proxy for one node; resolves after the first successful sync. */
+export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
+  const p = new Proxier(opts);
+  try {
+    await p.start();
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+  return { stop: () => p.stop(), syncNow: () => p.syncNow() };
+}
