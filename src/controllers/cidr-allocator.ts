@@ -22,8 +22,8 @@ export function intToIp(n: number): string {
 }
 
 export function parseCidr(text: string, field = 'cidr'): Cidr {
-  const m = /^([\d.]+)\/(\d{1,2})$/.exec(text.trim());
-  if (!m || Number(m[2]) > 32) throw new Error(`ipam: Invalid value for ${field}: "${text}" is not an IPv4 CIDR`);
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 32 || m[1].split('.').some((p) => Number(p) > 255)) throw new Error(`ipam: Invalid value for ${field}: "${text}" is not an IPv4 CIDR`);
   const prefix = Number(m[2]);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };

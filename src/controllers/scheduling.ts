@@ -53,6 +53,7 @@ export function selectNode(pod: Pod, nodes: Node[], podCounts: Map<string, numbe
     if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
     else fit.push(node.metadata?.name ?? '');
   }
+  if (nodes.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
   if (fit.length === 0) {
     const parts = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([why, n]) => `${n} ${why}`);
     const tail = parts.length ? ` ${parts.join(', ')}.` : '';

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Deployment, ReplicaSet } from '../../../src/api/types.js';
+import { newReplicaSetReplicas, oldReplicaSetTargets, resolveFenceposts, resolveIntOrPercent } from '../../../src/controllers/rolling-update.js';
+import { calculateDeploymentStatus } from '../../../src/controllers/deployment-status.js';
+
+const deploy = (replicas: number, strategy?: NonNullable<Deployment['spec']>['strategy']): Deployment => ({
+  metadata: { name: 'd', namespace: 'default', generation: 2 },
+  spec: { replicas, selector: {}, template: {}, strategy },
+});
+const rs = (name: string, replicas: number, available: number, created = '2026-01-01T00:00:00Z'): ReplicaSet => ({
+  metadata: { name, creationTimestamp: created },
+  spec: { replicas, selector: {} },
+  status: { replicas, availableReplicas: available, readyReplicas: available },
+});
+
+test('fenceposts: percent rounding, both zero gives unavailable 1', () => {
+  assert.deepEqual(resolveFenceposts(deploy(4)), [1, 1]);
+  assert.deepEqual(resolveFenceposts(deploy(10)), [3, 2]);
+  assert.deepEqual(resolveFenceposts(deploy(3, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } })), [0, 1]);
+  assert.throws(() => resolveIntOrPercent('x%', 3, true, 'spec.strategy.rollingUpdate.maxSurge'), /spec\.strategy\.rollingUpdate\.maxSurge: "x%"/);
+});
+
+test('a fresh deployment scales its new ReplicaSet straight to replicas', () => {
+  assert.equal(newReplicaSetReplicas(deploy(2), undefined, []), 2);
+  assert.equal(newReplicaSetReplicas(deploy(2), rs('new', 5, 5), []), 2, 'scaled down');
+});
+
+test('rolling update: new up by maxSurge, old down by maxUnavailable', () => {
+  const d = deploy(4); // surge 1, unavailable 1
+  const old = rs('old', 4, 4);
+  assert.equal(newReplicaSetReplicas(d, rs('new', 0, 0), [old]), 1);
+  // new has 1 (not yet available): total 5, min available 3 -> old may drop by 1
+  assert.deepEqual(oldReplicaSetTargets(d, rs('new', 1, 0), [old]), new Map([['old', 3]]));
+  // new 1 available, old 3 -> new may grow to 2
+  assert.equal(newReplicaSetReplicas(d, rs('new', 1, 1), [rs('old', 3, 3)]), 2);
+  // new fully available: old goes to 0
+  assert.deepEqual(oldReplicaSetTargets(d, rs('new', 4, 4), [rs('old', 1, 1)]), new Map([['old', 0]]));
+});
+
+test('unhealthy old replicas are removed first; Recreate drops old before new', () => {
+  const d = deploy(4);
+  // total 5, min available 3, new has 1 unavailable: room to remove 1, taken from the unhealthy
+  assert.deepEqual(oldReplicaSetTargets(d, rs('new', 1, 0), [rs('old', 4, 2)]), new Map([['old', 3]]));
+  // with the new pod available, both unhealthy old pods can go
+  assert.deepEqual(oldReplicaSetTargets(d, rs('new', 1, 1), [rs('old', 4, 2)]), new Map([['old', 2]]));
+  const r = deploy(2, { type: 'Recreate' });
+  assert.deepEqual(oldReplicaSetTargets(r, rs('new', 0, 0), [rs('old', 2, 2)]), new Map([['old', 0]]));
+  assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [rs('old', 2, 2)]), 0);
+  assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [rs('old', 0, 0)]), 2);
+});
+
+test('status: complete rollout reports NewReplicaSetAvailable', () => {
+  const d = deploy(2);
+  const n = rs('d-abc', 2, 2);
+  const s = calculateDeploymentStatus(d, n, [n], false);
+  assert.equal(s.observedGeneration, 2);
+  assert.deepEqual([s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas, s.unavailableReplicas], [2, 2, 2, 2, 0]);
+  assert.deepEqual(s.conditions?.map((c) => [c.type, c.status, c.reason]), [
+    ['Available', 'True', 'MinimumReplicasAvailable'],
+    ['Progressing', 'True', 'NewReplicaSetAvailable'],
+  ]);
+  const p = calculateDeploymentStatus(d, rs('d-abc', 2, 0), [rs('d-abc', 2, 0)], true);
+  assert.deepEqual(p.conditions?.map((c) => [c.type, c.status, c.reason]), [
+    ['Available', 'False', 'MinimumReplicasUnavailable'],
+    ['Progressing', 'True', 'NewReplicaSetCreated'],
+  ]);
+  assert.equal(p.unavailableReplicas, 2);
+});

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Node, Pod } from '../../../src/api/types.js';
+import { selectNode, toleratesTaint } from '../../../src/controllers/scheduling.js';
+
+function node(name: string, ...tweaks: ((n: Node) => void)[]): Node {
+  const n: Node = { metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+  for (const t of tweaks) t(n);
+  return n;
+}
+const notReady = (n: Node) => (n.status!.conditions![0].status = "False");
+const cordoned = (n: Node) => (n.spec!.unschedulable = true);
+const tainted = (n: Node) => (n.spec!.taints = [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+const pod = (spec: Partial<NonNullable<Pod['spec']>> = {}): Pod => ({ metadata: { name: 'p', namespace: 'default' }, spec: { containers: [], ...spec } });
+
+test('fewest pods wins, ties by name', () => {
+  const nodes = [node('node2'), node('node1'), node('node3')];
+  assert.deepEqual(selectNode(pod(), nodes, new Map()), { nodeName: 'node1' });
+  assert.deepEqual(selectNode(pod(), nodes, new Map([['node1', 1]])), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(pod(), nodes, new Map([['node1', 1], ['node2', 1]])), { nodeName: 'node3' });
+});
+
+test('filters not-ready, unschedulable and tainted nodes, honours nodeSelector', () => {
+  const nodes = [node('node1', notReady), node('node2', cordoned), node('node3', tainted), node('node4')];
+  assert.deepEqual(selectNode(pod(), nodes, new Map()), { nodeName: 'node4' });
+  const tolerant = pod({ tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] });
+  assert.deepEqual(selectNode(tolerant, nodes, new Map([['node4', 5]])), { nodeName: 'node3' });
+  assert.deepEqual(selectNode(pod({ nodeSelector: { 'kubernetes.io/hostname': 'node4' } }), nodes, new Map([['node4', 9]])), { nodeName: 'node4' });
+});
+
+test('unschedulable message counts the reasons as upstream', () => {
+  const nodes = [node('node1', notReady), node('node2', cordoned), node('node3', tainted)];
+  const r = selectNode(pod({ nodeSelector: { disk: 'ssd' } }), [...nodes, node('node4')], new Map());
+  assert.deepEqual(r, {
+    unschedulable:
+      "0/4 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were not ready, 1 node(s) were unschedulable.",
+  });
+  assert.deepEqual(selectNode(pod(), [], new Map()), { unschedulable: 'no nodes available to schedule pods' });
+});
+
+test('toleration matching', () => {
+  const taint = { key: 'k', value: 'v', effect: 'NoSchedule' };
+  assert.equal(toleratesTaint({ key: 'k', operator: 'Equal', value: 'v' }, taint), true);
+  assert.equal(toleratesTaint({ key: 'k', value: 'v' }, taint), true);
+  assert.equal(toleratesTaint({ key: 'k', operator: 'Equal', value: 'w' }, taint), false);
+  assert.equal(toleratesTaint({ operator: 'Exists' }, taint), true);
+  assert.equal(toleratesTaint({ key: 'k', operator: 'Exists', effect: 'NoExecute' }, taint), false);
+});
