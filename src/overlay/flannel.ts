@@ -1,0 +1,131 @@
+/**
+ * flanneld with the kube subnet manager and the vxlan backend, for one node: the lease is the
+ * Node's spec.podCIDR; once it exists the agent creates flannel.1, publishes its VTEP MAC and
+ * public IP as Node annotations, writes subnet.env, and programs one route, neighbour and FDB
+ * entry per remote lease. Level-triggered: every sync compares the kernel with the Nodes.
+ */
+import type { KubeObject, Node } from '../api/types.js';
+import type { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import { BoundedFrequencyRunner } from '../util/runner.js';
+import { BACKEND_DATA, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
+import { networkAddress, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
+import { ensureVxlanDevice } from './vxlan-device.js';
+import { desiredVxlanState, diffVxlanState, isEmptyDiff } from './vxlan-desired.js';
+import { applyVxlanDiff, readVxlanState } from './vxlan-kernel.js';
+
+export interface FlannelOptions {
+  client: Client;
+  nodeName: string;
+  /** The node's network namespace. */
+  netns: string;
+  /** The node's underlay address (VXLAN local and published public IP). */
+  nodeIP: string;
+  /** Default `eth0`. */
+  underlayDev?: string;
+  /** The pod network (FLANNEL_NETWORK), e.g. 10.244.0.0/16. */
+  clusterCIDR: string;
+  /** `<nodeRoot>/run/flannel/subnet.env`. */
+  subnetFile: string;
+  /** Default 1000 ms between syncs; resync every `resyncMs` (default 5 min, as flannel's informer). */
+  minSyncPeriodMs?: number;
+  resyncMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+export interface Flannel {
+  /** Resolves once the lease is known, flannel.1 exists and subnet.env is written. */
+  ready: Promise<void>;
+  /** Runs one reconcile now (serialized with the runner's); rejects if it fails. */
+  syncNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type NodeObj = Node & KubeObject;
+
+export class FlannelAgent {
+  private readonly nodes: Informer<NodeObj>;
+  private readonly runner: BoundedFrequencyRunner;
+  private lock: Promise<void> = Promise.resolve();
+  private markReady!: () => void;
+  readonly ready = new Promise<void>((r) => (this.markReady = r));
+
+  constructor(private readonly opts: FlannelOptions) {
+    parseCIDR(opts.clusterCIDR, 'clusterCIDR');
+    this.nodes = new Informer<NodeObj>(opts.client, 'nodes');
+    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
+      name: `flannel ${opts.nodeName}`,
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.resyncMs ?? 300_000,
+      onError: (e) => this.onError(e),
+    });
+  }
+
+  async start(): Promise<void> {
+    const kick = () => this.runner.run();
+    this.nodes.on({ add: kick, update: kick, delete: kick });
+    await this.nodes.start();
+    this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    this.runner.stop();
+    this.nodes.stop();
+    await this.lock.catch(() => undefined);
+  }
+
+  syncNow(): Promise<void> {
+    const next = this.lock.catch(() => undefined).then(() => this.reconcile());
+    this.lock = next;
+    return next;
+  }
+
+  private onError(e: unknown): void {
+    (this.opts.onError ?? ((err) => console.error(`flannel ${this.opts.nodeName}: sync failed:`, err)))(e);
+  }
+
+  private async reconcile(): Promise<void> {
+    const { netns, nodeName, nodeIP, clusterCIDR, subnetFile } = this.opts;
+    const self = this.nodes.get(nodeName);
+    const podCIDR = self?.spec?.podCIDR;
+    if (!self || !podCIDR) return; // no lease yet: wait for node IPAM
+    const lease = parseCIDR(podCIDR, 'spec.podCIDR');
+    const { mac, mtu } = await ensureVxlanDevice(netns, {
+      vni: VXLAN_VNI,
+      localIP: nodeIP,
+      underlayDev: this.opts.underlayDev ?? 'eth0',
+      address: `${networkAddress(lease)}/32`,
+      // After a node reboot the device is gone; flannel reuses the MAC it published.
+      preferredMAC: parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC,
+    });
+    await this.publishLease(self, mac);
+    await writeFileIfChanged(subnetFile, renderSubnetEnv({ network: clusterCIDR, subnet: podCIDR, mtu, ipMasq: false }));
+    const leases = this.nodes.list().map(leaseOf).filter((l): l is Lease => l !== undefined);
+    const diff = diffVxlanState(desiredVxlanState(nodeName, leases), await readVxlanState(netns));
+    if (!isEmptyDiff(diff)) await applyVxlanDiff(netns, diff);
+    this.markReady();
+  }
+
+  /** Merge-patches the lease annotations onto our Node when they differ. */
+  private async publishLease(self: NodeObj, mac: string): Promise<void> {
+    const want = leaseAnnotations(this.opts.nodeIP, mac);
+    const have = self.metadata?.annotations ?? {};
+    if (Object.entries(want).every(([k, v]) => have[k] === v)) return;
+    await this.opts.client.patch('nodes', undefined, this.opts.nodeName, { metadata: { annotations: want } }, 'merge');
+  }
+}
+
+/**
+ * Starts flannel for one node. Resolves once the Node informer has synced; the lease may come
+ * later (see `ready`), so that a node agent does not block on node IPAM.
+ */
+export async function startFlannel(opts: FlannelOptions): Promise<Flannel> {
+  const agent = new FlannelAgent(opts);
+  try {
+    await agent.start();
+  } catch (e) {
+    await agent.stop();
+    throw e;
+  }
+  return { ready: agent.ready, syncNow: () => agent.syncNow(), stop: () => agent.stop() };
+}

@@ -1,0 +1,6 @@
+/** Cross-node networking: the flannel-style VXLAN overlay with the kube subnet manager. */
+export { startFlannel, FlannelAgent, type Flannel, type FlannelOptions } from './flannel.js';
+export { leaseOf, leaseAnnotations, parseBackendData, type Lease, type VxlanBackendData } from './annotations.js';
+export { desiredVxlanState, diffVxlanState, type VxlanState, type VxlanDiff } from './vxlan-desired.js';
+export { renderSubnetEnv, parseSubnetEnv, parseCIDR, type SubnetEnv } from './subnet.js';
+export { VXLAN_DEVICE, deleteVxlanDevice } from './vxlan-device.js';
