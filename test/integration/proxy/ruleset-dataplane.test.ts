@@ -1,0 +1,77 @@
+/**
+ * The proxy's nftables ruleset on the real kernel: a node netns with a bridge and two pods; the
+ * ruleset from renderRuleset is applied with `nft -f` and real connections go through it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { nft, nftApply, run } from '../../../src/dataplane/exec.js';
+import { renderRuleset } from '../../../src/proxy/render.js';
+import { clusterIP, makeService, makeSlice, port } from '../../unit/proxy/fixtures.js';
+import { cleanupPrefix, curl, killChild, leftovers, makeNode, makePod, startEchoServer, testPrefix } from '../../helpers/proxy-netns.js';
+
+const P = testPrefix();
+const NODE = `${P}node`;
+const CLIENT = `${P}client`;
+const SERVER = `${P}server`;
+const opts = { nodeName: 'node1', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12' };
+let server: ChildProcess | undefined;
+
+before(async () => {
+  await makeNode(NODE, '10.244.0.1/24');
+  await makePod(NODE, CLIENT, 'vethclient', '10.244.0.2/24', '10.244.0.1');
+  await makePod(NODE, SERVER, 'vethserver', '10.244.0.3/24', '10.244.0.1');
+  server = await startEchoServer(SERVER, 80);
+  const web = makeService('default', 'web', clusterIP('10.96.0.50'), port(80, 'http'));
+  const empty = makeService('default', 'empty', clusterIP('10.96.0.51'), port(80, 'http'));
+  const slice = makeSlice('default', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]);
+  await nftApply(NODE, renderRuleset([web, empty], [slice], opts));
+});
+
+after(async () => {
+  await killChild(server);
+  await cleanupPrefix(P);
+  assert.deepEqual(await leftovers(P), []);
+});
+
+test('the table is in the kernel with its chains', async () => {
+  const table = await nft(NODE, ['list', 'table', 'ip', 'kube-proxy']);
+  assert.match(table, /chain service-[A-Z2-7]{8}-default\/web\/tcp\/http \{/);
+  assert.match(table, /10\.96\.0\.50 \. tcp \. 80 : goto service-/);
+});
+
+test('a pod reaches the ClusterIP and the server sees the pod IP (no SNAT between pods)', async () => {
+  const r = await curl(CLIENT, 'http://10.96.0.50:80/');
+  assert.equal(r.code, 0, `curl exit ${r.code}`);
+  assert.equal(r.body, '10.244.0.2');
+});
+
+test('conntrack in the node shows the DNAT to the endpoint', async () => {
+  const out = (await run('ip', ['netns', 'exec', NODE, 'conntrack', '-L', '-p', 'tcp', '--orig-dst', '10.96.0.50'], { allowFailure: true })).stdout;
+  assert.match(out, /src=10\.244\.0\.2 dst=10\.96\.0\.50 .*src=10\.244\.0\.3 dst=10\.244\.0\.2/);
+});
+
+test('hairpin: the server reaches itself through its service, masqueraded', async () => {
+  const r = await curl(SERVER, 'http://10.96.0.50:80/');
+  assert.equal(r.code, 0, `curl exit ${r.code}`);
+  assert.equal(r.body, '10.244.0.1', 'hairpin traffic is masqueraded to the bridge address');
+});
+
+test('a service without endpoints refuses connections at once', async () => {
+  const r = await curl(CLIENT, 'http://10.96.0.51:80/');
+  assert.equal(r.code, 7, 'curl exit 7: connection refused');
+  assert.ok(r.ms < 2000, `refused in ${r.ms} ms`);
+});
+
+test('a wrong port of a ClusterIP is rejected and an unallocated ClusterIP is dropped', async () => {
+  assert.equal((await curl(CLIENT, 'http://10.96.0.50:81/')).code, 7);
+  const dropped = await curl(CLIENT, 'http://10.96.0.99:80/', 1);
+  assert.equal(dropped.code, 28, 'curl exit 28: timed out (dropped, not refused)');
+});
+
+test('applying the same ruleset again is idempotent and keeps working', async () => {
+  const web = makeService('default', 'web', clusterIP('10.96.0.50'), port(80, 'http'));
+  const slice = makeSlice('default', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]);
+  await nftApply(NODE, renderRuleset([web], [slice], opts));
+  assert.equal((await curl(CLIENT, 'http://10.96.0.50:80/')).body, '10.244.0.2');
+});
