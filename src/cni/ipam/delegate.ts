@@ -1,0 +1,35 @@
+/**
+ * IPAM delegation (SPEC.md section 4): the main plugin runs the IPAM plugin named by
+ * `ipam.type` with the same environment and the full stdin config, and turns its error JSON
+ * into a CniError. Two ways, one contract: exec `<CNI_PATH dir>/<type>` (standalone, and any
+ * IPAM plugin podnet does not build in), or an in-process call (the CNI server; see
+ * plugins/registry.ts).
+ */
+import { execPlugin, findInPath } from '../invoke.js';
+import type { CmdArgs, PluginContext } from '../skel.js';
+import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
+
+export type IpamCommand = 'ADD' | 'DEL' | 'CHECK';
+
+export type IpamDelegate = (command: IpamCommand, conf: NetConf, args: CmdArgs, ctx: PluginContext) => Promise<CniResult | undefined>;
+
+export function ipamType(conf: NetConf): string {
+  const t = conf.ipam?.type;
+  if (typeof t !== 'string' || t === '' || t.includes('/')) {
+    throw new CniError(CniErrorCode.InvalidNetworkConfig, 'ipam.type: missing or invalid');
+  }
+  return t;
+}
+
+/** Exec's the IPAM plugin from CNI_PATH inside the runtime namespace. */
+export const execIpam: IpamDelegate = async (command, conf, args, ctx) => {
+  const type = ipamType(conf);
+  const bin = await findInPath(type, args.path);
+  const stdout = await execPlugin({ type, bin, stdin: args.stdinData, env: { ...ctx.env, CNI_COMMAND: command }, netns: ctx.hostNetns });
+  if (command !== 'ADD') return undefined;
+  try {
+    return JSON.parse(stdout) as CniResult;
+  } catch (e) {
+    throw new CniError(CniErrorCode.DecodingFailure, `${type}: cannot decode IPAM result`, (e as Error).message);
+  }
+};

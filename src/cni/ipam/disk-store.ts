@@ -1,0 +1,158 @@
+/**
+ * The reference host-local on-disk store, byte for byte: `<dataDir>/<network>/<ip>` holding
+ * `<containerID>\r\n<ifname>`, `last_reserved_ip.<rangeSetIndex>` holding the last IP handed
+ * out, and an empty `lock` file (the reference's flock target).
+ *
+ * Locking: Node has no flock(2). podnet serializes in two layers: an in-process queue per
+ * directory (the CNI server handles every ADD/DEL of a node in one process), then an O_EXCL
+ * sidecar `lock.podnet` holding the owner's pid, removed on unlock, so standalone plugin
+ * processes exclude each other too. A sidecar whose pid is dead is stale and taken over.
+ * This does NOT exclude a reference plugin (which flocks `lock`) running on the same store.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CniError, CniErrorCode } from '../types.js';
+import { type IpamStore, recordFor, recordMatches } from './store.js';
+
+const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
+const LOCK_FILE = 'lock';
+const SIDECAR = 'lock.podnet';
+const LOCK_TIMEOUT_MS = 10_000;
+
+const queues = new Map<string, Promise<void>>();
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errno(e) === 'EPERM';
+  }
+}
+
+export class DiskStore implements IpamStore {
+  readonly dir: string;
+  private releaseQueue: (() => void) | undefined;
+
+  constructor(dataDir: string, network: string) {
+    if (network.includes('/') || network === '..' || network === '.') {
+      throw new CniError(CniErrorCode.InvalidNetworkConfig, `name: Invalid network name ${JSON.stringify(network)}`);
+    }
+    this.dir = join(dataDir, network);
+  }
+
+  async lock(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    const prev = queues.get(this.dir) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    queues.set(this.dir, prev.then(() => mine));
+    await prev;
+    this.releaseQueue = release;
+    try {
+      await this.acquireSidecar();
+    } catch (e) {
+      this.releaseInProcess();
+      throw e;
+    }
+  }
+
+  async unlock(): Promise<void> {
+    await unlink(join(this.dir, SIDECAR)).catch(() => undefined);
+    this.releaseInProcess();
+  }
+
+  private releaseInProcess(): void {
+    const release = this.releaseQueue;
+    this.releaseQueue = undefined;
+    release?.();
+  }
+
+  private async acquireSidecar(): Promise<void> {
+    const path = join(this.dir, SIDECAR);
+    await writeFile(join(this.dir, LOCK_FILE), '', { flag: 'a', mode: 0o750 });
+    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') throw e;
+      }
+      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (owner > 0 && !pidAlive(owner)) {
+        // Stale: its process died holding the lock. Rename first so only one taker wins.
+        await rename(path, `${path}.stale.${process.pid}`).then(() => unlink(`${path}.stale.${process.pid}`), () => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new CniError(CniErrorCode.TryAgainLater, `host-local: Cannot lock ${this.dir}: held by pid ${owner || 'unknown'}`);
+      }
+      await sleep(5);
+    }
+  }
+
+  async reserve(id: string, ifname: string, ip: string, rangeId: string): Promise<boolean> {
+    const path = join(this.dir, ip);
+    let fh;
+    try {
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
+    } catch (e) {
+      if (errno(e) === 'EEXIST') return false;
+      throw e;
+    }
+    try {
+      await fh.writeFile(recordFor(id, ifname));
+    } finally {
+      await fh.close();
+    }
+    try {
+      await writeFile(join(this.dir, LAST_RESERVED_PREFIX + rangeId), ip, { mode: 0o644 });
+    } catch (e) {
+      await unlink(path).catch(() => undefined);
+      throw e;
+    }
+    return true;
+  }
+
+  async lastReservedIP(rangeId: string): Promise<string | undefined> {
+    try {
+      return (await readFile(join(this.dir, LAST_RESERVED_PREFIX + rangeId), 'utf8')).trim();
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  /** Files that may hold a record: everything but the bookkeeping files. */
+  private async records(): Promise<Array<[string, string]>> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return [];
+      throw e;
+    }
+    const candidates = names.filter((n) => n !== LOCK_FILE && !n.startsWith(SIDECAR) && !n.startsWith(LAST_RESERVED_PREFIX));
+    const out: Array<[string, string]> = [];
+    for (const n of candidates) {
+      const content = await readFile(join(this.dir, n), 'utf8').catch(() => undefined);
+      if (content !== undefined) out.push([n, content]);
+    }
+    return out;
+  }
+
+  async releaseByID(id: string, ifname: string): Promise<void> {
+    for (const [name, content] of await this.records()) {
+      if (recordMatches(content, id, ifname)) await unlink(join(this.dir, name)).catch(() => undefined);
+    }
+  }
+
+  async getByID(id: string, ifname: string): Promise<string[]> {
+    return (await this.records()).filter(([, c]) => recordMatches(c, id, ifname)).map(([n]) => n);
+  }
+}

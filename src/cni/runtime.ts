@@ -1,0 +1,150 @@
+/**
+ * The CNI runtime side (libcni semantics): loads the node's conflist, negotiates the version,
+ * runs the plugins in order for ADD (each one's result is the next one's prevResult) and in
+ * reverse for DEL, keeps the result cache for DEL and CHECK, and reports a plugin's failure
+ * as a PluginError carrying the CNI code and msg. As libcni, a failed ADD is not rolled back:
+ * the caller runs delNetwork (safe without a cache entry, and idempotent).
+ */
+import { CniError, CniErrorCode, type CniResult, type NetConfList } from './types.js';
+import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from './conflist.js';
+import { execPlugin, findInPath } from './invoke.js';
+import { type CacheKey, deleteCache, findCache, readCache, writeCache } from './result-cache.js';
+import { compareVersions } from './version.js';
+
+export interface RuntimeConf {
+  containerId: string;
+  /** The pod's netns path, e.g. /run/netns/<name>. */
+  netns: string;
+  ifName: string;
+  /** Sent as CNI_ARGS, after IgnoreUnknown=1 (K8S_POD_NAMESPACE, K8S_POD_NAME, ...). */
+  args?: Array<[string, string]>;
+  capabilityArgs?: Record<string, unknown>;
+}
+
+export interface CniRuntimeOptions {
+  confDir: string;
+  binDirs: string[];
+  cacheDir: string;
+  /** Exec plugins inside this netns (`ip netns exec`). */
+  hostNetns?: string;
+  /** Extra environment for plugins, e.g. PODNET_CNI_SOCKET. */
+  env?: Record<string, string>;
+}
+
+type Command = 'ADD' | 'DEL' | 'CHECK';
+
+const LOOPBACK_CONF: NetConfList = { cniVersion: '1.0.0', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
+
+/** `IgnoreUnknown=1;K=V;...`, or empty without args. */
+export function cniArgsString(args: ReadonlyArray<[string, string]> = []): string {
+  if (args.length === 0) return '';
+  const pairs = args.some(([k]) => k === 'IgnoreUnknown') ? args : [['IgnoreUnknown', '1'] as [string, string], ...args];
+  return pairs.map(([k, v]) => `${k}=${v}`).join(';');
+}
+
+export function validateRuntimeConf(rt: RuntimeConf): void {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(rt.containerId ?? '')) throw new Error(`cni: containerId: invalid value ${JSON.stringify(rt.containerId)}`);
+  if (!rt.ifName || rt.ifName.length > 15 || /[\s/:]/.test(rt.ifName)) throw new Error(`cni: ifName: invalid value ${JSON.stringify(rt.ifName)}`);
+  for (const [k, v] of rt.args ?? []) {
+    if (/[;=]/.test(k) || /[;=]/.test(v)) throw new Error(`cni: args: ${JSON.stringify(`${k}=${v}`)} must not contain ';' or '='`);
+  }
+}
+
+export class CniRuntime {
+  constructor(private readonly opts: CniRuntimeOptions) {}
+
+  /** Runs ADD through the conflist's plugins; caches and returns the final result. */
+  async addNetwork(rt: RuntimeConf): Promise<CniResult> {
+    validateRuntimeConf(rt);
+    const loaded = await loadConfList(this.opts.confDir);
+    const result = await this.addList(loaded.list, rt);
+    await writeCache(this.opts.cacheDir, {
+      kind: 'cniCacheV1', containerId: rt.containerId, config: loaded.bytes.toString('base64'), ifName: rt.ifName,
+      networkName: loaded.list.name, netns: rt.netns, cniArgs: rt.args ?? [], capabilityArgs: rt.capabilityArgs ?? {}, result,
+    });
+    return result;
+  }
+
+  /** Runs DEL in reverse order with the cached result as prevResult; succeeds on what is gone. */
+  async delNetwork(rt: RuntimeConf): Promise<void> {
+    validateRuntimeConf(rt);
+    const { list, key } = await this.listForTeardown(rt);
+    const cached = await readCache(this.opts.cacheDir, key);
+    const version = negotiateVersion(list);
+    const prev = compareVersions(version, '0.4.0') >= 0 ? cached?.result : undefined;
+    for (let i = list.plugins.length - 1; i >= 0; i--) {
+      await this.invoke('DEL', list, i, version, rt, prev);
+    }
+    await deleteCache(this.opts.cacheDir, key);
+  }
+
+  /** Runs CHECK in order against the cached ADD result; a no-op when disableCheck. */
+  async checkNetwork(rt: RuntimeConf): Promise<void> {
+    validateRuntimeConf(rt);
+    const { list } = await loadConfList(this.opts.confDir);
+    const version = negotiateVersion(list);
+    if (compareVersions(version, '0.4.0') < 0) throw new CniError(CniErrorCode.IncompatibleVersion, `cni: CHECK needs version 0.4.0 or later, config is ${version}`);
+    if (list.disableCheck) return;
+    const cached = await readCache(this.opts.cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName });
+    if (!cached) throw new CniError(CniErrorCode.UnknownContainer, `cni: no cached result for ${list.name}-${rt.containerId}-${rt.ifName}`);
+    for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, cached.result);
+  }
+
+  /** `lo` up in the pod through the loopback plugin with an inline config, as containerd does. */
+  async addLoopback(rt: Omit<RuntimeConf, 'ifName'> & { ifName?: string }): Promise<CniResult> {
+    const r = { ...rt, ifName: rt.ifName ?? 'lo' };
+    validateRuntimeConf(r);
+    return this.addList(LOOPBACK_CONF, r);
+  }
+
+  async delLoopback(rt: Omit<RuntimeConf, 'ifName'> & { ifName?: string }): Promise<void> {
+    const r = { ...rt, ifName: rt.ifName ?? 'lo' };
+    validateRuntimeConf(r);
+    await this.invoke('DEL', LOOPBACK_CONF, 0, LOOPBACK_CONF.cniVersion, r, undefined);
+  }
+
+  private async addList(list: NetConfList, rt: RuntimeConf): Promise<CniResult> {
+    const version = negotiateVersion(list);
+    let prev: CniResult | undefined;
+    for (let i = 0; i < list.plugins.length; i++) {
+      const out = await this.invoke('ADD', list, i, version, rt, prev);
+      try {
+        prev = JSON.parse(out) as CniResult;
+      } catch (e) {
+        throw new CniError(CniErrorCode.DecodingFailure, `cni: ${list.plugins[i].type} ADD: cannot decode result`, (e as Error).message);
+      }
+    }
+    return prev!;
+  }
+
+  /** The current conflist, or the one cached at ADD time when the directory has none. */
+  private async listForTeardown(rt: RuntimeConf): Promise<{ list: NetConfList; key: CacheKey }> {
+    const keyFor = (networkName: string): CacheKey => ({ networkName, containerId: rt.containerId, ifName: rt.ifName });
+    try {
+      const loaded = await loadConfList(this.opts.confDir);
+      return { list: loaded.list, key: keyFor(loaded.list.name) };
+    } catch (e) {
+      if (!(e instanceof CniError && e.msg.startsWith('cni: no network config'))) throw e;
+      const cached = await findCache(this.opts.cacheDir, rt.containerId, rt.ifName);
+      if (!cached) throw e;
+      return { list: parseConfList(Buffer.from(cached.config, 'base64'), 'cached config'), key: keyFor(cached.networkName) };
+    }
+  }
+
+  private async invoke(command: Command, list: NetConfList, i: number, version: string, rt: RuntimeConf, prev?: CniResult): Promise<string> {
+    const conf = buildPluginConf(list, i, version, rt.capabilityArgs, prev);
+    const type = list.plugins[i].type;
+    const bin = await findInPath(type, this.opts.binDirs);
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      ...this.opts.env,
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: rt.containerId,
+      CNI_NETNS: rt.netns,
+      CNI_IFNAME: rt.ifName,
+      CNI_ARGS: cniArgsString(rt.args),
+      CNI_PATH: this.opts.binDirs.join(':'),
+    };
+    return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns });
+  }
+}
