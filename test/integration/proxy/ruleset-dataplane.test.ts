@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { nft, nftApply, run } from '../../../src/dataplane/exec.js';
 import { renderRuleset } from '../../../src/proxy/render.js';
+import { syncProxyRules } from '../../../src/proxy/sync-proxy-rules.js';
+import { buildServicePorts } from '../../../src/proxy/service-port.js';
+import { buildEndpointsMap } from '../../../src/proxy/endpoints.js';
+import { readTableContents } from '../../../src/proxy/kernel-state.js';
 import { clusterIP, makeService, makeSlice, port } from '../../unit/proxy/fixtures.js';
 import { cleanupPrefix, curl, killChild, leftovers, makeNode, makePod, startEchoServer, testPrefix } from '../../helpers/proxy-netns.js';
 
@@ -73,5 +77,27 @@ test('applying the same ruleset again is idempotent and keeps working', async ()
   const web = makeService('default', 'web', clusterIP('10.96.0.50'), port(80, 'http'));
   const slice = makeSlice('default', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]);
   await nftApply(NODE, renderRuleset([web], [slice], opts));
+  assert.equal((await curl(CLIENT, 'http://10.96.0.50:80/')).body, '10.244.0.2');
+});
+
+test('a removed service loses its chains in the same transaction (flush then delete)', async () => {
+  const web = makeService('default', 'web', clusterIP('10.96.0.50'), port(80, 'http'));
+  const old = makeService('default', 'old', clusterIP('10.96.0.60'), port(80, 'http'));
+  const slices = [
+    makeSlice('default', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]),
+    makeSlice('default', 'old', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]),
+  ];
+  await nftApply(NODE, renderRuleset([web, old], slices, opts));
+  assert.match(await nft(NODE, ['list', 'table', 'ip', 'kube-proxy']), /default\/old\/tcp\/http/);
+  const { tx } = syncProxyRules({
+    servicePorts: buildServicePorts([web]),
+    endpoints: buildEndpointsMap(slices, 'node1'),
+    ...opts,
+    existing: await readTableContents(NODE),
+  });
+  await nftApply(NODE, tx.toString());
+  const table = await nft(NODE, ['list', 'table', 'ip', 'kube-proxy']);
+  assert.doesNotMatch(table, /default\/old/);
+  assert.match(table, /default\/web\/tcp\/http/);
   assert.equal((await curl(CLIENT, 'http://10.96.0.50:80/')).body, '10.244.0.2');
 });
