@@ -170,3 +170,41 @@ test('internalTrafficPolicy Local without local endpoints drops instead of rejec
   const local = makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.1', node: 'node1' }]);
   assert.match(renderRuleset([svc], [local], opts), /service-ips \{ 172\.30\.0\.41 \. tcp \. 80 : goto local-ULMVA6XW-ns1\/svc1\/tcp\/p80 \}/);
 });
+
+test('NodePort and external IPs go through the external chain (eTP=Cluster masquerades)', () => {
+  const svc = makeService('ns2', 'svc2', clusterIP('172.30.0.42'), port(80, 'p80'), (s) => {
+    s.spec!.type = 'NodePort';
+    s.spec!.ports![0].nodePort = 3001;
+    s.spec!.externalIPs = ['192.168.99.22'];
+  });
+  const slice = makeSlice('ns2', 'svc2', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.2' }]);
+  const got = renderRuleset([svc], [slice], opts);
+  const ext = 'external-42NFTM6N-ns2/svc2/tcp/p80';
+  assert.ok(got.includes(`add rule ip kube-proxy ${ext} jump mark-for-masquerade\nadd rule ip kube-proxy ${ext} goto service-42NFTM6N-ns2/svc2/tcp/p80\n`));
+  assert.ok(got.includes(`add element ip kube-proxy service-nodeports { tcp . 3001 : goto ${ext} }\n`));
+  assert.ok(got.includes(`add element ip kube-proxy service-ips { 192.168.99.22 . tcp . 80 : goto ${ext} }\n`));
+});
+
+test('eTP=Local short-circuits pod and host traffic and drops when no local endpoint', () => {
+  const svc = makeService('ns2', 'svc2', clusterIP('172.30.0.42'), port(80, 'p80'), (s) => {
+    s.spec!.type = 'NodePort';
+    s.spec!.ports![0].nodePort = 3001;
+    s.spec!.externalTrafficPolicy = 'Local';
+  });
+  const remote = makeSlice('ns2', 'svc2', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.2', node: 'node2' }]);
+  const got = renderRuleset([svc], [remote], opts);
+  assert.ok(got.includes('add element ip kube-proxy no-endpoint-nodeports { tcp . 3001 comment "ns2/svc2:p80" : drop }\n'));
+  const local = makeSlice('ns2', 'svc2', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.2', node: 'node1' }]);
+  const ext = 'external-42NFTM6N-ns2/svc2/tcp/p80';
+  const withLocal = renderRuleset([svc], [local], opts);
+  assert.ok(withLocal.includes(`add rule ip kube-proxy ${ext} ip saddr 10.0.0.0/8 goto service-42NFTM6N-ns2/svc2/tcp/p80 comment "short-circuit pod traffic"\n`));
+  assert.ok(withLocal.includes(`add rule ip kube-proxy ${ext} goto local-42NFTM6N-ns2/svc2/tcp/p80\n`));
+});
+
+test('an invalid operation is kept and reported, not thrown at add()', async () => {
+  const { Transaction } = await import('../../../src/proxy/transaction.js');
+  const tx = new Transaction('ip', 'kube-proxy');
+  tx.add({ kind: 'chain', name: 'x', type: 'nat' });
+  tx.add({ kind: 'rule', chain: '', rule: '' });
+  assert.match(String(tx.err), /chain "x": a base chain needs type, hook and priority together/);
+});
