@@ -104,7 +104,7 @@ export function serveDns(req: Packet, lookup: DnsLookup, cfg: HandlerConfig): Pa
   const q = req.questions?.[0];
   if (!q || (req.questions?.length ?? 0) > 1) return { ...base, flags: rd | RCODE.FORMERR };
   if (q.type === ('AXFR' as string) || q.type === ('IXFR' as string)) return { ...base, flags: rd | RCODE.REFUSED };
-  const r = resolve(q, lookup, cfg);
+  const r = resolve({ ...q, name: trimDot(q.name) }, lookup, cfg);
   const authoritative = r.rcode === RCODE.NOERROR || r.rcode === RCODE.NXDOMAIN ? AUTHORITATIVE_ANSWER : 0;
   const res: Packet = { ...base, flags: rd | authoritative | r.rcode, answers: r.answers, additionals: r.additionals };
   if (r.soaZone) res.authorities = [soaRecord(r.soaZone, cfg.ttl, lookup.serial())];
