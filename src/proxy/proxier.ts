@@ -8,8 +8,8 @@ import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { nftApply } from '../dataplane/exec.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
-import { deleteConntrackEntries, staleUdpDeletions } from './conntrack.js';
-import { buildEndpointsMap, endpointsKey, type EndpointInfo } from './endpoints.js';
+import { deleteConntrackEntries, listUdpFlows, staleUdpFlows } from './conntrack.js';
+import { buildEndpointsMap, endpointsKey } from './endpoints.js';
 import { readTableContents } from './kernel-state.js';
 import { buildServicePorts } from './service-port.js';
 import { syncProxyRules } from './sync-proxy-rules.js';
@@ -53,7 +53,6 @@ export class Proxier {
   private readonly slices: Informer<Slice>;
   private readonly runner: BoundedFrequencyRunner;
   private lock: Promise<void> = Promise.resolve();
-  private lastReachable: Map<string, EndpointInfo[]> | undefined;
 
   constructor(private readonly opts: ProxyOptions) {
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
@@ -117,10 +116,10 @@ export class Proxier {
     });
     if (tx.err) throw tx.err;
     await nftApply(netns, tx.toString());
-    // First sync after a start: nothing is known about earlier endpoints, so nothing is cleaned.
-    const before = this.lastReachable ?? reachable;
-    this.lastReachable = reachable;
-    await deleteConntrackEntries(netns, staleUdpDeletions(servicePorts, before, reachable, endpointsKey));
+    if (servicePorts.some((sp) => sp.protocol === 'udp')) {
+      const stale = staleUdpFlows(await listUdpFlows(netns), servicePorts, reachable, endpointsKey);
+      await deleteConntrackEntries(netns, stale);
+    }
   }
 }
 
