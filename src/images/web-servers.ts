@@ -26,11 +26,25 @@ export function bootcampGreeting(host: string): string {
   return `Hello Kubernetes bootcamp! | Running on: ${host} | v=1\n`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `[23/Nov/2026:17:40:00 +0000]`, the time field of Apache's common log format. */
+function clfTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `[${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000]`;
+}
+
+/** One access-log line in the common log format; the client address as the peer sent it. */
+export function accessLogLine(remote: string | undefined, req: Pick<http.IncomingMessage, 'method' | 'url' | 'httpVersion'>, status: number, bytes: number, at = new Date()): string {
+  const client = (remote ?? '-').replace(/^::ffff:/, '');
+  return `${client} - - ${clfTime(at)} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${bytes}`;
+}
+
 function staticServer(body: string, server: string, contentType: string): http.Server {
   return http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': contentType, Server: server, 'Content-Length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
-    logLine(`${req.socket.remoteAddress} - - "${req.method} ${req.url} HTTP/${req.httpVersion}" 200 ${Buffer.byteLength(body)}`);
+    logLine(accessLogLine(req.socket.remoteAddress, req, 200, Buffer.byteLength(body)));
   });
 }
 

@@ -1,0 +1,166 @@
+/**
+ * Containers as processes in the sandbox, driven through the shim: start one attempt, observe
+ * it (running, exited, or gone), signal its process group. State lives in files under
+ * `<podDir>/containers/<name>/` so that an agent restart adopts running containers.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExitRecord, ShimSpec } from './container-shim.js';
+import { rfc3339Nano } from './cri-log.js';
+import { containerFiles } from './pod-paths.js';
+
+/** One attempt of a container: what was started, and as which process. */
+export interface ContainerAttempt {
+  id: string;
+  pid: number;
+  argv: string[];
+  startedAt: string;
+  image: string;
+  imageID: string;
+  sandboxId: string;
+}
+
+export interface TerminatedRecord extends ExitRecord {
+  id: string;
+  startedAt: string;
+}
+
+/** The durable state of one container across attempts (state.json). */
+export interface ContainerStateFile {
+  restartCount: number;
+  current?: ContainerAttempt;
+  lastTermination?: TerminatedRecord;
+}
+
+export type ContainerObservation =
+  | { kind: 'none'; state: ContainerStateFile }
+  | { kind: 'running'; state: ContainerStateFile; attempt: ContainerAttempt }
+  | { kind: 'exited'; state: ContainerStateFile; attempt: ContainerAttempt; exit: TerminatedRecord };
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFile(path + '.tmp', JSON.stringify(value, null, 2) + '\n');
+  await rename(path + '.tmp', path);
+}
+
+export const readContainerState = async (dir: string): Promise<ContainerStateFile> =>
+  (await readJson<ContainerStateFile>(containerFiles(dir).state)) ?? { restartCount: 0 };
+
+export const writeContainerState = (dir: string, s: ContainerStateFile) => writeJson(containerFiles(dir).state, s);
+
+/** True when `pid` is alive and runs `argv` (so a reused pid is not mistaken for ours). */
+export async function processMatches(pid: number, argv: readonly string[]): Promise<boolean> {
+  let raw: string;
+  try {
+    raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
+  const parts = raw.split('\0');
+  if (parts[parts.length - 1] === '') parts.pop();
+  if (parts.length < argv.length) return false;
+  const tail = parts.slice(parts.length - argv.length);
+  return tail.every((p, i) => p === argv[i]);
+}
+
+/** What the container in `dir` is doing now. */
+export async function observeContainer(dir: string): Promise<ContainerObservation> {
+  const state = await readContainerState(dir);
+  const attempt = state.current;
+  if (!attempt) return { kind: 'none', state };
+  const exit = await readJson<ExitRecord>(containerFiles(dir).exit);
+  if (exit) return { kind: 'exited', state, attempt, exit: { ...exit, id: attempt.id, startedAt: attempt.startedAt } };
+  if (await processMatches(attempt.pid, attempt.argv)) return { kind: 'running', state, attempt };
+  // The shim died with its container and left no exit record: kubelet's ContainerStatusUnknown.
+  const gone: TerminatedRecord = {
+    id: attempt.id,
+    exitCode: 137,
+    reason: 'ContainerStatusUnknown',
+    message: 'The container could not be located when the pod was terminated',
+    startedAt: attempt.startedAt,
+    finishedAt: rfc3339Nano(Date.now()),
+  };
+  return { kind: 'exited', state, attempt, exit: gone };
+}
+
+export interface StartRequest {
+  dir: string;
+  shimPath: string;
+  spec: Omit<ShimSpec, 'pidFile' | 'exitFile' | 'logFile'>;
+  image: string;
+  imageID: string;
+  sandboxId: string;
+  /** The state to carry on (restartCount, lastTermination). */
+  previous: ContainerStateFile;
+}
+
+async function waitForPid(path: string, exitPath: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (pid > 0) return pid;
+    const exit = await readJson<ExitRecord>(exitPath);
+    if (exit) throw new Error(`agent: Cannot start container: ${exit.message ?? exit.reason}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`agent: Cannot start container: the shim wrote no pid to ${path} within ${timeoutMs} ms`);
+}
+
+/** Starts a new attempt through a detached shim; resolves once its pid is recorded. */
+export async function startContainer(req: StartRequest): Promise<ContainerAttempt> {
+  const files = containerFiles(req.dir);
+  await mkdir(req.dir, { recursive: true });
+  await rm(files.pid, { force: true });
+  await rm(files.exit, { force: true });
+  const shimSpec: ShimSpec = { ...req.spec, pidFile: files.pid, exitFile: files.exit, logFile: files.log };
+  await writeJson(files.spec, shimSpec);
+  const shimLog = await open(join(req.dir, 'shim.log'), 'a');
+  try {
+    // detached + unref: the shim (and so the container) outlives the agent.
+    const shim = spawn(process.execPath, [req.shimPath, files.spec], { detached: true, stdio: ['ignore', shimLog.fd, shimLog.fd] });
+    shim.unref();
+  } finally {
+    await shimLog.close();
+  }
+  const startedAt = rfc3339Nano(Date.now());
+  const pid = await waitForPid(files.pid, files.exit, 10_000);
+  const attempt: ContainerAttempt = {
+    id: randomBytes(32).toString('hex'),
+    pid,
+    argv: req.spec.argv,
+    startedAt,
+    image: req.image,
+    imageID: req.imageID,
+    sandboxId: req.sandboxId,
+  };
+  await writeContainerState(req.dir, { ...req.previous, current: attempt });
+  return attempt;
+}
+
+/** Signals the container's process group; a process already gone is not an error. */
+export function signalContainer(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
+/** True while any process of the container's group is alive. */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

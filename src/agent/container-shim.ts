@@ -1,0 +1,112 @@
+/**
+ * The container shim (conmon's role): `node container-shim.js <shim.json>`, started detached by
+ * the agent. It starts the container process inside the sandbox (its own UTS namespace and
+ * process group), records its pid, writes its output to the CRI log, and on exit records the
+ * exit status, so that containers and their logs outlive an agent restart.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
+
+export interface ShimSpec {
+  netns: string;
+  hostname: string;
+  /** Bind-mounted read-only at the service account path; empty for none. */
+  serviceAccountDir: string;
+  serviceAccountMount: string;
+  workingDir: string;
+  argv: string[];
+  env: Record<string, string>;
+  pidFile: string;
+  exitFile: string;
+  logFile: string;
+}
+
+export interface ExitRecord {
+  exitCode: number;
+  signal?: string;
+  reason: string;
+  message?: string;
+  finishedAt: string;
+}
+
+/**
+ * Runs inside `ip netns exec` (private mount namespace) and `unshare --uts`: set the hostname,
+ * mount the service account, enter the working dir, then become the container's program.
+ */
+export const CONTAINER_INIT = [
+  'hostname "$1" || exit 126',
+  'if [ -n "$2" ]; then mount -o bind,ro "$2" "$3" || exit 126; fi',
+  'cd "$4" || { echo "podnet: Cannot enter working dir $4" >&2; exit 126; }',
+  'shift 4',
+  'exec "$@"',
+].join('\n');
+
+/** The full argv the shim spawns for `spec`. */
+export function containerCommand(spec: ShimSpec): string[] {
+  return [
+    'ip', 'netns', 'exec', spec.netns, 'unshare', '--uts', '--', '/bin/sh', '-c', CONTAINER_INIT, 'sh',
+    spec.hostname, spec.serviceAccountDir, spec.serviceAccountMount, spec.workingDir, ...spec.argv,
+  ];
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+
+/** kubelet's view of an exit: 128+n for a signal, reason Completed for 0 and Error otherwise. */
+export function exitRecord(code: number | null, signal: NodeJS.Signals | null, at = Date.now()): ExitRecord {
+  const exitCode = code ?? 128 + (SIGNALS[signal ?? ''] ?? 0);
+  return { exitCode, ...(signal ? { signal } : {}), reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: rfc3339Nano(at) };
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeFileSync(path + '.tmp', JSON.stringify(value) + '\n');
+  renameSync(path + '.tmp', path);
+}
+
+function pipeToLog(spec: ShimSpec, stream: LogStream, source: NodeJS.ReadableStream): Promise<void> {
+  const splitter = new LogLineSplitter(stream, () => rfc3339Nano(Date.now()));
+  source.setEncoding('utf8');
+  source.on('data', (chunk: string) => appendFileSync(spec.logFile, splitter.push(chunk)));
+  return new Promise((resolve) => {
+    source.on('close', () => {
+      appendFileSync(spec.logFile, splitter.flush());
+      resolve();
+    });
+  });
+}
+
+export function runShim(spec: ShimSpec): void {
+  const [cmd, ...args] = containerCommand(spec);
+  // detached: the container leads its own process group, which the agent signals as a whole.
+  const child = spawn(cmd, args, { detached: true, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('error', (e) => {
+    writeJson(spec.exitFile, { exitCode: 128, reason: 'StartError', message: e.message, finishedAt: rfc3339Nano(Date.now()) });
+    process.exit(1);
+  });
+  if (child.pid === undefined) return;
+  writeFileSync(spec.pidFile, `${child.pid}\n`);
+  const logs = Promise.all([pipeToLog(spec, 'stdout', child.stdout!), pipeToLog(spec, 'stderr', child.stderr!)]);
+  child.on('exit', (code, signal) => {
+    const rec = exitRecord(code, signal);
+    // Background children may hold the pipes open: wait for them briefly, not forever.
+    const done = () => {
+      writeJson(spec.exitFile, rec);
+      process.exit(0);
+    };
+    const timer = setTimeout(done, 1000);
+    void logs.then(() => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const specPath = process.argv[2];
+  if (!specPath) {
+    process.stderr.write('usage: container-shim.js <shim.json>\n');
+    process.exit(2);
+  }
+  runShim(JSON.parse(readFileSync(specPath, 'utf8')) as ShimSpec);
+}

@@ -1,0 +1,119 @@
+/**
+ * PodStatus as kubelet computes it (generateAPIPodStatus, getPhase): phase from the container
+ * states and restart policy, the five conditions, and containerStatuses. Pure: the agent feeds
+ * it what it observed; lastTransitionTime is kept from the old status while a condition holds.
+ */
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../api/types.js';
+
+type ContainerState = NonNullable<ContainerStatus['state']>;
+
+export interface ContainerView {
+  name: string;
+  image: string;
+  imageID: string;
+  containerID?: string;
+  restartCount: number;
+  state: ContainerState;
+  lastState?: ContainerState;
+}
+
+export interface PodView {
+  hostIP: string;
+  podIP?: string;
+  /** True while the sandbox exists with its network (PodReadyToStartContainers). */
+  sandboxReady: boolean;
+  containers: ContainerView[];
+}
+
+/** kubelet's getPhase for a pod without init containers. */
+export function podPhase(pod: Pod, containers: ContainerView[]): NonNullable<PodStatus['phase']> {
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const c of containers) {
+    if (c.state.running) running++;
+    else if (c.state.terminated) {
+      stopped++;
+      if (c.state.terminated.exitCode === 0) succeeded++;
+    } else if (c.lastState?.terminated) stopped++;
+    else waiting++;
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    return policy === 'Never' ? 'Failed' : 'Running';
+  }
+  return 'Pending';
+}
+
+function condition(old: PodStatus | undefined, type: string, ok: boolean, now: string, reason?: string, message?: string): PodCondition {
+  const status = ok ? 'True' : 'False';
+  const prev = old?.conditions?.find((c) => c.type === type);
+  const lastTransitionTime = prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+  return { type, status, lastTransitionTime, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+}
+
+function podConditions(pod: Pod, view: PodView, phase: string, now: string): PodCondition[] {
+  const old = pod.status;
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const notReady = view.containers.filter((c) => !c.state.running).map((c) => c.name);
+  const ready = notReady.length === 0 && !terminal;
+  const reason = terminal ? 'PodCompleted' : ready ? undefined : 'ContainersNotReady';
+  const message = terminal || ready ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+  return [
+    condition(old, 'PodReadyToStartContainers', view.sandboxReady, now),
+    condition(old, 'Initialized', true, now, terminal ? 'PodCompleted' : undefined),
+    condition(old, 'Ready', ready, now, reason, message),
+    condition(old, 'ContainersReady', ready, now, reason, message),
+    condition(old, 'PodScheduled', true, now),
+  ];
+}
+
+function containerStatus(c: ContainerView): ContainerStatus {
+  return {
+    name: c.name,
+    image: c.image,
+    imageID: c.imageID,
+    ...(c.containerID ? { containerID: c.containerID } : {}),
+    // Without probes a running container is ready (probes are handled elsewhere later).
+    ready: !!c.state.running,
+    started: !!c.state.running,
+    restartCount: c.restartCount,
+    state: c.state,
+    lastState: c.lastState ?? {},
+  };
+}
+
+/** The status the agent writes for `pod`, keeping fields it does not own (qosClass, ...). */
+export function computePodStatus(pod: Pod, view: PodView, now: string): PodStatus {
+  const old = pod.status ?? {};
+  const oldPhase = old.phase;
+  // A terminal phase never goes back (kubelet refuses Succeeded/Failed → Running).
+  const phase = oldPhase === 'Succeeded' || oldPhase === 'Failed' ? oldPhase : podPhase(pod, view.containers);
+  const podIP = view.podIP ?? old.podIP;
+  return {
+    ...old,
+    phase,
+    conditions: podConditions(pod, view, phase, now),
+    hostIP: view.hostIP,
+    hostIPs: [{ ip: view.hostIP }],
+    ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    startTime: old.startTime ?? now,
+    qosClass: old.qosClass ?? 'BestEffort',
+    containerStatuses: view.containers.map(containerStatus),
+  };
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+/** True when two statuses differ in content (key order and undefined fields ignored). */
+export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
+  return JSON.stringify(canonical(a ?? {})) !== JSON.stringify(canonical(b));
+}

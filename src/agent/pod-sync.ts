@@ -1,0 +1,121 @@
+/**
+ * syncPod for one pod (kubelet's SyncPod / SyncTerminatingPod): make the node match the pod
+ * object: a live sandbox, its containers as the restart policy wants them, the status written
+ * back; or, for a pod being deleted, everything stopped and removed and the object deleted.
+ * Idempotent and level-triggered: it starts from what the disk and kernel show each time.
+ */
+import type { Pod, PodStatus } from '../api/types.js';
+import { type Client, isNotFound, ApiError } from '../client/client.js';
+import { type ContainerSyncDeps, syncContainer } from './container-sync.js';
+import { killContainers, removePod, stopPod } from './pod-termination.js';
+import { type ContainerView, computePodStatus, statusChanged } from './pod-status.js';
+import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
+import { normalizeImage } from '../images/image-ref.js';
+
+export interface PodSyncDeps extends ContainerSyncDeps {
+  client: Client;
+  nodeIP: string;
+  sandbox: SandboxDeps;
+  log(message: string): void;
+}
+
+export interface SyncResult {
+  /** Look at the pod again after this many ms (container liveness, back-off expiry). */
+  resyncAfterMs?: number;
+}
+
+/** How long a pod's containers get between SIGTERM and SIGKILL. */
+export function gracePeriodSeconds(pod: Pod): number {
+  return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+const isTerminal = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
+
+/** A live sandbox for the pod: the recorded one, or a new one when it is missing or broken. */
+async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SandboxRecord> {
+  const rec = await readSandbox(podDir);
+  if (rec && (await sandboxReady(rec))) return rec;
+  if (rec) {
+    // The sandbox died (its netns is gone): as kubelet when the pause container dies, kill the
+    // containers and start over in a new sandbox.
+    deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: sandbox ${rec.id.slice(0, 12)} is gone, recreating`);
+    await killContainers(podDir, 0);
+    await removeSandbox(podDir, rec, deps.sandbox);
+  }
+  return createSandbox(podDir, pod, deps.sandbox);
+}
+
+function waitingViews(pod: Pod, reason: string, message?: string): ContainerView[] {
+  return (pod.spec?.containers ?? []).map((c) => {
+    let image = c.image ?? '';
+    try {
+      image = normalizeImage(image);
+    } catch {
+      /* keep as written */
+    }
+    return { name: c.name, image, imageID: '', restartCount: 0, state: { waiting: { reason, ...(message ? { message } : {}) } } };
+  });
+}
+
+async function writeStatus(pod: Pod, status: PodStatus, deps: PodSyncDeps): Promise<void> {
+  if (!statusChanged(pod.status, status)) return;
+  const m = pod.metadata ?? {};
+  try {
+    await deps.client.patch<Pod>('pods', m.namespace, m.name ?? '', { metadata: { uid: m.uid }, status }, 'merge', 'status');
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** Deletes the pod object for good, only if it is still the same pod (uid precondition). */
+async function deletePodObject(pod: Pod, deps: PodSyncDeps): Promise<void> {
+  const m = pod.metadata ?? {};
+  try {
+    await deps.client.delete('pods', m.namespace, m.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: m.uid } });
+  } catch (e) {
+    if (isNotFound(e) || (e instanceof ApiError && e.code === 409)) return;
+    throw e;
+  }
+}
+
+export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SyncResult> {
+  if (pod.metadata?.deletionTimestamp) {
+    await removePod(podDir, gracePeriodSeconds(pod), deps.sandbox);
+    await deletePodObject(pod, deps);
+    return {};
+  }
+  if (isTerminal(pod.status?.phase)) {
+    await stopPod(podDir, 0, deps.sandbox);
+    return {};
+  }
+  let sandbox: SandboxRecord;
+  try {
+    sandbox = await ensureSandbox(pod, podDir, deps);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: Cannot create sandbox: ${msg}`);
+    const view = { hostIP: deps.nodeIP, sandboxReady: false, containers: waitingViews(pod, 'ContainerCreating') };
+    await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
+    return { resyncAfterMs: 2000 };
+  }
+  const containers: ContainerView[] = [];
+  let resync = 1000; // PLEG-like relist: notice exits within a second.
+  for (const c of pod.spec?.containers ?? []) {
+    const r = await syncContainer(pod, c, podDir, sandbox, deps);
+    containers.push(r.view);
+    if (r.resyncAfterMs !== undefined) resync = Math.min(resync, Math.max(100, r.resyncAfterMs));
+  }
+  const status = computePodStatus(pod, { hostIP: deps.nodeIP, podIP: sandbox.podIP, sandboxReady: true, containers }, new Date().toISOString());
+  await writeStatus(pod, status, deps);
+  if (isTerminal(status.phase)) {
+    // kubelet stops the sandbox of a finished pod: its IP goes back to the pool.
+    await stopPod(podDir, 0, deps.sandbox);
+    return {};
+  }
+  return { resyncAfterMs: resync };
+}
+
+/** A pod that left the API (or this node): stop and remove everything it had here. */
+export async function cleanupPod(podDir: string, deps: PodSyncDeps): Promise<void> {
+  await removePod(podDir, 2, deps.sandbox);
+}

@@ -1,0 +1,114 @@
+/**
+ * Pod sandboxes: a network namespace `<cluster>-pod-<id12>` with the pod's resolv.conf and hosts
+ * under /etc/netns/<netns>/, networked by CNI, and recorded in `<podDir>/sandbox.json` so that a
+ * restarted agent (and `podnet exec`) finds it. A NEW id per sandbox, as a new pause container.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from '../api/types.js';
+import { NETNS_DIR, netnsAdd, netnsDel, netnsExists } from '../dataplane/netns.js';
+import { type DnsSettings, hostsFile, resolvConf } from './etc-files.js';
+import type { PodNetwork, SandboxNetworkRef } from './pod-network.js';
+import { etcNetnsDir, sandboxFile, serviceAccountDir } from './pod-paths.js';
+
+export interface SandboxRecord {
+  id: string;
+  netns: string;
+  /** Empty until the network is set up: a record without podIP is a half-made sandbox. */
+  podIP: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  createdAt: string;
+}
+
+export interface SandboxDeps {
+  clusterName: string;
+  network: PodNetwork;
+  dns: DnsSettings;
+  /** The service account token given to pods (written to serviceaccount/token). */
+  token?: string;
+}
+
+export function sandboxNetworkRef(rec: SandboxRecord): SandboxNetworkRef {
+  return { id: rec.id, netnsPath: join(NETNS_DIR, rec.netns), namespace: rec.namespace, name: rec.name, uid: rec.uid };
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await writeFile(path + '.tmp', text);
+  await rename(path + '.tmp', path);
+}
+
+export async function readSandbox(podDir: string): Promise<SandboxRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(sandboxFile(podDir), 'utf8')) as SandboxRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the sandbox is complete and its namespace still exists. */
+export async function sandboxReady(rec: SandboxRecord | undefined): Promise<boolean> {
+  return !!rec && rec.podIP !== '' && (await netnsExists(rec.netns));
+}
+
+async function writeServiceAccount(podDir: string, pod: Pod, token: string | undefined): Promise<void> {
+  const dir = serviceAccountDir(podDir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'token'), token ?? '');
+  await writeFile(join(dir, 'namespace'), pod.metadata?.namespace ?? 'default');
+}
+
+/** The pod's /etc files, in /etc/netns/<netns>/ and (for the CLI and debugging) <podDir>/etc/. */
+async function writeEtcFiles(podDir: string, rec: SandboxRecord, pod: Pod, dns: DnsSettings): Promise<void> {
+  const files = { 'resolv.conf': resolvConf(pod, dns), hosts: hostsFile(pod, rec.podIP, dns.clusterDomain) };
+  for (const dir of [etcNetnsDir(rec.netns), join(podDir, 'etc')]) {
+    await mkdir(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) await writeAtomic(join(dir, name), text);
+  }
+}
+
+/**
+ * Creates a new sandbox for `pod`: record first (so a crash leaves something to clean up), then
+ * the namespace, the network (loopback + eth0) and the /etc files. On failure it removes what it
+ * made and throws.
+ */
+export async function createSandbox(podDir: string, pod: Pod, deps: SandboxDeps): Promise<SandboxRecord> {
+  const id = randomBytes(32).toString('hex');
+  const m = pod.metadata ?? {};
+  const rec: SandboxRecord = {
+    id,
+    netns: `${deps.clusterName}-pod-${id.slice(0, 12)}`,
+    podIP: '',
+    namespace: m.namespace ?? 'default',
+    name: m.name ?? '',
+    uid: m.uid ?? '',
+    createdAt: new Date().toISOString(),
+  };
+  await mkdir(podDir, { recursive: true });
+  await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
+  try {
+    await netnsAdd(rec.netns);
+    rec.podIP = await deps.network.setUp(sandboxNetworkRef(rec));
+    await writeEtcFiles(podDir, rec, pod, deps.dns);
+    await writeServiceAccount(podDir, pod, deps.token);
+    await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
+    return rec;
+  } catch (e) {
+    await removeSandbox(podDir, rec, deps).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Removes a sandbox: CNI DEL (which releases the IP), the namespace, /etc/netns/<netns>, and the
+ * record. Idempotent: each step accepts what is already gone.
+ */
+export async function removeSandbox(podDir: string, rec: SandboxRecord, deps: Pick<SandboxDeps, 'network'>): Promise<void> {
+  await deps.network.tearDown(sandboxNetworkRef(rec));
+  await netnsDel(rec.netns);
+  await rm(etcNetnsDir(rec.netns), { recursive: true, force: true });
+  const current = await readSandbox(podDir);
+  if (current?.id === rec.id) await rm(sandboxFile(podDir), { force: true });
+}

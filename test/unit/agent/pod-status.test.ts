@@ -1,0 +1,68 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from '../../../src/api/types.js';
+import { type ContainerView, computePodStatus, podPhase, statusChanged } from '../../../src/agent/pod-status.js';
+
+const T0 = '2026-11-23T17:00:00Z';
+const T1 = '2026-11-23T17:05:00Z';
+
+const makePod = (restartPolicy = 'Always', status?: Pod['status']): Pod => ({
+  metadata: { name: 'p', namespace: 'default', uid: 'u' },
+  spec: { restartPolicy, containers: [{ name: 'a' }, { name: 'b' }] },
+  status,
+});
+const running = (name: string): ContainerView => ({ name, image: 'i', imageID: 'x', restartCount: 0, state: { running: { startedAt: T0 } } });
+const waiting = (name: string, reason = 'ContainerCreating', last = false): ContainerView => ({
+  name, image: 'i', imageID: 'x', restartCount: last ? 1 : 0, state: { waiting: { reason } },
+  ...(last ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
+});
+const exited = (name: string, exitCode: number): ContainerView => ({ name, image: 'i', imageID: 'x', restartCount: 0, state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed' } } });
+
+describe('pod phase (kubelet getPhase)', () => {
+  const cases: [string, string, ContainerView[], string][] = [
+    ['all running', 'Always', [running('a'), running('b')], 'Running'],
+    ['one never started', 'Always', [running('a'), waiting('b', 'ErrImagePull')], 'Pending'],
+    ['crash looping counts as started', 'Always', [running('a'), waiting('b', 'CrashLoopBackOff', true)], 'Running'],
+    ['Never, all succeeded', 'Never', [exited('a', 0), exited('b', 0)], 'Succeeded'],
+    ['Never, one failed', 'Never', [exited('a', 0), exited('b', 2)], 'Failed'],
+    ['OnFailure, one failed keeps running', 'OnFailure', [exited('a', 0), exited('b', 2)], 'Running'],
+    ['OnFailure, all succeeded', 'OnFailure', [exited('a', 0), exited('b', 0)], 'Succeeded'],
+    ['Never, one still running', 'Never', [exited('a', 1), running('b')], 'Running'],
+  ];
+  for (const [name, policy, views, want] of cases) it(name, () => assert.equal(podPhase(makePod(policy), views), want));
+});
+
+describe('computePodStatus', () => {
+  it('a running pod: IPs, conditions, container statuses', () => {
+    const s = computePodStatus(makePod(), { hostIP: '172.18.0.11', podIP: '10.244.0.5', sandboxReady: true, containers: [running('a'), running('b')] }, T0);
+    assert.equal(s.phase, 'Running');
+    assert.deepEqual(s.podIPs, [{ ip: '10.244.0.5' }]);
+    assert.deepEqual(s.hostIPs, [{ ip: '172.18.0.11' }]);
+    assert.deepEqual(s.conditions?.map((c) => `${c.type}=${c.status}`), ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
+    assert.deepEqual(s.containerStatuses?.map((c) => [c.name, c.ready, c.started]), [['a', true, true], ['b', true, true]]);
+    assert.equal(s.startTime, T0);
+  });
+
+  it('not ready names the unready containers; transition times move only on change', () => {
+    const first = computePodStatus(makePod(), { hostIP: 'h', podIP: 'p', sandboxReady: true, containers: [running('a'), waiting('b')] }, T0);
+    const ready = first.conditions!.find((c) => c.type === 'Ready')!;
+    assert.equal(ready.status, 'False');
+    assert.equal(ready.message, 'containers with unready status: [b]');
+    const again = computePodStatus(makePod('Always', first), { hostIP: 'h', podIP: 'p', sandboxReady: true, containers: [running('a'), waiting('b')] }, T1);
+    assert.equal(statusChanged(first, again), false);
+    const later = computePodStatus(makePod('Always', first), { hostIP: 'h', podIP: 'p', sandboxReady: true, containers: [running('a'), running('b')] }, T1);
+    assert.equal(later.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime, T1);
+    assert.equal(later.conditions!.find((c) => c.type === 'Initialized')!.lastTransitionTime, T0);
+    assert.equal(later.startTime, T0);
+  });
+
+  it('a terminal phase never goes back', () => {
+    const s = computePodStatus(makePod('Always', { phase: 'Failed' }), { hostIP: 'h', sandboxReady: true, containers: [running('a'), running('b')] }, T0);
+    assert.equal(s.phase, 'Failed');
+  });
+
+  it('statusChanged ignores key order', () => {
+    assert.equal(statusChanged({ phase: 'Running', podIP: 'x' }, { podIP: 'x', phase: 'Running' }), false);
+    assert.equal(statusChanged({ phase: 'Running' }, { phase: 'Pending' }), true);
+  });
+});
