@@ -1,0 +1,226 @@
+/**
+ * The controllers against the real apiserver (in process, memory store). The test plays the
+ * node agent: it marks nodes Ready and writes pod IPs and Ready conditions.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import type { Client } from '../../../src/client/client.js';
+import { startControllers } from '../../../src/controllers/index.js';
+import { eventually, startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
+
+let api: TestApi;
+let client: Client;
+let controllers: { stop(): void };
+
+async function addNode(name: string): Promise<void> {
+  const node = await client.create<Node>('nodes', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } });
+  await client.updateStatus('nodes', { ...node, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } });
+}
+
+const podsOf = async (selector: string): Promise<Pod[]> => (await client.list<Pod>('pods', 'default', { labelSelector: selector })).items;
+
+/** The agent's part: give each scheduled pod an IP and make it Ready. */
+async function runPods(selector: string, ipBase: number): Promise<void> {
+  let i = ipBase;
+  for (const pod of await podsOf(selector)) {
+    if (!pod.spec?.nodeName || pod.status?.podIP || pod.metadata?.deletionTimestamp) continue;
+    const node = pod.spec.nodeName === 'node1' ? 0 : 1;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await client.updateStatus('pods', {
+      ...pod,
+      status: {
+        phase: 'Running',
+        podIP: `10.244.${node}.${i++}`,
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      },
+    });
+  }
+}
+
+/** The agent finishing graceful deletions. */
+async function reapTerminating(): Promise<void> {
+  for (const pod of await podsOf('')) {
+    if (pod.metadata?.deletionTimestamp) await client.delete('pods', 'default', pod.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+}
+
+before(async () => {
+  api = await startTestApi();
+  client = api.client;
+  await addNode('node1');
+  await addNode('node2');
+  controllers = await startControllers(client, {});
+});
+
+after(async () => {
+  controllers?.stop();
+  await api?.close();
+});
+
+test('node IPAM gives each node a /24, first free in order', async () => {
+  const cidrs = await eventually('pod CIDRs', async () => {
+    const nodes = (await client.list<Node>('nodes')).items;
+    const got = nodes.map((n) => [n.metadata?.name, n.spec?.podCIDR, n.spec?.podCIDRs?.join()]).sort();
+    return got.every((x) => x[1]) && got;
+  });
+  assert.deepEqual(cidrs, [
+    ['node1', '10.244.0.0/24', '10.244.0.0/24'],
+    ['node2', '10.244.1.0/24', '10.244.1.0/24'],
+  ]);
+});
+
+test('Deployment of 2 -> ReplicaSet -> 2 pods spread over 2 nodes; service slice with per-pod named port', async () => {
+  await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'podnet/echo', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      },
+    },
+  });
+  const rs = await eventually('replicaset', async () => (await client.list<ReplicaSet>('replicasets', 'default')).items[0]);
+  const hash = rs.metadata?.labels?.['pod-template-hash'] ?? '';
+  assert.match(hash, /^[bcdfghjklmnpqrstvwxz2456789]+$/);
+  assert.equal(rs.metadata?.name, `web-${hash}`);
+  assert.equal(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'], '1');
+  assert.deepEqual(rs.spec?.selector?.matchLabels, { app: 'web', 'pod-template-hash': hash });
+  const ref = rs.metadata?.ownerReferences?.[0];
+  assert.deepEqual([ref?.kind, ref?.name, ref?.controller, ref?.blockOwnerDeletion], ['Deployment', 'web', true, true]);
+
+  const pods = await eventually('2 scheduled pods', async () => {
+    const p = await podsOf('app=web');
+    return p.length === 2 && p.every((x) => x.spec?.nodeName) && p;
+  });
+  assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), ['node1', 'node2']);
+  for (const p of pods) {
+    assert.match(p.metadata?.name ?? '', new RegExp(`^web-${hash}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+    assert.equal(p.metadata?.labels?.['pod-template-hash'], hash);
+    assert.equal(p.metadata?.ownerReferences?.[0]?.uid, rs.metadata?.uid);
+  }
+
+  await client.create<Service>('services', 'default', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web' },
+    spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  });
+  await runPods('app=web', 10);
+  const slice = await eventually('slice with 2 ready endpoints', async () => {
+    const s = (await client.list<EndpointSlice>('endpointslices', 'default', { labelSelector: 'kubernetes.io/service-name=web' })).items;
+    return s.length === 1 && s[0].endpoints?.length === 2 && s[0].endpoints.every((e) => e.conditions?.ready) && s[0];
+  });
+  assert.match(slice.metadata?.name ?? '', /^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.equal(slice.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+  assert.equal(slice.addressType, 'IPv4');
+  assert.deepEqual(slice.ports, [{ name: 'http', protocol: 'TCP', port: 8080 }]);
+  const running = await podsOf('app=web');
+  const want = running.map((p) => [p.status?.podIP, p.spec?.nodeName, 'Pod', p.metadata?.name].join()).sort();
+  assert.deepEqual(slice.endpoints?.map((e) => [e.addresses[0], e.nodeName, e.targetRef?.kind, e.targetRef?.name].join()).sort(), want);
+  assert.equal(slice.metadata?.ownerReferences?.[0]?.kind, 'Service');
+
+  const ep = await eventually('Endpoints', async () => {
+    const e = await client.get<Endpoints>('endpoints', 'default', 'web').catch(() => undefined);
+    return e?.subsets?.[0]?.addresses?.length === 2 && e;
+  });
+  assert.deepEqual(ep.subsets?.[0]?.ports, [{ name: 'http', protocol: 'TCP', port: 8080 }]);
+
+  const d = await eventually('deployment complete', async () => {
+    const x = await client.get<Deployment>('deployments', 'default', 'web');
+    const prog = x.status?.conditions?.find((c) => c.type === 'Progressing');
+    return prog?.reason === 'NewReplicaSetAvailable' && x;
+  });
+  assert.deepEqual(
+    [d.status?.replicas, d.status?.updatedReplicas, d.status?.readyReplicas, d.status?.availableReplicas, d.status?.observedGeneration],
+    [2, 2, 2, 2, d.metadata?.generation],
+  );
+  assert.equal(d.metadata?.annotations?.['deployment.kubernetes.io/revision'], '1');
+  assert.equal(d.status?.conditions?.find((c) => c.type === 'Available')?.status, 'True');
+});
+
+test('a not-ready pod is in the slice as not ready and in notReadyAddresses', async () => {
+  const [pod] = await podsOf('app=web');
+  await client.updateStatus('pods', { ...pod, status: { ...pod.status, conditions: [{ type: 'Ready', status: 'False' }] } });
+  const slice = await eventually('slice with a not-ready endpoint', async () => {
+    const s = (await client.list<EndpointSlice>('endpointslices', 'default', { labelSelector: 'kubernetes.io/service-name=web' })).items;
+    return s[0]?.endpoints?.some((e) => e.conditions?.ready === false) && s[0];
+  });
+  const notReady = slice.endpoints?.find((e) => e.conditions?.ready === false);
+  assert.equal(notReady?.targetRef?.name, pod.metadata?.name);
+  assert.deepEqual(notReady?.conditions, { ready: false, serving: false, terminating: false });
+  await eventually('notReadyAddresses', async () => {
+    const e = await client.get<Endpoints>('endpoints', 'default', 'web');
+    return e.subsets?.[0]?.notReadyAddresses?.[0]?.targetRef?.name === pod.metadata?.name;
+  });
+  await client.updateStatus('pods', { ...(await client.get<Pod>('pods', 'default', pod.metadata?.name ?? '')), status: { ...pod.status } });
+});
+
+test('a template change rolls out a new ReplicaSet and scales the old one to 0', async () => {
+  const d = await client.get<Deployment>('deployments', 'default', 'web');
+  d.spec!.template.spec!.containers[0].image = 'podnet/echo:2';
+  await client.update('deployments', d);
+  const done = await eventually('rollout', async () => {
+    await runPods('app=web', 20);
+    await reapTerminating();
+    const sets = (await client.list<ReplicaSet>('replicasets', 'default')).items;
+    const x = await client.get<Deployment>('deployments', 'default', 'web');
+    const prog = x.status?.conditions?.find((c) => c.type === 'Progressing');
+    return sets.length === 2 && prog?.reason === 'NewReplicaSetAvailable' && x.status?.observedGeneration === x.metadata?.generation && { sets, x };
+  }, 20_000);
+  const byRev = done.sets.sort((a, b) => Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision']) - Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision']));
+  assert.deepEqual(byRev.map((r) => [r.metadata?.annotations?.['deployment.kubernetes.io/revision'], r.spec?.replicas]), [['1', 0], ['2', 2]]);
+  assert.equal(done.x.metadata?.annotations?.['deployment.kubernetes.io/revision'], '2');
+  assert.deepEqual([done.x.status?.updatedReplicas, done.x.status?.availableReplicas, done.x.status?.replicas], [2, 2, 2]);
+});
+
+test('a pod that fits no node is marked Unschedulable', async () => {
+  await client.create<Pod>('pods', 'default', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'picky' },
+    spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'podnet/echo' }] },
+  });
+  const cond = await eventually('PodScheduled=False', async () => {
+    const p = await client.get<Pod>('pods', 'default', 'picky');
+    return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  });
+  assert.equal(cond.reason, 'Unschedulable');
+  assert.equal(cond.message, "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+  const other = await client.create<Pod>('pods', 'default', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'custom-sched' },
+    spec: { schedulerName: 'my-scheduler', containers: [{ name: 'c', image: 'podnet/echo' }] },
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await client.get<Pod>('pods', 'default', 'custom-sched')).spec?.nodeName, undefined, `${other.metadata?.name} left alone`);
+  await client.delete('pods', 'default', 'picky');
+  await client.delete('pods', 'default', 'custom-sched');
+});
+
+test('deleting the deployment removes its ReplicaSets and pods (garbage collection)', async () => {
+  await client.delete('deployments', 'default', 'web', { propagationPolicy: 'Background' });
+  await eventually('replicasets gone', async () => (await client.list<ReplicaSet>('replicasets', 'default')).items.length === 0);
+  await eventually('pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=web')).length === 0;
+  });
+  await client.delete('services', 'default', 'web');
+  await eventually('slices and Endpoints gone', async () => {
+    const slices = (await client.list<EndpointSlice>('endpointslices', 'default')).items.length;
+    const ep = await client.get('endpoints', 'default', 'web').then(() => 1, () => 0);
+    return slices + ep === 0;
+  });
+});
+
+test('a deleted node frees its CIDR for the next node', async () => {
+  await client.delete('nodes', undefined, 'node1');
+  await addNode('node3');
+  const n = await eventually('node3 CIDR', async () => (await client.get<Node>('nodes', undefined, 'node3')).spec?.podCIDR);
+  assert.equal(n, '10.244.0.0/24');
+});
