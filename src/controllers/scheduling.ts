@@ -33,10 +33,52 @@ export function unfitReason(pod: Pod, node: Node): string | undefined {
     }
   }
   const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) {
-    if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
-  }
+  const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+  if (!selectorOk || !matchesRequiredAffinity(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
   return undefined;
+}
+
+type NodeSelectorRequirement = { key: string; operator: string; values?: string[] };
+
+function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  const has = value !== undefined;
+  const vals = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+      return has && vals.includes(value);
+    case 'NotIn':
+      return !has || !vals.includes(value);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    case 'Gt':
+    case 'Lt': {
+      const a = Number(value);
+      const b = Number(vals[0]);
+      if (!has || !Number.isInteger(a) || !Number.isInteger(b)) return false;
+      return r.operator === 'Gt' ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * requiredDuringSchedulingIgnoredDuringExecution: the terms are ORed, the requirements of a term
+ * ANDed (matchFields supports metadata.name only, as upstream).
+ */
+export function matchesRequiredAffinity(pod: Pod, node: Node): boolean {
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms) return true;
+  const labels = node.metadata?.labels ?? {};
+  return terms.some((t) => {
+    const exprs = t.matchExpressions ?? [];
+    const fields = t.matchFields ?? [];
+    if (exprs.length === 0 && fields.length === 0) return false;
+    return exprs.every((r) => requirementMatches(r, labels[r.key])) &&
+      fields.every((r) => r.key === 'metadata.name' && requirementMatches(r, node.metadata?.name));
+  });
 }
 
 export type ScheduleResult = { nodeName: string } | { unschedulable: string };

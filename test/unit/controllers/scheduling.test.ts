@@ -46,3 +46,16 @@ test('toleration matching', () => {
   assert.equal(toleratesTaint({ operator: 'Exists' }, taint), true);
   assert.equal(toleratesTaint({ key: 'k', operator: 'Exists', effect: 'NoExecute' }, taint), false);
 });
+
+test('required node affinity: terms ORed, expressions ANDed, matchFields on the name', () => {
+  const nodes = [node('node1', (n) => (n.metadata!.labels!.zone = 'a')), node('node2', (n) => (n.metadata!.labels!.zone = 'b'))];
+  const affinity = (terms: object[]) => pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as never } } } });
+  assert.deepEqual(selectNode(affinity([{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }]), nodes, new Map()), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(affinity([{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }]), nodes, new Map()), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(affinity([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node1'] }] }]), nodes, new Map([['node1', 3]])), { nodeName: 'node1' });
+  assert.deepEqual(
+    selectNode(affinity([{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['c'] }] }, { matchExpressions: [{ key: 'zone', operator: 'Exists' }] }]), nodes, new Map()),
+    { nodeName: 'node1' },
+  );
+  assert.ok('unschedulable' in selectNode(affinity([{ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }]), nodes, new Map()));
+});
