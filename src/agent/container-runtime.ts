@@ -119,6 +119,8 @@ async function waitForPid(path: string, exitPath: string, timeoutMs: number): Pr
 export async function startContainer(req: StartRequest): Promise<ContainerAttempt> {
   const files = containerFiles(req.dir);
   await mkdir(req.dir, { recursive: true });
+  // The (empty) mountpoint must exist on the host for the bind mount inside the container.
+  if (req.spec.serviceAccountDir) await mkdir(req.spec.serviceAccountMount, { recursive: true });
   await rm(files.pid, { force: true });
   await rm(files.exit, { force: true });
   const shimSpec: ShimSpec = { ...req.spec, pidFile: files.pid, exitFile: files.exit, logFile: files.log };
@@ -128,6 +130,7 @@ export async function startContainer(req: StartRequest): Promise<ContainerAttemp
     // detached + unref: the shim (and so the container) outlives the agent.
     const shim = spawn(process.execPath, [req.shimPath, files.spec], { detached: true, stdio: ['ignore', shimLog.fd, shimLog.fd] });
     shim.unref();
+    if (shim.pid) await writeFile(files.shimPid, `${shim.pid}\n`);
   } finally {
     await shimLog.close();
   }

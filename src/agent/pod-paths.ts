@@ -16,6 +16,7 @@ export const containerDir = (podDir: string, name: string) => join(podDir, 'cont
 export function containerFiles(dir: string) {
   return {
     pid: join(dir, 'pid'),
+    shimPid: join(dir, 'shim.pid'),
     state: join(dir, 'state.json'),
     exit: join(dir, 'exit.json'),
     spec: join(dir, 'shim.json'),
