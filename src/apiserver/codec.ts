@@ -1,0 +1,48 @@
+/**
+ * How objects cross the wire and the store: request bodies are JSON or YAML; stored values are
+ * JSON without metadata.resourceVersion, which is always the key's modRevision (as etcd3 storage
+ * in kube-apiserver does).
+ */
+import { parse as parseYaml } from 'yaml';
+import type { UnstructuredObject } from '../api/types.js';
+import type { KeyValue } from '../store/store.js';
+import { badRequest, unsupportedMediaType } from './status.js';
+
+export type Obj = UnstructuredObject;
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Decodes a request body by Content-Type (JSON by default, YAML for application/yaml). */
+export function decodeBody(text: string, contentType: string | undefined): Obj {
+  const base = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+  let v: unknown;
+  try {
+    if (base === 'application/json' || base === '' || base === '*/*') v = JSON.parse(text);
+    else if (base === 'application/yaml' || base === 'application/x-yaml' || base === 'text/yaml') v = parseYaml(text);
+    else throw unsupportedMediaType(base);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'StatusError') throw e;
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+  if (!isPlainObject(v)) throw badRequest('Object in body is not a JSON object');
+  return v as Obj;
+}
+
+/** The stored form: the object without its resourceVersion. */
+export function encodeForStore(obj: Obj): string {
+  const meta = { ...(obj.metadata ?? {}) };
+  delete meta.resourceVersion;
+  delete meta.selfLink;
+  return JSON.stringify({ ...obj, metadata: meta });
+}
+
+/** An object read from the store, its resourceVersion set to `rev` (default: the key's modRevision). */
+export function decodeFromStore(kv: KeyValue, rev = kv.modRevision): Obj {
+  const obj = JSON.parse(kv.value) as Obj;
+  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(rev) };
+  return obj;
+}
+
+/** RFC 3339 with second precision, as metav1.Time marshals. */
+export const nowTimestamp = (offsetSeconds = 0): string =>
+  new Date(Math.floor(Date.now() / 1000) * 1000 + offsetSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,187 @@
+/**
+ * The REST verbs on a resource URL: get, list (or watch), create, update, patch, delete,
+ * deletecollection, and the status and scale subresources; responses as JSON or Table.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceInfo } from '../api/resources.js';
+import { type Obj, decodeBody, isPlainObject } from './codec.js';
+import { type DeleteOptionsBody, deleteObject, parseDeleteOptions } from './delete.js';
+import { matchesFields, parseFieldSelector } from './field-selector.js';
+import { readBody, writeJSON } from './http-util.js';
+import { matchesLabels, parseLabelSelector } from './label-selector.js';
+import type { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { applyPatch, parsePatch, patchKind } from './patch.js';
+import type { Registry } from './registry.js';
+import type { RequestInfo } from './request-info.js';
+import { toScale, updateScale } from './scale.js';
+import { StatusError, badRequest, conflict, methodNotSupported, notFound } from './status.js';
+import { parseIncludeObject, toTable, wantsTable } from './table.js';
+import { type WatchContext, serveWatch } from './watch.js';
+
+export interface HandlerContext extends WatchContext {
+  lifecycle: NamespaceLifecycle;
+}
+
+interface Call {
+  ctx: HandlerContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  ri: RequestInfo;
+  q: URLSearchParams;
+  dryRun: boolean;
+}
+
+const gvOf = (info: ResourceInfo): string => (info.group ? `${info.group}/${info.version}` : info.version);
+
+function respond(c: Call, code: number, obj: Obj): void {
+  if (wantsTable(c.req.headers.accept) && obj.kind === c.ri.info.kind) {
+    writeJSON(c.res, code, toTable(c.ri.info.kind, [obj], obj.metadata?.resourceVersion, parseIncludeObject(c.q.get('includeObject'))));
+  } else writeJSON(c.res, code, obj);
+}
+
+async function list(c: Call): Promise<void> {
+  const { info, namespace } = c.ri;
+  const labels = parseLabelSelector(c.q.get('labelSelector'));
+  const fields = parseFieldSelector(c.q.get('fieldSelector'), info.kind);
+  const all = await c.ctx.registry.list(info, namespace);
+  const items = all.items.filter((o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o));
+  const rv = String(all.revision);
+  if (wantsTable(c.req.headers.accept)) {
+    writeJSON(c.res, 200, toTable(info.kind, items, rv, parseIncludeObject(c.q.get('includeObject'))));
+    return;
+  }
+  writeJSON(c.res, 200, { kind: `${info.kind}List`, apiVersion: gvOf(info), metadata: { resourceVersion: rv }, items });
+}
+
+async function get(c: Call): Promise<void> {
+  const { info, namespace, name, subresource } = c.ri;
+  const obj = await c.ctx.registry.get(info, namespace, name!);
+  if (subresource === 'scale') writeJSON(c.res, 200, toScale(obj));
+  else respond(c, 200, obj);
+}
+
+async function body(c: Call): Promise<Obj> {
+  return decodeBody(await readBody(c.req), c.req.headers['content-type']);
+}
+
+async function create(c: Call): Promise<void> {
+  if (c.ri.name) throw methodNotSupported(c.ri.info, 'create');
+  const obj = await c.ctx.registry.create(c.ri.info, c.ri.namespace, await body(c), { dryRun: c.dryRun });
+  respond(c, 201, obj);
+}
+
+async function update(c: Call): Promise<void> {
+  const { info, namespace, name, subresource } = c.ri;
+  const obj = await body(c);
+  if (subresource === 'scale') {
+    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { put: obj }, c.dryRun));
+    return;
+  }
+  const rv = obj.metadata?.resourceVersion;
+  const updated = await c.ctx.registry.guaranteedUpdate(
+    info,
+    namespace,
+    name!,
+    (cur) => {
+      if (rv && rv !== cur.metadata?.resourceVersion) throw conflict(info, name!);
+      if (subresource === 'finalize') return { ...cur, spec: { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] })?.finalizers ?? [] } };
+      return obj;
+    },
+    { dryRun: c.dryRun, subresource: subresource === 'finalize' ? undefined : subresource },
+  );
+  respond(c, 200, updated);
+}
+
+async function patch(c: Call): Promise<void> {
+  const { info, namespace, name, subresource } = c.ri;
+  const kind = patchKind(c.req.headers['content-type']);
+  const doc = parsePatch(kind, await readBody(c.req));
+  if (subresource === 'scale') {
+    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { patch: doc, kind }, c.dryRun));
+    return;
+  }
+  const tryPatch = (cur: Obj): Obj => {
+    const patched = applyPatch(kind, cur, doc);
+    if (!isPlainObject(patched)) throw badRequest('the patch did not produce an object');
+    const rv = (patched as Obj).metadata?.resourceVersion;
+    // A resourceVersion written by the patch is a precondition (kubectl apply sends one).
+    if (rv !== undefined && rv !== cur.metadata?.resourceVersion) throw conflict(info, name!);
+    return patched as Obj;
+  };
+  try {
+    const updated = await c.ctx.registry.guaranteedUpdate(info, namespace, name!, tryPatch, { dryRun: c.dryRun, subresource });
+    respond(c, 200, updated);
+  } catch (e) {
+    // Server-side apply creates what is missing.
+    if (!(kind === 'apply' && e instanceof StatusError && e.code === 404 && !subresource)) throw e;
+    const obj = tryPatch({} as Obj);
+    obj.metadata = { ...(obj.metadata ?? {}), name };
+    respond(c, 201, await c.ctx.registry.create(info, namespace, obj, { dryRun: c.dryRun }));
+  }
+}
+
+async function readDeleteOptions(c: Call): Promise<DeleteOptionsBody> {
+  const text = await readBody(c.req);
+  return parseDeleteOptions(text.trim() ? decodeBody(text, 'application/json') : {}, c.q);
+}
+
+async function remove(c: Call): Promise<void> {
+  const { info, namespace, name } = c.ri;
+  const opts = await readDeleteOptions(c);
+  const r = await deleteObject(c.ctx.registry, info, namespace, name!, opts, c.dryRun);
+  if (info.kind === 'Namespace' && !r.removed && !c.dryRun) c.ctx.lifecycle.finalize(name!);
+  respond(c, r.removed ? 200 : 202, r.obj);
+}
+
+async function removeCollection(c: Call): Promise<void> {
+  const { info, namespace } = c.ri;
+  const opts = await readDeleteOptions(c);
+  const labels = parseLabelSelector(c.q.get('labelSelector'));
+  const fields = parseFieldSelector(c.q.get('fieldSelector'), info.kind);
+  const all = await c.ctx.registry.list(info, namespace);
+  const items: Obj[] = [];
+  for (const o of all.items) {
+    if (!matchesLabels(labels, o.metadata?.labels) || !matchesFields(fields, o)) continue;
+    const r = await deleteObject(c.ctx.registry, info, o.metadata?.namespace, o.metadata!.name!, opts, c.dryRun).catch((e: unknown) => {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw e;
+    });
+    if (r) items.push(r.obj);
+    if (info.kind === 'Namespace' && r && !r.removed && !c.dryRun) c.ctx.lifecycle.finalize(o.metadata!.name!);
+  }
+  writeJSON(c.res, 200, { kind: `${info.kind}List`, apiVersion: gvOf(info), metadata: { resourceVersion: String(all.revision) }, items });
+}
+
+const OBJECT_SUBRESOURCES = new Set(['status', 'scale', 'finalize']);
+
+/** Dispatches a resource request by method. */
+export async function handleResource(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, ri: RequestInfo, q: URLSearchParams): Promise<void> {
+  const dryRunValues = q.getAll('dryRun');
+  if (dryRunValues.some((v) => v !== 'All')) throw badRequest(`Invalid dryRun value: ${JSON.stringify(dryRunValues)}; only "All" is supported`);
+  const c: Call = { ctx, req, res, ri, q, dryRun: dryRunValues.length > 0 };
+  const { info, name, subresource } = ri;
+  if (subresource && (!info.subresources.includes(subresource) || !OBJECT_SUBRESOURCES.has(subresource))) {
+    throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${info.plural}/${subresource} is not served)`);
+  }
+  if (subresource === 'scale' && !['GET', 'PUT', 'PATCH'].includes(req.method ?? '')) throw methodNotSupported(info, req.method ?? '');
+  const watching = q.get('watch') === 'true' || q.get('watch') === '1';
+  switch (req.method) {
+    case 'GET':
+      if (watching) return serveWatch(ctx, req, res, ri, q);
+      return name ? get(c) : list(c);
+    case 'POST':
+      return create(c);
+    case 'PUT':
+      if (!name) throw methodNotSupported(info, 'update');
+      return update(c);
+    case 'PATCH':
+      if (!name) throw methodNotSupported(info, 'patch');
+      return patch(c);
+    case 'DELETE':
+      return name ? remove(c) : removeCollection(c);
+    default:
+      throw methodNotSupported(info, req.method ?? '');
+  }
+}
+
+export { notFound };

@@ -1,0 +1,214 @@
+/**
+ * Generic REST storage over the Store (upstream's genericregistry.Store): create, get, list,
+ * guaranteed updates with optimistic concurrency, and the object-level semantics of the API
+ * (generateName, uid, generation, defaulting, validation, status subresource).
+ */
+import { randomUUID } from 'node:crypto';
+import { type ResourceInfo, resourceByPlural, storeKey, storePrefix } from '../api/resources.js';
+import type { Service } from '../api/types.js';
+import { applyDefaults } from '../api/defaults/index.js';
+import { validateObject, validateObjectUpdate } from '../api/validation/index.js';
+import { type FieldError, forbidden as forbiddenField } from '../api/validation/field-errors.js';
+import type { KeyValue, Store } from '../store/store.js';
+import type { ClusterIPAllocator } from './cluster-ip-allocator.js';
+import { type Obj, decodeFromStore, encodeForStore, nowTimestamp } from './codec.js';
+import { allocateServiceIPs, releaseServiceIPs, updateServiceIPs } from './service-ips.js';
+import { StatusError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound } from './status.js';
+import { prepareForCreate, prepareForUpdate, updateGeneration } from './strategy.js';
+import { generateName } from './generate-name.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  subresource?: string;
+}
+
+/** Computes the new object from the current one; may throw a StatusError. */
+export type TryUpdate = (current: Obj) => Obj;
+
+const NAMESPACES = resourceByPlural('namespaces', '')!;
+const MAX_UPDATE_ATTEMPTS = 16;
+const MAX_NAME_ATTEMPTS = 8;
+
+export class Registry {
+  constructor(
+    readonly store: Store,
+    readonly clusterIPs: ClusterIPAllocator,
+  ) {}
+
+  async get(info: ResourceInfo, ns: string | undefined, name: string): Promise<Obj> {
+    const kv = await this.store.get(storeKey(info, ns, name));
+    if (!kv) throw notFound(info, name);
+    return decodeFromStore(kv);
+  }
+
+  /** All objects of a resource (in one namespace when given), and the revision read at. */
+  async list(info: ResourceInfo, ns: string | undefined): Promise<{ items: Obj[]; revision: number }> {
+    const res = await this.store.range(storePrefix(info, ns));
+    return { items: res.kvs.map((kv) => decodeFromStore(kv)), revision: res.revision };
+  }
+
+  async create(info: ResourceInfo, ns: string | undefined, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    const obj = structuredClone(body);
+    this.checkTypeMeta(info, obj);
+    const meta = (obj.metadata ??= {});
+    if (info.namespaced) {
+      if (meta.namespace && ns && meta.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = ns ?? meta.namespace;
+      await this.checkNamespaceOpen(meta.namespace);
+    } else delete meta.namespace;
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    Object.assign(meta, { uid: randomUUID(), creationTimestamp: nowTimestamp(), generation: 1 });
+    for (const k of ['resourceVersion', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'] as const) delete meta[k];
+    prepareForCreate(info, obj);
+    applyDefaults(info.kind, obj);
+    this.throwIfInvalid(info, obj, validateObject(info.kind, info.namespaced, obj));
+    const release = this.allocateOnCreate(info, obj);
+    try {
+      if (opts.dryRun) {
+        if (!(await this.store.get(storeKey(info, meta.namespace, meta.name!)))) return obj;
+        throw alreadyExists(info, meta.name!);
+      }
+      return await this.insert(info, obj);
+    } finally {
+      if (opts.dryRun) release();
+    }
+  }
+
+  /**
+   * Reads, computes and writes until the write lands on the revision it read (etcd3's
+   * GuaranteedUpdate). The object is removed instead when a deletion's last finalizer goes.
+   */
+  async guaranteedUpdate(info: ResourceInfo, ns: string | undefined, name: string, tryUpdate: TryUpdate, opts: WriteOptions = {}): Promise<Obj> {
+    const key = storeKey(info, ns, name);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(info, name);
+      const current = decodeFromStore(kv);
+      const next = this.prepareUpdate(info, tryUpdate(structuredClone(current)), current, opts.subresource);
+      const hooks = this.serviceUpdateHooks(info, next, current);
+      if (opts.dryRun) {
+        hooks.rollback();
+        return next;
+      }
+      const written = await this.writeUpdate(info, key, kv, next);
+      if (written) {
+        hooks.commit();
+        return written;
+      }
+      hooks.rollback();
+    }
+    throw conflict(info, name);
+  }
+
+  /** Removes the object now (if its modRevision is still `kv.modRevision`); undefined on a race. */
+  async remove(info: ResourceInfo, kv: KeyValue): Promise<Obj | undefined> {
+    const res = await this.store.delete(kv.key, kv.modRevision);
+    if (!res.ok) return undefined;
+    const obj = decodeFromStore(kv);
+    if (info.kind === 'Service') releaseServiceIPs(this.clusterIPs, obj as Service);
+    return obj;
+  }
+
+  private async writeUpdate(info: ResourceInfo, key: string, kv: KeyValue, next: Obj): Promise<Obj | undefined> {
+    const m = next.metadata ?? {};
+    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && !this.waitsForGrace(info, next)) {
+      const gone = await this.remove(info, kv);
+      return gone ? { ...next, metadata: { ...m, resourceVersion: gone.metadata?.resourceVersion } } : undefined;
+    }
+    const res = await this.store.update(key, encodeForStore(next), kv.modRevision);
+    if (!res.ok) return undefined;
+    next.metadata = { ...m, resourceVersion: String(res.revision) };
+    return next;
+  }
+
+  /** A pod in its grace period stays until the node agent confirms (gracePeriodSeconds=0). */
+  private waitsForGrace(info: ResourceInfo, obj: Obj): boolean {
+    return info.kind === 'Pod' && (obj.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
+  }
+
+  private prepareUpdate(info: ResourceInfo, next: Obj, current: Obj, subresource?: string): Obj {
+    const name = current.metadata?.name ?? '';
+    const bodyName = next.metadata?.name;
+    if (bodyName && bodyName !== name) {
+      throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    }
+    const uid = next.metadata?.uid;
+    if (uid && uid !== current.metadata?.uid) {
+      throw conflict(info, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata?.uid}`);
+    }
+    this.checkTypeMeta(info, next);
+    const out = prepareForUpdate(info, next, current, subresource);
+    applyDefaults(info.kind, out);
+    const errs = validateObjectUpdate(info.kind, info.namespaced, out, current);
+    if (current.metadata?.deletionTimestamp) errs.push(...newFinalizerErrors(out, current));
+    this.throwIfInvalid(info, out, errs);
+    updateGeneration(out, current);
+    return out;
+  }
+
+  private serviceUpdateHooks(info: ResourceInfo, next: Obj, current: Obj): { rollback: () => void; commit: () => void } {
+    if (info.kind !== 'Service') return { rollback: () => {}, commit: () => {} };
+    const res = updateServiceIPs(this.clusterIPs, next as Service, current as Service);
+    if ('errors' in res) throw invalid(info, current.metadata?.name ?? '', res.errors);
+    return res;
+  }
+
+  private allocateOnCreate(info: ResourceInfo, obj: Obj): () => void {
+    if (info.kind !== 'Service') return () => {};
+    const res = allocateServiceIPs(this.clusterIPs, obj as Service);
+    if ('errors' in res) throw invalid(info, obj.metadata?.name ?? '', res.errors);
+    return res.release;
+  }
+
+  /** Stores a new object, retrying generated names on a clash; releases allocations on failure. */
+  private async insert(info: ResourceInfo, obj: Obj): Promise<Obj> {
+    const meta = obj.metadata!;
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.store.create(storeKey(info, meta.namespace, meta.name!), encodeForStore(obj));
+      if (res.ok) {
+        Object.assign(meta, { resourceVersion: String(res.revision) });
+        return obj;
+      }
+      if (!meta.generateName || attempt >= MAX_NAME_ATTEMPTS) {
+        if (info.kind === 'Service') releaseServiceIPs(this.clusterIPs, obj as Service);
+        if (meta.generateName) {
+          throw new StatusError(409, 'AlreadyExists', `${info.plural} "${meta.name}" already exists, the server was not able to generate a unique name for the object`);
+        }
+        throw alreadyExists(info, meta.name!);
+      }
+      meta.name = generateName(meta.generateName);
+    }
+  }
+
+  private checkTypeMeta(info: ResourceInfo, obj: Obj): void {
+    const gv = info.group ? `${info.group}/${info.version}` : info.version;
+    if (obj.apiVersion && obj.apiVersion !== gv) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+    }
+    if (obj.kind && obj.kind !== info.kind) throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${info.kind})`);
+    obj.apiVersion = gv;
+    obj.kind = info.kind;
+  }
+
+  private async checkNamespaceOpen(ns: string | undefined): Promise<void> {
+    if (!ns) throw badRequest('a namespace must be specified');
+    const kv = await this.store.get(storeKey(NAMESPACES, undefined, ns));
+    if (!kv) throw notFound(NAMESPACES, ns);
+    const nsObj = decodeFromStore(kv);
+    if ((nsObj.status as { phase?: string } | undefined)?.phase === 'Terminating' || nsObj.metadata?.deletionTimestamp) {
+      throw forbidden(NAMESPACES, ns, `unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  private throwIfInvalid(info: ResourceInfo, obj: Obj, errs: FieldError[]): void {
+    if (errs.length) throw invalid(info, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
+  }
+}
+
+function newFinalizerErrors(next: Obj, current: Obj): FieldError[] {
+  const old = new Set(current.metadata?.finalizers ?? []);
+  const added = (next.metadata?.finalizers ?? []).filter((f) => !old.has(f));
+  return added.length ? [forbiddenField('metadata.finalizers', 'no new finalizers can be added if the object is being deleted')] : [];
+}

@@ -1,0 +1,116 @@
+/**
+ * The watch cache (upstream's cacher): one store watch over /registry/ feeds every API watcher.
+ * It keeps a window of recent events so a watch from resourceVersion N replays what followed N;
+ * each event is decoded once and its JSON line encoded once per event type.
+ */
+import type { Disposable, Store, StoreEvent } from '../store/store.js';
+import { type Obj, decodeFromStore } from './codec.js';
+import { expired } from './status.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export class CacheEvent {
+  private readonly lines = new Map<string, string>();
+
+  constructor(
+    readonly revision: number,
+    readonly key: string,
+    readonly type: WatchEventType,
+    /** The object after the event (for DELETED: its last state, resourceVersion = the delete's). */
+    readonly obj: Obj,
+    /** The object before the event (MODIFIED and DELETED). */
+    readonly prevObj: Obj | undefined,
+  ) {}
+
+  /** `{"type":...,"object":...}\n`, encoded once per type and shared by every watcher. */
+  line(type: WatchEventType | 'BOOKMARK' = this.type): string {
+    let l = this.lines.get(type);
+    if (l === undefined) {
+      l = `{"type":"${type}","object":${JSON.stringify(this.obj)}}\n`;
+      this.lines.set(type, l);
+    }
+    return l;
+  }
+}
+
+function toCacheEvent(ev: StoreEvent): CacheEvent {
+  if (ev.type === 'delete') {
+    const prev = ev.prevKv ? decodeFromStore(ev.prevKv) : undefined;
+    return new CacheEvent(ev.revision, ev.kv.key, 'DELETED', decodeFromStore(ev.kv, ev.revision), prev);
+  }
+  const prev = ev.prevKv ? decodeFromStore(ev.prevKv) : undefined;
+  return new CacheEvent(ev.revision, ev.kv.key, prev ? 'MODIFIED' : 'ADDED', decodeFromStore(ev.kv), prev);
+}
+
+interface Subscriber {
+  prefix: string;
+  after: number;
+  onEvent: (ev: CacheEvent) => void;
+}
+
+export interface WatchCacheOptions {
+  /** Events kept for replay (upstream keeps at least 75 s; we keep a count). */
+  capacity?: number;
+}
+
+export class WatchCache {
+  private readonly events: CacheEvent[] = [];
+  /** Every event with a revision > this is in `events` (or still to arrive). */
+  private oldest = 0;
+  private latest = 0;
+  private readonly subscribers = new Set<Subscriber>();
+  private storeWatch: Disposable | undefined;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly store: Store,
+    opts: WatchCacheOptions = {},
+  ) {
+    this.capacity = opts.capacity ?? 10000;
+  }
+
+  /** Starts following the store, replaying recent history so old resourceVersions stay watchable. */
+  async start(): Promise<void> {
+    const current = await this.store.currentRevision();
+    const compacted = await this.store.compactRevision();
+    const from = Math.max(compacted, current - this.capacity + 1, 1);
+    this.oldest = from - 1;
+    this.latest = current;
+    this.storeWatch = this.store.watch('/registry/', from, (evs) => this.onStoreEvents(evs));
+  }
+
+  stop(): void {
+    this.storeWatch?.dispose();
+    this.subscribers.clear();
+  }
+
+  /** The newest revision the cache has seen (for bookmarks). */
+  get revision(): number {
+    return this.latest;
+  }
+
+  /**
+   * Subscribes to events under `prefix` with revision > after, replaying buffered ones first.
+   * Throws 410 Expired when `after` is older than the window.
+   */
+  subscribe(prefix: string, after: number, onEvent: (ev: CacheEvent) => void): Disposable {
+    if (after < this.oldest) throw expired(`too old resource version: ${after} (${this.oldest + 1})`);
+    const sub: Subscriber = { prefix, after, onEvent };
+    for (const ev of this.events) if (ev.revision > after && ev.key.startsWith(prefix)) onEvent(ev);
+    this.subscribers.add(sub);
+    return { dispose: () => this.subscribers.delete(sub) };
+  }
+
+  private onStoreEvents(evs: StoreEvent[]): void {
+    for (const sev of evs) {
+      const ev = toCacheEvent(sev);
+      this.events.push(ev);
+      if (ev.revision > this.latest) this.latest = ev.revision;
+      for (const s of this.subscribers) if (ev.revision > s.after && ev.key.startsWith(s.prefix)) s.onEvent(ev);
+    }
+    if (this.events.length > this.capacity) {
+      const drop = this.events.splice(0, this.events.length - this.capacity);
+      this.oldest = drop[drop.length - 1].revision;
+    }
+  }
+}
