@@ -5,6 +5,7 @@ import { Client } from '../../src/client/client.js';
 
 export interface TestApi {
   client: Client;
+  url: string;
   close(): Promise<void>;
 }
 
@@ -13,6 +14,7 @@ export async function startTestApi(userAgent = 'controllers-test'): Promise<Test
   const client = new Client({ server: server.url, userAgent });
   return {
     client,
+    url: server.url,
     close: async () => {
       client.close();
       await server.close();

@@ -2,6 +2,8 @@
  * The controllers against the real apiserver (in process, memory store). The test plays the
  * node agent: it marks nodes Ready and writes pod IPs and Ready conditions.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
@@ -9,6 +11,7 @@ import type { Client } from '../../../src/client/client.js';
 import { startControllers } from '../../../src/controllers/index.js';
 import { eventually, startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
 
+const execFileP = promisify(execFile);
 let api: TestApi;
 let client: Client;
 let controllers: { stop(): void };
@@ -36,6 +39,12 @@ async function runPods(selector: string, ipBase: number): Promise<void> {
       },
     });
   }
+}
+
+/** The real kubectl against the in-process apiserver. */
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await execFileP('kubectl', ['--server', api.url, '-n', 'default', ...args], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+  return stdout;
 }
 
 /** The agent finishing graceful deletions. */
@@ -141,6 +150,20 @@ test('Deployment of 2 -> ReplicaSet -> 2 pods spread over 2 nodes; service slice
   );
   assert.equal(d.metadata?.annotations?.['deployment.kubernetes.io/revision'], '1');
   assert.equal(d.status?.conditions?.find((c) => c.type === 'Available')?.status, 'True');
+  assert.match(await kubectl('rollout', 'status', 'deployment/web', '--timeout=10s'), /deployment "web" successfully rolled out/);
+});
+
+test('steady state: the controllers write nothing when nothing changes', async () => {
+  const versions = async () => {
+    const out: string[] = [];
+    for (const r of ['deployments', 'replicasets', 'pods', 'endpointslices', 'endpoints', 'nodes', 'services']) {
+      for (const o of (await client.list(r)).items) out.push(`${r}/${o.metadata?.name}@${o.metadata?.resourceVersion}`);
+    }
+    return out.sort();
+  };
+  const before = await versions();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(await versions(), before);
 });
 
 test('a not-ready pod is in the slice as not ready and in notReadyAddresses', async () => {
@@ -176,6 +199,8 @@ test('a template change rolls out a new ReplicaSet and scales the old one to 0',
   assert.deepEqual(byRev.map((r) => [r.metadata?.annotations?.['deployment.kubernetes.io/revision'], r.spec?.replicas]), [['1', 0], ['2', 2]]);
   assert.equal(done.x.metadata?.annotations?.['deployment.kubernetes.io/revision'], '2');
   assert.deepEqual([done.x.status?.updatedReplicas, done.x.status?.availableReplicas, done.x.status?.replicas], [2, 2, 2]);
+  assert.match(await kubectl('rollout', 'status', 'deployment/web', '--timeout=10s'), /successfully rolled out/);
+  assert.match(await kubectl('rollout', 'history', 'deployment/web'), /1\s+<none>\s*\n2\s+<none>/);
 });
 
 test('a pod that fits no node is marked Unschedulable', async () => {
