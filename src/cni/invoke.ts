@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../dataplane/exec.js';
+import { callCniServer, isPodnetShim } from './server-client.js';
 import { CniError, CniErrorCode, type CniErrorJson } from './types.js';
 
 /** A plugin's failure as the runtime reports it: the CNI code and msg, plus who failed. */
@@ -56,11 +57,23 @@ export interface ExecPluginOptions {
   env: Record<string, string | undefined>;
   /** Run the plugin inside this netns (`ip netns exec`). */
   netns?: string;
+  /**
+   * When `bin` is a podnet shim and PODNET_CNI_SOCKET is set, talk to the socket directly
+   * instead of exec'ing `ip netns exec` + sh + curl (same request, same answer).
+   */
+  direct?: boolean;
 }
 
 /** Runs a plugin; resolves with its stdout (possibly empty), throws PluginError on failure. */
 export async function execPlugin(o: ExecPluginOptions): Promise<string> {
   const env = cleanEnv(o.env);
+  if (o.direct && env.PODNET_CNI_SOCKET && (await isPodnetShim(o.bin))) {
+    const answer = await callCniServer(env.PODNET_CNI_SOCKET, o.type, env, o.stdin).catch((e: Error) => {
+      throw new PluginError(o.type, env.CNI_COMMAND ?? '', CniErrorCode.IOFailure, `cannot reach the CNI server at ${env.PODNET_CNI_SOCKET}`, e.message);
+    });
+    if (answer.status !== 200) throw pluginFailure(o.type, env.CNI_COMMAND ?? '', answer.body, '', answer.status);
+    return answer.body;
+  }
   const [cmd, argv] = o.netns ? ['ip', ['netns', 'exec', o.netns, o.bin]] : [o.bin, []];
   const res = await run(cmd, argv, { input: o.stdin, env, allowFailure: true });
   if (res.stderr) process.stderr.write(res.stderr);

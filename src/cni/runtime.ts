@@ -29,6 +29,11 @@ export interface CniRuntimeOptions {
   hostNetns?: string;
   /** Extra environment for plugins, e.g. PODNET_CNI_SOCKET. */
   env?: Record<string, string>;
+  /**
+   * With PODNET_CNI_SOCKET set, call the CNI server directly for plugins that are podnet
+   * shims rather than exec'ing them (default true; false always execs, as libcni does).
+   */
+  directShims?: boolean;
 }
 
 type Command = 'ADD' | 'DEL' | 'CHECK';
@@ -145,6 +150,6 @@ export class CniRuntime {
       CNI_ARGS: cniArgsString(rt.args),
       CNI_PATH: this.opts.binDirs.join(':'),
     };
-    return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns });
+    return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns, direct: this.opts.directShims ?? true });
   }
 }

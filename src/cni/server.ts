@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inProcessIpam, pluginFor } from './plugins/registry.js';
+import { CNI_ENV_VARS, headerFor } from './server-client.js';
 import { runPlugin } from './skel.js';
 import { CniError, CniErrorCode } from './types.js';
 
@@ -23,14 +24,10 @@ export interface CniServer {
   close(): Promise<void>;
 }
 
-const ENV_HEADERS = ['CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_ARGS', 'CNI_PATH'] as const;
-
-/** `CNI_CONTAINERID` travels as the header `Cni-Containerid`. */
-export const headerFor = (envName: string): string => envName.toLowerCase().replace('_', '-');
 
 function envFromHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { PATH: process.env.PATH };
-  for (const name of ENV_HEADERS) {
+  for (const name of CNI_ENV_VARS) {
     const v = req.headers[headerFor(name)];
     if (typeof v === 'string') env[name] = v;
   }

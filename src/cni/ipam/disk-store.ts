@@ -50,9 +50,13 @@ export class DiskStore implements IpamStore {
     const prev = queues.get(this.dir) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
-    queues.set(this.dir, prev.then(() => mine));
+    const tail = prev.then(() => mine);
+    queues.set(this.dir, tail);
     await prev;
-    this.releaseQueue = release;
+    this.releaseQueue = () => {
+      release();
+      if (queues.get(this.dir) === tail) queues.delete(this.dir);
+    };
     try {
       await this.acquireSidecar();
     } catch (e) {

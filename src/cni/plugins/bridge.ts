@@ -7,7 +7,7 @@
  */
 import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
 import { withKeyLock } from '../mutex.js';
-import { type NsTarget, nsIp, nsIpBatch, nsSysctl, pathExists, podNsTarget } from '../ns.js';
+import { type NsTarget, nsIp, nsIpBatch, nsRun, nsSysctl, pathExists, podNsTarget } from '../ns.js';
 import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 import { type LinkInfo, getLink, randomMac, randomVethName } from '../ip/link.js';
@@ -16,72 +16,101 @@ import { type BridgeConf, parseBridgeConf } from './bridge-config.js';
 import { checkBridge } from './bridge-check.js';
 import { calcGateways, podIfaceLines } from './gateway.js';
 
+/**
+ * What a long-lived process (the CNI server) remembers per (runtime netns, bridge): the bridge
+ * as last read, and whether ip_forward was set. Each process exec'd standalone starts empty.
+ * A stale entry is harmless: every ADD re-asserts the gateway with `addr replace`, and a
+ * missing bridge makes the veth step fail, which drops the entry and retries once.
+ */
+const bridges = new Map<string, LinkInfo>();
+const forwarding = new Set<string>();
+const bridgeKey = (host: NsTarget, c: BridgeConf): string => `${host ?? ''}\0${c.bridge}`;
+
 /** Creates the bridge when missing (with a pinned MAC, so ports joining never change it). */
 async function ensureBridge(host: NsTarget, c: BridgeConf): Promise<LinkInfo> {
-  return withKeyLock(`bridge:${host ?? ''}:${c.bridge}`, async () => {
-    const found = await getLink(host, c.bridge);
-    if (found) {
-      if (found.linkinfo?.info_kind !== 'bridge') throw new CniError(CniErrorCode.Internal, `bridge: ${JSON.stringify(c.bridge)} already exists but is not a bridge`);
-      return found;
+  return withKeyLock(`bridge:${bridgeKey(host, c)}`, async () => {
+    const cached = bridges.get(bridgeKey(host, c));
+    if (cached) return cached;
+    let br = await getLink(host, c.bridge);
+    if (!br) {
+      const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
+      const lines = [`link add ${c.bridge} address ${randomMac()}${mtu} type bridge`, `link set ${c.bridge} up`];
+      if (c.promiscMode) lines.push(`link set ${c.bridge} promisc on`);
+      await nsIpBatch(host, lines).catch((e) => {
+        if (!isAlreadyExists(e)) throw e;
+      });
+      br = await getLink(host, c.bridge);
     }
-    const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
-    const lines = [`link add ${c.bridge} address ${randomMac()}${mtu} type bridge`, `link set ${c.bridge} up`];
-    if (c.promiscMode) lines.push(`link set ${c.bridge} promisc on`);
-    await nsIpBatch(host, lines).catch((e) => {
-      if (!isAlreadyExists(e)) throw e;
-    });
-    const made = await getLink(host, c.bridge);
-    if (!made) throw new CniError(CniErrorCode.Internal, `bridge: Cannot create bridge ${JSON.stringify(c.bridge)}`);
-    return made;
+    if (!br) throw new CniError(CniErrorCode.Internal, `bridge: Cannot create bridge ${JSON.stringify(c.bridge)}`);
+    if (br.linkinfo?.info_kind !== 'bridge') throw new CniError(CniErrorCode.Internal, `bridge: ${JSON.stringify(c.bridge)} already exists but is not a bridge`);
+    bridges.set(bridgeKey(host, c), br);
+    return br;
   });
 }
 
-/** Puts each gateway address on the bridge; another IPv4 address is an error unless forceAddress. */
-async function ensureGatewayAddrs(host: NsTarget, br: LinkInfo, addrs: string[], c: BridgeConf): Promise<void> {
+/**
+ * `ip` lines that (re)assert each gateway address on the bridge. Another IPv4 address on it is
+ * an error unless forceAddress, which replaces it.
+ */
+function gatewayLines(br: LinkInfo, addrs: string[], c: BridgeConf): string[] {
   const lines: string[] = [];
   for (const a of addrs) {
-    const want = parseCIDR(a)!;
-    const family = want.ip.family === 4 ? 'inet' : 'inet6';
-    const existing = (br.addr_info ?? []).filter((x) => x.family === family && x.scope !== 'link');
-    if (existing.some((x) => `${x.local}/${x.prefixlen}` === a)) continue;
-    for (const x of existing.filter(() => family === 'inet')) {
+    const family = parseCIDR(a)!.ip.family === 4 ? 'inet' : 'inet6';
+    const others = (br.addr_info ?? []).filter((x) => x.family === 'inet' && family === 'inet' && `${x.local}/${x.prefixlen}` !== a);
+    for (const x of others) {
       if (!c.forceAddress) throw new CniError(CniErrorCode.Internal, `bridge: ${JSON.stringify(c.bridge)} already has an IP address different from ${a}`);
       lines.push(`addr del ${x.local}/${x.prefixlen} dev ${c.bridge}`);
     }
     lines.push(`addr replace ${a}${family === 'inet' ? ' brd +' : ''} dev ${c.bridge}`);
   }
-  await nsIpBatch(host, lines);
+  return lines;
 }
 
 /** The veth pair, host end enslaved to the bridge; the pod end is created inside the pod netns. */
-async function setupVeth(host: NsTarget, netnsPath: string, ifName: string, c: BridgeConf, hostVeth: string, macs: [string, string]): Promise<void> {
+function vethLines(netnsPath: string, ifName: string, c: BridgeConf, hostVeth: string, macs: [string, string]): string[] {
   const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
-  const lines = [
+  return [
     `link add ${hostVeth} address ${macs[0]}${mtu} type veth peer name ${ifName} address ${macs[1]}${mtu} netns ${netnsPath}`,
     `link set ${hostVeth} master ${c.bridge}`,
     ...(c.hairpinMode ? [`link set ${hostVeth} type bridge_slave hairpin on`] : []),
     `link set ${hostVeth} up`,
   ];
-  try {
-    await nsIpBatch(host, lines);
-  } catch (e) {
-    if (isAlreadyExists(e)) throw new CniError(CniErrorCode.Internal, `bridge: container veth name provided (${ifName}) already exists`);
-    throw e;
+}
+
+/** Gateway and veth in one `ip -batch` in the runtime netns; retried once if the bridge vanished. */
+async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridgeAddrs: string[], hostVeth: string, macs: [string, string]): Promise<LinkInfo> {
+  for (let attempt = 0; ; attempt++) {
+    const br = await ensureBridge(host, c);
+    const lines = [...(c.isGateway ? gatewayLines(br, bridgeAddrs, c) : []), ...vethLines(args.netns, args.ifName, c, hostVeth, macs)];
+    try {
+      await nsIpBatch(host, lines);
+      return br;
+    } catch (e) {
+      bridges.delete(bridgeKey(host, c));
+      await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);
+      if (isAlreadyExists(e) && (await getLink(podNsTarget(args.netns), args.ifName))) {
+        throw new CniError(CniErrorCode.Internal, `bridge: container veth name provided (${args.ifName}) already exists`);
+      }
+      if (attempt > 0 || !isNotFound(e)) throw e;
+    }
   }
 }
 
-async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: PluginContext, br: LinkInfo, ipam: CniResult | undefined): Promise<CniResult> {
+/** arp_notify (so peers learn a reused IP's new MAC) and the pod's addresses and routes: one process chain. */
+async function setupPodSide(args: CmdArgs, lines: string[]): Promise<void> {
+  const script = 'echo 1 > "/proc/sys/net/ipv4/conf/$1/arp_notify" && exec ip -batch -';
+  await nsRun(podNsTarget(args.netns), 'sh', ['-c', script, 'sh', args.ifName], { input: lines.join('\n') + '\n' });
+}
+
+async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: PluginContext, ipam: CniResult | undefined): Promise<CniResult> {
   const host = ctx.hostNetns;
-  const pod = podNsTarget(args.netns);
   const plan = calcGateways(ipam?.ips ?? [], ipam?.routes ?? [], c.isGateway, c.isDefaultGateway);
-  if (c.isGateway) await ensureGatewayAddrs(host, br, plan.bridgeAddrs, c);
   const hostVeth = randomVethName();
   const macs: [string, string] = [randomMac(), c.mac ?? randomMac()];
-  await setupVeth(host, args.netns, args.ifName, c, hostVeth, macs);
+  const br = await setupHostSide(host, args, c, plan.bridgeAddrs, hostVeth, macs);
   try {
-    await nsSysctl(pod, { [`net.ipv4.conf.${args.ifName}.arp_notify`]: 1 });
-    await nsIpBatch(pod, podIfaceLines(args.ifName, plan.ips, plan.routes));
-    if (c.isGateway) await nsSysctl(host, forwardingSysctls(plan.bridgeAddrs));
+    await setupPodSide(args, podIfaceLines(args.ifName, plan.ips, plan.routes));
+    await ensureForwarding(host, plan.bridgeAddrs);
   } catch (e) {
     await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);
     throw e;
@@ -100,6 +129,15 @@ async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: P
   };
 }
 
+/** ip_forward (and IPv6 forwarding) in the runtime netns, once per process and netns. */
+async function ensureForwarding(host: NsTarget, addrs: string[]): Promise<void> {
+  const settings = forwardingSysctls(addrs);
+  const key = `${host ?? ''}\0${Object.keys(settings).join(',')}`;
+  if (Object.keys(settings).length === 0 || forwarding.has(key)) return;
+  await nsSysctl(host, settings);
+  forwarding.add(key);
+}
+
 const forwardingSysctls = (addrs: string[]): Record<string, number> =>
   Object.fromEntries(addrs.map((a) => (parseCIDR(a)?.ip.family === 6 ? ['net.ipv6.conf.all.forwarding', 1] : ['net.ipv4.ip_forward', 1])));
 
@@ -109,10 +147,9 @@ export const bridge: CniPlugin = {
   async add(conf, args, ctx) {
     const c = parseBridgeConf(conf, args);
     if (!(await pathExists(args.netns))) throw new CniError(CniErrorCode.InvalidNetns, `bridge: failed to open netns ${JSON.stringify(args.netns)}`);
-    const br = await ensureBridge(ctx.hostNetns, c);
     const ipam = c.hasIpam ? await ctx.ipam('ADD', conf, args, ctx) : undefined;
     try {
-      return await addAttachment(c, conf, args, ctx, br, ipam);
+      return await addAttachment(c, conf, args, ctx, ipam);
     } catch (e) {
       // Invoke IPAM DEL so that a failed ADD does not leak its IP.
       if (c.hasIpam) await ctx.ipam('DEL', conf, args, ctx).catch(() => undefined);

@@ -15,9 +15,8 @@ import { type CniServer, startCniServer } from '../../../src/cni/server.js';
 import { CniError } from '../../../src/cni/types.js';
 import { CniFixture, SHIM_DIR, netnsPath } from '../../helpers/cni-fixture.js';
 
-const SUBNET = '10.250.7';
-
-describe('CNI runtime, delegated to the CNI server', () => {
+for (const [mode, directShims, SUBNET] of [['runtime → socket', true, '10.250.7'], ["exec'd shim → curl", false, '10.250.8']] as const) {
+describe(`CNI runtime, delegated to the CNI server (${mode})`, () => {
   const fx = new CniFixture();
   let server: CniServer | undefined;
   let rt: CniRuntime;
@@ -39,7 +38,7 @@ describe('CNI runtime, delegated to the CNI server', () => {
     }));
     const socketPath = join(fx.dir, 'agent.sock');
     server = await startCniServer({ socketPath, hostNetns: node });
-    rt = new CniRuntime({ confDir, binDirs: [SHIM_DIR], cacheDir, hostNetns: node, env: { PODNET_CNI_SOCKET: socketPath } });
+    rt = new CniRuntime({ confDir, binDirs: [SHIM_DIR], cacheDir, hostNetns: node, env: { PODNET_CNI_SOCKET: socketPath }, directShims });
   });
 
   after(async () => {
@@ -108,4 +107,32 @@ describe('CNI runtime, delegated to the CNI server', () => {
     assert.equal(e.code, 8);
     assert.deepEqual(await ipFiles(), []);
   });
+  it('brings lo up and down through the loopback plugin', async () => {
+    const l = await fx.netns('pl');
+    await ip(l, ['link', 'set', 'lo', 'down']);
+    const r = await rt.addLoopback({ containerId: 'ctr-l', netns: netnsPath(l) });
+    assert.deepEqual(r.interfaces, [{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: netnsPath(l) }]);
+    assert.ok(r.ips?.some((x) => x.address === '127.0.0.1/8'));
+    assert.equal((await ping(l, '127.0.0.1')).code, 0);
+    await rt.delLoopback({ containerId: 'ctr-l', netns: netnsPath(l) });
+    const lo = await ipJson<Array<{ flags: string[] }>>(l, ['link', 'show', 'lo']);
+    assert.ok(!lo[0].flags.includes('UP'), 'lo is down after DEL');
+    await netnsDel(l);
+    await rt.delLoopback({ containerId: 'ctr-l', netns: netnsPath(l) });
+  });
+
+  it('serves concurrent ADDs with distinct IPs and one bridge', async () => {
+    const names = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => fx.netns(`q${i}`)));
+    const results = await Promise.all(names.map((n, i) => rt.addNetwork(podConf(`ctr-q${i}`, n))));
+    const addrs = results.map((r) => r.ips![0].address);
+    assert.equal(new Set(addrs).size, names.length, `distinct addresses: ${addrs.join(' ')}`);
+    assert.equal((await ipFiles()).length, names.length);
+    const last = addrs[addrs.length - 1].split('/')[0];
+    assert.equal((await ping(names[0], last)).code, 0);
+    await Promise.all(names.map((n, i) => rt.delNetwork(podConf(`ctr-q${i}`, n))));
+    assert.deepEqual(await ipFiles(), []);
+    const bridges = await ipJson<unknown[]>(node, ['link', 'show', 'type', 'bridge']);
+    assert.equal(bridges.length, 1);
+  });
 });
+}
