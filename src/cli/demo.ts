@@ -52,7 +52,8 @@ export async function demo(name: string): Promise<number> {
   let status = 0;
   for (const url of ['http://web.default.svc.cluster.local/', 'http://web.default.svc.cluster.local:8080/']) {
     log(`\n$ podnet exec client -- curl -s ${url}`);
-    status ||= await execIn(cfg, { pod: 'client' }, ['curl', '-sS', '--max-time', '10', url]);
+    const code = await execIn(cfg, { pod: 'client' }, ['curl', '-sS', '--max-time', '10', url]);
+    status = status || code;
   }
   log(`\nThe cluster "${name}" keeps running. Try:`);
   log(`  export KUBECONFIG=${paths.kubeconfig(cfg.root)}   # or: npx podnet kubeconfig > kubeconfig`);
