@@ -4,6 +4,7 @@
  * registry over generic storage, and watches fed by one watch cache.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import { existsSync, unlinkSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { resourceByPlural } from '../api/resources.js';
@@ -20,14 +21,20 @@ import { Registry } from './registry.js';
 import { parseRequestInfo } from './request-info.js';
 import { StatusError, unauthorized } from './status.js';
 import { WatchCache } from './watch-cache.js';
+import type { TLSCert } from './tls.js';
 
 export interface ApiServerOptions {
   store: Store;
   host?: string;
   /** 0 = any free port. Default 0. */
   port?: number;
-  /** When set, every request but health and version needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request but health and version needs `Authorization: Bearer <token>`.
+   * kubectl sends tokens only over https: pair a token with `tls` for kubectl users.
+   */
   token?: string;
+  /** Serve https on the TCP port with this certificate (see selfSignedCert). The unix socket stays plain. */
+  tls?: TLSCert;
   /** Also listen on this unix socket (the in-cluster relay's upstream). */
   socketPath?: string;
   /** Default 10.96.0.0/12. */
@@ -126,7 +133,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const servers: http.Server[] = [];
-  const tcp = http.createServer(handler);
+  const tcp = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   servers.push(tcp);
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
@@ -145,7 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: async () => {
       lifecycle.stop();
