@@ -6,6 +6,7 @@
 import { type Client, isConflict } from '../client/client.js';
 import type { Disposable } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
+import { type EventRecorder, eventRecorder, noEvents } from './events.js';
 import { SharedInformers } from './shared-informers.js';
 
 export interface ControllerOptions {
@@ -15,12 +16,15 @@ export interface ControllerOptions {
   minIntervalMs?: number;
   /** Periodic resync, ms (default 30000). */
   resyncMs?: number;
+  /** Record Events for decisions (default true). */
+  events?: boolean;
 }
 
 export abstract class BaseController {
   protected readonly informers: SharedInformers;
   private readonly ownsInformers: boolean;
   protected readonly runner: BoundedFrequencyRunner;
+  protected readonly recorder: EventRecorder;
   private readonly subscriptions: Disposable[] = [];
 
   constructor(
@@ -32,6 +36,7 @@ export abstract class BaseController {
   ) {
     this.ownsInformers = !opts.informers;
     this.informers = opts.informers ?? new SharedInformers(client);
+    this.recorder = opts.events === false ? noEvents : eventRecorder(client, name);
     this.runner = new BoundedFrequencyRunner(() => this.sync(), {
       name,
       minIntervalMs: opts.minIntervalMs ?? 10,

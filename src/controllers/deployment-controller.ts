@@ -16,6 +16,8 @@ export const REVISION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
 
+const DEPLOY = { kind: 'Deployment', apiVersion: 'apps/v1' };
+
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata?.annotations?.[REVISION] ?? 0) || 0;
 
 export class DeploymentController extends BaseController {
@@ -55,7 +57,9 @@ export class DeploymentController extends BaseController {
   private async createReplicaSet(d: Deployment, hash: string, oldRSs: ReplicaSet[], revision: number): Promise<ReplicaSet | undefined> {
     const rs = newReplicaSetFor(d, hash, revision, newReplicaSetReplicas(d, undefined, oldRSs));
     try {
-      return await this.client.create<ReplicaSet>('replicasets', d.metadata?.namespace, rs);
+      const created = await this.client.create<ReplicaSet>('replicasets', d.metadata?.namespace, rs);
+      this.recorder.event(d, DEPLOY, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata?.name} from 0 to ${created.spec?.replicas ?? 0}`);
+      return created;
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
@@ -74,11 +78,20 @@ export class DeploymentController extends BaseController {
     const same = rs.spec?.replicas === replicas &&
       Object.entries(annotations).every(([k, v]) => rs.metadata?.annotations?.[k] === v);
     if (same) return rs;
-    return this.client.update<ReplicaSet>('replicasets', {
+    const updated = await this.client.update<ReplicaSet>('replicasets', {
       ...rs,
       metadata: { ...rs.metadata, annotations },
       spec: { ...rs.spec!, replicas },
     });
+    this.scaled(d, rs, replicas);
+    return updated;
+  }
+
+  private scaled(d: Deployment, rs: ReplicaSet, to: number): void {
+    const from = rs.spec?.replicas ?? 0;
+    if (from === to) return;
+    const dir = to > from ? 'up' : 'down';
+    this.recorder.event(d, DEPLOY, 'Normal', 'ScalingReplicaSet', `Scaled ${dir} replica set ${rs.metadata?.name} from ${from} to ${to}`);
   }
 
   private async scaleOldReplicaSets(d: Deployment, newRS: ReplicaSet, oldRSs: ReplicaSet[]): Promise<ReplicaSet[]> {
@@ -91,6 +104,7 @@ export class DeploymentController extends BaseController {
         continue;
       }
       out.push(await this.client.update<ReplicaSet>('replicasets', { ...rs, spec: { ...rs.spec!, replicas: want } }));
+      this.scaled(d, rs, want);
     }
     return out;
   }

@@ -11,6 +11,8 @@ import { selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady } from './pod-status.js';
 
+const RS = { kind: 'ReplicaSet', apiVersion: 'apps/v1' };
+
 type RSStatus = NonNullable<ReplicaSet['status']>;
 
 export class ReplicaSetController extends BaseController {
@@ -67,7 +69,7 @@ export class ReplicaSetController extends BaseController {
       await Promise.all(Array.from({ length: -diff }, () => this.createPod(rs, rsKey)));
     } else if (diff > 0) {
       const victims = [...owned].sort(deletionOrder).slice(0, diff);
-      await Promise.all(victims.map((p) => this.deletePod(rsKey, p)));
+      await Promise.all(victims.map((p) => this.deletePod(rs, rsKey, p)));
     }
   }
 
@@ -87,13 +89,15 @@ export class ReplicaSetController extends BaseController {
     };
     const created = await this.client.create<Pod>('pods', rs.metadata?.namespace, pod);
     this.expectations.expectCreate(rsKey, created.metadata?.name ?? '');
+    this.recorder.event(rs, RS, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
   }
 
-  private async deletePod(rsKey: string, pod: Pod): Promise<void> {
+  private async deletePod(rs: ReplicaSet, rsKey: string, pod: Pod): Promise<void> {
     const m = pod.metadata ?? {};
     this.expectations.expectDelete(rsKey, m.name ?? '');
     try {
       await this.client.delete('pods', m.namespace, m.name ?? '', { preconditions: { uid: m.uid } });
+      this.recorder.event(rs, RS, 'Normal', 'SuccessfulDelete', `Deleted pod: ${m.name}`);
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }

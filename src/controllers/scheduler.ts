@@ -11,6 +11,8 @@ import { selectNode } from './scheduling.js';
 
 export const DEFAULT_SCHEDULER = 'default-scheduler';
 
+const POD = { kind: 'Pod', apiVersion: 'v1' };
+
 const isActive = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 
 export class Scheduler extends BaseController {
@@ -18,7 +20,7 @@ export class Scheduler extends BaseController {
   private readonly assumed = new Map<string, string>();
 
   constructor(client: Client, opts: ControllerOptions = {}) {
-    super(client, 'scheduler', ['pods', 'nodes'], opts);
+    super(client, 'default-scheduler', ['pods', 'nodes'], opts);
   }
 
   protected async sync(): Promise<void> {
@@ -60,12 +62,14 @@ export class Scheduler extends BaseController {
       throw e;
     }
     this.assumed.set(key(pod), result.nodeName);
+    this.recorder.event(pod, POD, 'Normal', 'Scheduled', `Successfully assigned ${key(pod)} to ${result.nodeName}`);
     counts.set(result.nodeName, (counts.get(result.nodeName) ?? 0) + 1);
   }
 
   private async markUnschedulable(pod: Pod, message: string): Promise<void> {
     const old = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (old?.status === 'False' && old.reason === 'Unschedulable' && old.message === message) return;
+    this.recorder.event(pod, POD, 'Warning', 'FailedScheduling', message);
     const cond: PodCondition = {
       type: 'PodScheduled',
       status: 'False',

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import type { Deployment, EndpointSlice, Endpoints, Event, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
 import type { Client } from '../../../src/client/client.js';
 import { startControllers } from '../../../src/controllers/index.js';
 import { eventually, startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
@@ -151,6 +151,14 @@ test('Deployment of 2 -> ReplicaSet -> 2 pods spread over 2 nodes; service slice
   assert.equal(d.metadata?.annotations?.['deployment.kubernetes.io/revision'], '1');
   assert.equal(d.status?.conditions?.find((c) => c.type === 'Available')?.status, 'True');
   assert.match(await kubectl('rollout', 'status', 'deployment/web', '--timeout=10s'), /deployment "web" successfully rolled out/);
+
+  const events = (await client.list<Event>('events', 'default')).items.map((e) => `${e.involvedObject.kind} ${e.reason}: ${e.message}`);
+  assert.ok(events.includes(`Deployment ScalingReplicaSet: Scaled up replica set web-${hash} from 0 to 2`), events.join('\n'));
+  for (const p of pods) {
+    assert.ok(events.includes(`Pod Scheduled: Successfully assigned default/${p.metadata?.name} to ${p.spec?.nodeName}`), events.join('\n'));
+    assert.ok(events.includes(`ReplicaSet SuccessfulCreate: Created pod: ${p.metadata?.name}`), events.join('\n'));
+  }
+  assert.match(await kubectl('describe', 'deployment', 'web'), /ScalingReplicaSet\s.*Scaled up replica set web-\w+ from 0 to 2/);
 });
 
 test('steady state: the controllers write nothing when nothing changes', async () => {
