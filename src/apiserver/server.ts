@@ -41,6 +41,8 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** BOOKMARK period for watches that allow them; default 60 s as upstream. */
   bookmarkIntervalMs?: number;
+  /** Events the watch cache keeps for watches from an older resourceVersion; default 10000. */
+  watchCacheSize?: number;
 }
 
 export interface ApiServer {
@@ -109,7 +111,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const alloc = new ClusterIPAllocator(opts.serviceCIDR ?? '10.96.0.0/12');
   const registry = new Registry(opts.store, alloc);
   await rebuildClusterIPs(registry, alloc);
-  const cache = new WatchCache(opts.store);
+  const cache = new WatchCache(opts.store, { capacity: opts.watchCacheSize });
   await cache.start();
   await bootstrapNamespaces(registry);
   const lifecycle = new NamespaceLifecycle(registry);
