@@ -12,7 +12,7 @@ import { deleteConntrackEntries, listUdpFlows, staleUdpFlows } from './conntrack
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
 import { readTableContents } from './kernel-state.js';
 import { buildServicePorts } from './service-port.js';
-import { syncProxyRules } from './sync-proxy-rules.js';
+import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
 
 export interface ProxyOptions {
   client: Client;
@@ -28,6 +28,8 @@ export interface ProxyOptions {
   minSyncPeriodMs?: number;
   /** Default 30000 (kube-proxy syncPeriod 30 s). */
   syncPeriodMs?: number;
+  /** A full sync (rewrite everything, delete strays) at least this often; default 1 h as kube-proxy. */
+  fullSyncPeriodMs?: number;
   /** Called when a sync fails (default: log); the runner retries. */
   onError?: (e: unknown) => void;
 }
@@ -53,6 +55,9 @@ export class Proxier {
   private readonly slices: Informer<Slice>;
   private readonly runner: BoundedFrequencyRunner;
   private lock: Promise<void> = Promise.resolve();
+  /** What the last successful sync wrote; undefined forces a full sync (start, after a failure). */
+  private written: DesiredState | undefined;
+  private lastFullSync = 0;
 
   constructor(private readonly opts: ProxyOptions) {
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
@@ -105,17 +110,17 @@ export class Proxier {
   private async syncProxyRules(): Promise<void> {
     const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
     const servicePorts = buildServicePorts(this.services.list());
-    const existing = await readTableContents(netns);
-    const { tx, reachable } = syncProxyRules({
-      servicePorts,
-      endpoints: buildEndpointsMap(this.slices.list(), nodeName),
-      nodeIP,
-      clusterCIDR,
-      serviceCIDR,
-      existing,
-    });
+    const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
+    const full = !this.written || Date.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const previous = this.written;
+    this.written = undefined; // a failure below makes the next sync a full one
+    const { tx, desired, reachable } = full || !previous
+      ? syncProxyRules({ ...state, existing: await readTableContents(netns) })
+      : partialSyncProxyRules(state, previous);
     if (tx.err) throw tx.err;
-    await nftApply(netns, tx.toString());
+    if (tx.numOperations > 0) await nftApply(netns, tx.toString());
+    this.written = desired;
+    if (full) this.lastFullSync = Date.now();
     if (servicePorts.some((sp) => sp.protocol === 'udp')) {
       const stale = staleUdpFlows(await listUdpFlows(netns), servicePorts, reachable, endpointsKey);
       await deleteConntrackEntries(netns, stale);

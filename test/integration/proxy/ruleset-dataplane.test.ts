@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { nft, nftApply, run } from '../../../src/dataplane/exec.js';
 import { renderRuleset } from '../../../src/proxy/render.js';
-import { syncProxyRules } from '../../../src/proxy/sync-proxy-rules.js';
+import { partialSyncProxyRules, syncProxyRules, type DesiredState } from '../../../src/proxy/sync-proxy-rules.js';
+import { netnsAdd, netnsDel } from '../../../src/dataplane/netns.js';
 import { buildServicePorts } from '../../../src/proxy/service-port.js';
 import { buildEndpointsMap } from '../../../src/proxy/endpoints.js';
 import { readTableContents } from '../../../src/proxy/kernel-state.js';
@@ -100,4 +101,30 @@ test('a removed service loses its chains in the same transaction (flush then del
   assert.doesNotMatch(table, /default\/old/);
   assert.match(table, /default\/web\/tcp\/http/);
   assert.equal((await curl(CLIENT, 'http://10.96.0.50:80/')).body, '10.244.0.2');
+});
+
+test('after a series of partial syncs the kernel table equals a fresh full sync of the same state', async () => {
+  const scratch = `${P}scratch`;
+  const svcs = (n: number) => Array.from({ length: n }, (_, i) => makeService('ns', `s${i}`, clusterIP(`10.96.1.${i + 1}`), port(80, 'http'), port(53, 'dns', 'UDP')));
+  const slices = (n: number, eps: number) => Array.from({ length: n }, (_, i) => makeSlice('ns', `s${i}`, [{ name: 'http', port: 8080 }, { name: 'dns', port: 53, protocol: 'UDP' }],
+    Array.from({ length: eps }, (_, j) => ({ ip: `10.244.${i}.${j + 2}` }))));
+  const steps: [number, number][] = [[3, 2], [5, 1], [5, 0], [2, 3], [4, 2]];
+  const state = (n: number, eps: number) => ({ ...opts, servicePorts: buildServicePorts(svcs(n)), endpoints: buildEndpointsMap(slices(n, eps), 'node1') });
+  try {
+    await netnsAdd(scratch);
+    let written: DesiredState | undefined;
+    for (const [n, eps] of steps) {
+      const r = written ? partialSyncProxyRules(state(n, eps), written) : syncProxyRules({ ...state(n, eps), existing: await readTableContents(scratch) });
+      await nftApply(scratch, r.tx.toString());
+      written = r.desired;
+    }
+    const viaPartial = await nft(scratch, ['list', 'table', 'ip', 'kube-proxy']);
+    await nft(scratch, ['delete', 'table', 'ip', 'kube-proxy']);
+    await nftApply(scratch, syncProxyRules(state(...steps.at(-1)!)).tx.toString());
+    const fresh = await nft(scratch, ['list', 'table', 'ip', 'kube-proxy']);
+    const norm = (t: string) => t.split('\n').map((l) => l.trim()).sort().join('\n');
+    assert.equal(norm(viaPartial), norm(fresh));
+  } finally {
+    await netnsDel(scratch);
+  }
 });

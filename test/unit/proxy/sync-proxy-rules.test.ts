@@ -208,3 +208,25 @@ test('an invalid operation is kept and reported, not thrown at add()', async () 
   tx.add({ kind: 'rule', chain: '', rule: '' });
   assert.match(String(tx.err), /chain "x": a base chain needs type, hook and priority together/);
 });
+
+test('a partial sync writes only what changed since the previous sync', async () => {
+  const { partialSyncProxyRules } = await import('../../../src/proxy/sync-proxy-rules.js');
+  const base = { nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8' };
+  const svc1 = makeService('ns1', 'svc1', clusterIP('172.30.0.41'), port(80, 'p80'));
+  const svc2 = makeService('ns2', 'svc2', clusterIP('172.30.0.42'), port(80, 'p80'));
+  const s1 = makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.1' }]);
+  const s2 = (...ips: string[]) => makeSlice('ns2', 'svc2', [{ name: 'p80', port: 80 }], ips.map((ip) => ({ ip })));
+  const first = syncProxyRules({ ...base, servicePorts: buildServicePorts([svc1, svc2]), endpoints: buildEndpointsMap([s1, s2('10.180.0.2')], 'n') });
+  const { tx } = partialSyncProxyRules({ ...base, servicePorts: buildServicePorts([svc1, svc2]), endpoints: buildEndpointsMap([s1], 'n') }, first.desired);
+  const ep = 'endpoint-SGOXE6O3-ns2/svc2/tcp/p80__10.180.0.2/80';
+  assert.equal(tx.toString(), dedent(`
+    flush chain ip kube-proxy ${ep}
+    flush chain ip kube-proxy service-42NFTM6N-ns2/svc2/tcp/p80
+    delete element ip kube-proxy service-ips { 172.30.0.42 . tcp . 80 }
+    add element ip kube-proxy no-endpoint-services { 172.30.0.42 . tcp . 80 comment "ns2/svc2:p80" : goto reject-chain }
+    delete chain ip kube-proxy ${ep}
+    delete chain ip kube-proxy service-42NFTM6N-ns2/svc2/tcp/p80
+  `));
+  const unchanged = partialSyncProxyRules({ ...base, servicePorts: buildServicePorts([svc1, svc2]), endpoints: buildEndpointsMap([s1, s2('10.180.0.2')], 'n') }, first.desired);
+  assert.equal(unchanged.tx.numOperations, 0);
+});
