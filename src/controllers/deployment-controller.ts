@@ -21,6 +21,9 @@ const DEPLOY = { kind: 'Deployment', apiVersion: 'apps/v1' };
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata?.annotations?.[REVISION] ?? 0) || 0;
 
 export class DeploymentController extends BaseController {
+  /** Wake-ups at the progress deadline of stalled rollouts (upstream requeues with the remainder). */
+  private readonly deadlineTimers = new Map<string, NodeJS.Timeout>();
+
   constructor(client: Client, opts: ControllerOptions = {}) {
     super(client, 'deployment-controller', ['deployments', 'replicasets'], opts);
   }
@@ -115,8 +118,27 @@ export class DeploymentController extends BaseController {
     await this.client.patch('deployments', m.namespace, m.name ?? '', { metadata: { annotations: { [REVISION]: String(revision) } } });
   }
 
+  override stop(): void {
+    super.stop();
+    for (const t of this.deadlineTimers.values()) clearTimeout(t);
+    this.deadlineTimers.clear();
+  }
+
+  private scheduleDeadlineCheck(d: Deployment, progressing: { reason?: string; lastUpdateTime?: string } | undefined): void {
+    const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
+    clearTimeout(this.deadlineTimers.get(key));
+    this.deadlineTimers.delete(key);
+    if (!progressing || progressing.reason === 'NewReplicaSetAvailable' || progressing.reason === 'ProgressDeadlineExceeded') return;
+    const at = Date.parse(progressing.lastUpdateTime ?? '') + (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
+    if (!Number.isFinite(at)) return;
+    const t = setTimeout(() => this.runner.run(), Math.max(0, at - Date.now()) + 1000);
+    t.unref();
+    this.deadlineTimers.set(key, t);
+  }
+
   private async syncStatus(d: Deployment, newRS: ReplicaSet, all: ReplicaSet[], justCreated: boolean): Promise<void> {
     const status = calculateDeploymentStatus(d, newRS, all, justCreated);
+    this.scheduleDeadlineCheck(d, status.conditions?.find((c) => c.type === 'Progressing'));
     if (sameDeploymentStatus(d.status, status)) return;
     try {
       // The cached object may be stale (we may have just patched annotations): take the latest.

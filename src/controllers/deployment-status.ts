@@ -18,7 +18,13 @@ export function deploymentComplete(d: Deployment, s: DStatus): boolean {
     (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
 }
 
-export function calculateDeploymentStatus(d: Deployment, newRS: ReplicaSet | undefined, allRSs: ReplicaSet[], justCreated: boolean): DStatus {
+export function calculateDeploymentStatus(
+  d: Deployment,
+  newRS: ReplicaSet | undefined,
+  allRSs: ReplicaSet[],
+  justCreated: boolean,
+  now = Date.now(),
+): DStatus {
   const available = sum(allRSs, (rs) => rs.status?.availableReplicas ?? 0);
   const status: DStatus = {
     observedGeneration: d.metadata?.generation,
@@ -35,18 +41,50 @@ export function calculateDeploymentStatus(d: Deployment, newRS: ReplicaSet | und
     available >= desiredReplicas(d) - maxUnavailable
       ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
       : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
-  const rsName = newRS?.metadata?.name ?? '';
-  let progressing: Omit<DCondition, 'lastUpdateTime' | 'lastTransitionTime'>;
-  const prev = old.find((c) => c.type === 'Progressing');
-  if (deploymentComplete(d, status)) {
-    progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` };
-  } else if (justCreated || (prev?.reason === 'NewReplicaSetCreated' && prev.message === `Created new replica set "${rsName}"`)) {
-    progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` };
-  } else {
-    progressing = { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
-  }
-  status.conditions = [mergeCondition(old, availableCond), mergeCondition(old, progressing)];
+  status.conditions = [mergeCondition(old, availableCond), progressingCondition(d, status, newRS?.metadata?.name ?? '', justCreated, now)];
   return status;
+}
+
+/** Progress since the last status, as upstream's DeploymentProgressing. */
+function madeProgress(oldS: DStatus, s: DStatus): boolean {
+  const oldOld = (oldS.replicas ?? 0) - (oldS.updatedReplicas ?? 0);
+  const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
+  return (s.updatedReplicas ?? 0) > (oldS.updatedReplicas ?? 0) || newOld < oldOld ||
+    (s.readyReplicas ?? 0) > (oldS.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (oldS.availableReplicas ?? 0);
+}
+
+/**
+ * The Progressing condition: NewReplicaSetAvailable once complete, NewReplicaSetCreated or
+ * ReplicaSetUpdated (lastUpdateTime refreshed on every bit of progress), and
+ * ProgressDeadlineExceeded when no progress was seen for progressDeadlineSeconds (default 600).
+ */
+function progressingCondition(d: Deployment, s: DStatus, rsName: string, justCreated: boolean, now: number): DCondition {
+  const prev = d.status?.conditions?.find((c) => c.type === 'Progressing');
+  const stamp = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+  const fresh = (status: string, reason: string, message: string): DCondition => ({
+    type: 'Progressing',
+    status,
+    reason,
+    message,
+    lastUpdateTime: stamp,
+    lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : stamp,
+  });
+  if (deploymentComplete(d, s)) {
+    const msg = `ReplicaSet "${rsName}" has successfully progressed.`;
+    return prev?.reason === 'NewReplicaSetAvailable' && prev.message === msg ? prev : fresh('True', 'NewReplicaSetAvailable', msg);
+  }
+  if (justCreated) return fresh('True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`);
+  if (!prev || madeProgress(d.status ?? {}, s)) return fresh('True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
+  if (prev.reason === 'ProgressDeadlineExceeded' || prev.reason === 'NewReplicaSetAvailable') {
+    // A finished rollout that regressed (a pod died) is progressing again, not timed out.
+    return prev.reason === 'NewReplicaSetAvailable' ? fresh('True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`) : prev;
+  }
+  const deadline = d.spec?.progressDeadlineSeconds ?? 600;
+  const since = Date.parse(prev.lastUpdateTime ?? '');
+  if (Number.isFinite(since) && since + deadline * 1000 < now) {
+    return fresh('False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);
+  }
+  return prev;
 }
 
 /** Keeps the old timestamps when nothing changed, as upstream's SetDeploymentCondition. */

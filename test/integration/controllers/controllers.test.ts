@@ -211,6 +211,32 @@ test('a template change rolls out a new ReplicaSet and scales the old one to 0',
   assert.match(await kubectl('rollout', 'history', 'deployment/web'), /1\s+<none>\s*\n2\s+<none>/);
 });
 
+test('a rollout that makes no progress exceeds its deadline; kubectl rollout status says so', async () => {
+  await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'stuck' },
+    spec: {
+      replicas: 1,
+      progressDeadlineSeconds: 1,
+      selector: { matchLabels: { app: 'stuck' } },
+      template: { metadata: { labels: { app: 'stuck' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } },
+    },
+  });
+  const cond = await eventually('ProgressDeadlineExceeded', async () => {
+    const x = await client.get<Deployment>('deployments', 'default', 'stuck');
+    return x.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  }, 15_000);
+  assert.equal(cond.status, 'False');
+  const err = await kubectl('rollout', 'status', 'deployment/stuck', '--timeout=10s').then(() => '', (e: { stderr?: string }) => e.stderr ?? '');
+  assert.match(err, /deployment "stuck" exceeded its progress deadline/);
+  await client.delete('deployments', 'default', 'stuck');
+  await eventually('stuck pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=stuck')).length === 0;
+  });
+});
+
 test('a pod that fits no node is marked Unschedulable', async () => {
   await client.create<Pod>('pods', 'default', {
     apiVersion: 'v1',

@@ -67,3 +67,26 @@ test('status: complete rollout reports NewReplicaSetAvailable', () => {
   ]);
   assert.equal(p.unavailableReplicas, 2);
 });
+
+test('progress deadline: no progress for progressDeadlineSeconds times out; progress refreshes it', () => {
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const n = rs('d-abc', 2, 1);
+  const d: Deployment = {
+    ...deploy(2),
+    spec: { ...deploy(2).spec!, progressDeadlineSeconds: 10 },
+    status: {
+      observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1,
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: 'ReplicaSet "d-abc" is progressing.', lastUpdateTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    },
+  };
+  const progressing = (now: number, set = n) => calculateDeploymentStatus(d, set, [set], false, now).conditions?.find((c) => c.type === 'Progressing');
+  assert.equal(progressing(t0 + 5_000)?.reason, 'ReplicaSetUpdated');
+  const timedOut = progressing(t0 + 11_000);
+  assert.deepEqual([timedOut?.status, timedOut?.reason, timedOut?.message], ['False', 'ProgressDeadlineExceeded', 'ReplicaSet "d-abc" has timed out progressing.']);
+  // one more pod became available: progress, the clock restarts
+  const moved = progressing(t0 + 11_000, rs('d-abc', 2, 2));
+  assert.equal(moved?.reason, 'NewReplicaSetAvailable');
+  const readyMore = { ...n, status: { ...n.status, replicas: 2, readyReplicas: 2, availableReplicas: 1 } };
+  const p = progressing(t0 + 11_000, readyMore);
+  assert.deepEqual([p?.status, p?.reason, p?.lastUpdateTime], ['True', 'ReplicaSetUpdated', '2026-01-01T00:00:11Z']);
+});
