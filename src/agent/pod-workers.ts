@@ -12,6 +12,13 @@ export interface PodSyncer {
   cleanup(uid: string): Promise<void>;
 }
 
+/** True when anything but status changed (spec, labels, annotations, deletion). */
+export function needsSync(old: Pod, pod: Pod): boolean {
+  const key = (p: Pod) =>
+    JSON.stringify([p.spec, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds]);
+  return key(old) !== key(pod);
+}
+
 interface Worker {
   /** The latest pod; undefined once it left the API. */
   pod: Pod | undefined;
@@ -30,13 +37,21 @@ export class PodWorkers {
     private readonly retryMs = 2000,
   ) {}
 
-  /** A pod was added or changed. */
+  /**
+   * A pod was added or changed. A change of status alone (most often our own write) only
+   * refreshes the cached pod: as kubelet, the agent does not re-sync on it.
+   */
   update(pod: Pod): void {
     const uid = pod.metadata?.uid;
     if (!uid) return;
-    const w = this.workers.get(uid) ?? { pod, running: false, dirty: false };
-    w.pod = pod;
-    this.workers.set(uid, w);
+    const w = this.workers.get(uid);
+    if (w?.pod && !needsSync(w.pod, pod)) {
+      w.pod = pod;
+      return;
+    }
+    const next = w ?? { pod, running: false, dirty: false };
+    next.pod = pod;
+    this.workers.set(uid, next);
     this.wake(uid);
   }
 

@@ -69,6 +69,9 @@ export function destroyTestNode(node: TestNode, pidsSeen: number[] = []): void {
       /* already gone */
     }
   }
+  // SIGKILL is delivered asynchronously: wait (up to 5 s) until the processes are gone.
+  const deadline = Date.now() + 5000;
+  while ([...pids].some(alive) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
   for (const ns of existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith(`${node.cluster}-`)) : []) {
     rmSync(join('/etc/netns', ns), { recursive: true, force: true });

@@ -1,0 +1,186 @@
+/**
+ * The node agent end to end against the real apiserver (in-process, memory store): node
+ * registration, the CNI config once the node has a pod CIDR, the seed-002 pod running with two
+ * containers on one localhost, an unknown image, crash-loop back-off, a finished pod, adoption
+ * of running containers across an agent restart, deletion and orphan cleanup leaving nothing.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Node, Pod } from '../../../src/api/types.js';
+import { Client, isNotFound } from '../../../src/client/client.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
+import { startAgent, type Agent, type AgentOptions } from '../../../src/agent/index.js';
+import { REPO, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type TestNode } from '../../helpers/agent-node.js';
+
+const HTTPD = '<html><body><h1>It works!</h1></body></html>\n';
+const podSpec = (name: string, containers: Pod['spec'] extends infer S ? S extends { containers: infer C } ? C : never : never, extra: Partial<NonNullable<Pod['spec']>> = {}): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName: 'node1', containers, ...extra },
+});
+
+describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
+  let node: TestNode;
+  let store: Store;
+  let api: ApiServer;
+  let client: Client;
+  let agent: Agent | undefined;
+  let opts: AgentOptions;
+  const pids: number[] = [];
+
+  const getPod = (name: string) => client.get<Pod>('pods', 'default', name);
+  const sandboxOf = (pod: Pod) => JSON.parse(readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json'), 'utf8')) as { netns: string; podIP: string; id: string };
+
+  before(async () => {
+    node = makeTestNode();
+    store = await openStore({ kind: 'memory' });
+    api = await startApiServer({ store, port: 0 });
+    client = new Client({ server: api.url, userAgent: 'agent-test' });
+    opts = { client, clusterName: node.cluster, nodeName: 'node1', nodeNetns: node.netns, nodeIP: '172.18.0.11', nodeRoot: node.nodeRoot, repoRoot: REPO, token: 'test-token' };
+    agent = await startAgent(opts);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    pids.push(...recordedPids(node.nodeRoot));
+    destroyTestNode(node, pids);
+    await api?.close();
+    await store?.close();
+    client?.close();
+    assert.deepEqual(leftovers(node, pids), []);
+  });
+
+  it('registers the node as Ready with its labels and addresses', async () => {
+    const n = await client.get<Node>('nodes', undefined, 'node1');
+    assert.equal(n.metadata?.labels?.['kubernetes.io/hostname'], 'node1');
+    assert.deepEqual(n.status?.addresses?.[0], { type: 'InternalIP', address: '172.18.0.11' });
+    const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual([ready?.status, ready?.reason], ['True', 'KubeletReady']);
+    assert.equal(n.status?.nodeInfo?.kubeletVersion, 'v1.32.0');
+  });
+
+  it('writes the CNI conflist once the node has a pod CIDR', async () => {
+    await client.patch<Node>('nodes', undefined, 'node1', { spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] } });
+    const file = join(node.nodeRoot, 'cni', 'net.d', '10-podnet.conflist');
+    const conf = await eventually(() => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')), 10_000, 'conflist');
+    assert.equal(conf.plugins[0].ipam.ranges[0][0].subnet, '10.244.0.0/24');
+    assert.equal(conf.plugins[0].ipam.dataDir, join(node.nodeRoot, 'cni', 'networks'));
+  });
+
+  it('runs the seed-002 pod: Running, Ready, IP from the CIDR, both containers on one localhost', async () => {
+    await client.create('pods', 'default', podSpec('web', [{ name: 'httpd-test', image: 'httpd' }, { name: 'bootcamp-test', image: 'bootcamp:v1' }]));
+    const pod = await eventually(async () => {
+      const p = await getPod('web');
+      return p.status?.phase === 'Running' && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    }, 30_000, 'web Running and Ready');
+    assert.match(pod.status?.podIP ?? '', /^10\.244\.0\.\d+$/);
+    assert.equal(pod.status?.hostIP, '172.18.0.11');
+    assert.deepEqual(pod.status?.containerStatuses?.map((c) => [c.name, c.ready, c.restartCount, !!c.state?.running]), [
+      ['httpd-test', true, 0, true],
+      ['bootcamp-test', true, 0, true],
+    ]);
+    assert.equal(pod.status?.containerStatuses?.[0].image, 'docker.io/library/httpd:latest');
+    const sb = sandboxOf(pod);
+    assert.equal(sb.podIP, pod.status?.podIP);
+    const inPod = (port: number) => eventually(() => inNetns(sb.netns, ['curl', '-s', `localhost:${port}`]).stdout, 15_000, `localhost:${port}`);
+    assert.equal(await inPod(80), HTTPD);
+    assert.equal(await inPod(8080), 'Hello Kubernetes bootcamp! | Running on: web | v=1\n');
+    assert.equal(inNetns(node.netns, ['curl', '-s', '--max-time', '5', `http://${sb.podIP}:8080/`]).stdout, 'Hello Kubernetes bootcamp! | Running on: web | v=1\n');
+    const log = readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', 'bootcamp-test', '0.log'), 'utf8');
+    assert.match(log, /^\S+Z stdout F Kubernetes Bootcamp App Started At: /m);
+  });
+
+  it('reports an unknown image as ErrImagePull, then ImagePullBackOff', async () => {
+    await client.create('pods', 'default', podSpec('bad', [{ name: 'c', image: 'nosuch:1' }]));
+    const first = await eventually(async () => (await getPod('bad')).status?.containerStatuses?.[0]?.state?.waiting, 15_000, 'waiting');
+    assert.equal(first.reason, 'ErrImagePull');
+    assert.equal(first.message, 'Failed to pull image "nosuch:1": podnet has no built-in image "nosuch" and no registry is reachable');
+    const later = await eventually(async () => {
+      const w = (await getPod('bad')).status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'ImagePullBackOff' ? w : undefined;
+    }, 15_000, 'ImagePullBackOff');
+    assert.equal(later.message, 'Back-off pulling image "nosuch:1"');
+    assert.equal((await getPod('bad')).status?.phase, 'Pending');
+  });
+
+  it('restarts a crashing container with back-off (CrashLoopBackOff, restartCount, lastState)', async () => {
+    await client.create('pods', 'default', podSpec('crash', [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo boom; exit 3'] }]));
+    const cs = await eventually(async () => {
+      const s = (await getPod('crash')).status?.containerStatuses?.[0];
+      return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
+    }, 20_000, 'CrashLoopBackOff');
+    assert.ok((cs.restartCount ?? 0) >= 1);
+    assert.equal(cs.lastState?.terminated?.exitCode, 3);
+    assert.equal(cs.lastState?.terminated?.reason, 'Error');
+    assert.match(cs.state?.waiting?.message ?? '', /^back-off 10s restarting failed container=c pod=crash_default\(/);
+  });
+
+  it('finishes a restartPolicy Never pod as Succeeded and releases its sandbox', async () => {
+    await client.create('pods', 'default', podSpec('job', [{ name: 'c', image: 'busybox', command: ['true'] }], { restartPolicy: 'Never' }));
+    const pod = await eventually(async () => {
+      const p = await getPod('job');
+      return p.status?.phase === 'Succeeded' ? p : undefined;
+    }, 20_000, 'Succeeded');
+    assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.reason, 'Completed');
+    await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), 10_000, 'sandbox removed');
+  });
+
+  it('adopts running containers after an agent restart (same pids)', async () => {
+    const pod = await getPod('web');
+    const pidFile = (c: string) => join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', c, 'pid');
+    const before = ['httpd-test', 'bootcamp-test'].map((c) => readFileSync(pidFile(c), 'utf8'));
+    pids.push(...before.map(Number));
+    await agent!.stop();
+    agent = await startAgent(opts);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = ['httpd-test', 'bootcamp-test'].map((c) => readFileSync(pidFile(c), 'utf8'));
+    assert.deepEqual(after, before);
+    const p = await getPod('web');
+    assert.equal(p.status?.phase, 'Running');
+    assert.deepEqual(p.status?.containerStatuses?.map((c) => c.restartCount), [0, 0]);
+    assert.equal(inNetns(sandboxOf(p).netns, ['curl', '-s', 'localhost:80']).stdout, HTTPD);
+  });
+
+  it('deletes a pod: containers stopped, netns, /etc/netns and IP released, object removed', async () => {
+    const pod = await getPod('web');
+    const sb = sandboxOf(pod);
+    const seen = recordedPids(node.nodeRoot);
+    pids.push(...seen);
+    await client.delete('pods', 'default', 'web');
+    await eventually(async () => {
+      try {
+        await getPod('web');
+        return false;
+      } catch (e) {
+        return isNotFound(e);
+      }
+    }, 40_000, 'pod object removed');
+    assert.equal(existsSync(`/run/netns/${sb.netns}`), false);
+    assert.equal(existsSync(`/etc/netns/${sb.netns}`), false);
+    assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sb.podIP)), false);
+    assert.equal(existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), false);
+  });
+
+  it('cleans up a pod that vanished while the agent was down', async () => {
+    await client.create('pods', 'default', podSpec('orphan', [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }]));
+    const pod = await eventually(async () => {
+      const p = await getPod('orphan');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 20_000, 'orphan Running');
+    const sb = sandboxOf(pod);
+    const seen = recordedPids(node.nodeRoot);
+    pids.push(...seen);
+    await agent!.stop();
+    agent = undefined;
+    await client.delete('pods', 'default', 'orphan', { gracePeriodSeconds: 0 });
+    agent = await startAgent(opts);
+    await eventually(() => !existsSync(`/run/netns/${sb.netns}`) && !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), 15_000, 'orphan cleanup');
+    assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sb.podIP)), false);
+    const orphanPid = Number(readFileSync(join('/proc', 'self', 'stat'), 'utf8').split(' ')[0]);
+    assert.ok(orphanPid > 0);
+  });
+});
