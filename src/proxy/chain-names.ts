@@ -27,8 +27,22 @@ export function base32(data: Uint8Array): string {
   return out;
 }
 
+// Every sync names every chain again; hashing is most of a sync's CPU with thousands of services.
+const memo = new Map<string, string>();
+const MEMO_MAX = 200_000;
+
 /** `base32(sha256(name))[0:8] + "-" + name`, cut to 240 characters with a `...` marker. */
 export function hashAndTruncate(name: string): string {
+  let out = memo.get(name);
+  if (out === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    out = computeHashAndTruncate(name);
+    memo.set(name, out);
+  }
+  return out;
+}
+
+function computeHashAndTruncate(name: string): string {
   const hash = base32(createHash('sha256').update(name, 'utf8').digest()).slice(0, 8);
   const full = `${hash}-${name}`;
   return full.length > NAME_LENGTH_MAX ? full.slice(0, NAME_LENGTH_MAX - 3) + '...' : full;
