@@ -13,6 +13,8 @@ export interface BridgeConf {
   forceAddress: boolean;
   hairpinMode: boolean;
   promiscMode: boolean;
+  /** Keep IPv6 duplicate address detection on the pod interface. */
+  enableDad: boolean;
   mtu?: number;
   /** The pod interface's MAC if the runtime asked for one. */
   mac?: string;
@@ -69,6 +71,7 @@ export function parseBridgeConf(conf: NetConf, args: CmdArgs): BridgeConf {
     forceAddress: flag(conf, 'forceAddress'),
     hairpinMode: flag(conf, 'hairpinMode'),
     promiscMode: flag(conf, 'promiscMode'),
+    enableDad: flag(conf, 'enabledad'),
     mtu: parseMtu(conf.mtu),
     mac: requestedMac(conf, args),
     hasIpam: conf.ipam !== undefined && conf.ipam !== null && typeof conf.ipam.type === 'string' && conf.ipam.type !== '',

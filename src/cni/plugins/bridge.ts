@@ -70,7 +70,8 @@ function gatewayLines(br: LinkInfo, addrs: string[], c: BridgeConf): string[] {
 function vethLines(netnsPath: string, ifName: string, c: BridgeConf, hostVeth: string, macs: [string, string]): string[] {
   const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
   return [
-    `link add ${hostVeth} address ${macs[0]}${mtu} type veth peer name ${ifName} address ${macs[1]}${mtu} netns ${netnsPath}`,
+    // txqlen 0 on both ends, as the reference creates them (veths use noqueue either way).
+    `link add ${hostVeth} address ${macs[0]}${mtu} txqlen 0 type veth peer name ${ifName} address ${macs[1]}${mtu} txqlen 0 netns ${netnsPath}`,
     `link set ${hostVeth} master ${c.bridge}`,
     ...(c.hairpinMode ? [`link set ${hostVeth} type bridge_slave hairpin on`] : []),
     `link set ${hostVeth} up`,
@@ -96,9 +97,14 @@ async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridg
   }
 }
 
-/** arp_notify (so peers learn a reused IP's new MAC) and the pod's addresses and routes: one process chain. */
-async function setupPodSide(args: CmdArgs, lines: string[]): Promise<void> {
-  const script = 'echo 1 > "/proc/sys/net/ipv4/conf/$1/arp_notify" && exec ip -batch -';
+/**
+ * In the pod, one process chain: arp_notify (so peers learn a reused IP's new MAC), accept_dad
+ * off unless enabledad (IPv6 addresses usable at once, as the reference does), then the
+ * addresses and routes.
+ */
+async function setupPodSide(args: CmdArgs, c: BridgeConf, lines: string[]): Promise<void> {
+  const dad = c.enableDad ? '' : 'echo 0 > "/proc/sys/net/ipv6/conf/$1/accept_dad" 2>/dev/null; ';
+  const script = `${dad}echo 1 > "/proc/sys/net/ipv4/conf/$1/arp_notify" && exec ip -batch -`;
   await nsRun(podNsTarget(args.netns), 'sh', ['-c', script, 'sh', args.ifName], { input: lines.join('\n') + '\n' });
 }
 
@@ -109,7 +115,7 @@ async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: P
   const macs: [string, string] = [randomMac(), c.mac ?? randomMac()];
   const br = await setupHostSide(host, args, c, plan.bridgeAddrs, hostVeth, macs);
   try {
-    await setupPodSide(args, podIfaceLines(args.ifName, plan.ips, plan.routes));
+    await setupPodSide(args, c, podIfaceLines(args.ifName, plan.ips, plan.routes));
     await ensureForwarding(host, plan.bridgeAddrs);
   } catch (e) {
     await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);

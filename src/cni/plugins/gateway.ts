@@ -40,7 +40,7 @@ export function podIfaceLines(ifName: string, ips: CniIPConfig[], routes: CniRou
   const lines: string[] = [];
   for (const ipc of ips) {
     const v6 = parseCIDR(ipc.address)?.ip.family === 6;
-    lines.push(v6 ? `addr add ${ipc.address} dev ${ifName} nodad` : `addr add ${ipc.address} brd + dev ${ifName}`);
+    lines.push(v6 ? `addr add ${ipc.address} dev ${ifName}` : `addr add ${ipc.address} brd + dev ${ifName}`);
   }
   lines.push(`link set ${ifName} up`);
   for (const r of routes) {

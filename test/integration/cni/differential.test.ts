@@ -27,11 +27,20 @@ const CASES: Array<[string, Conf]> = [
       ipam: { type: 'host-local', subnet: '10.252.0.0/16', rangeStart: '10.252.1.10', gateway: '10.252.0.1', dataDir,
         routes: [{ dst: '192.168.0.0/16' }, { dst: '0.0.0.0/0', gw: '10.252.0.1' }] } }],
   })],
+  ['dual stack, two range sets', (dataDir) => ({
+    cniVersion: '1.0.0', name: 'dual',
+    plugins: [{ type: 'bridge', isGateway: true, isDefaultGateway: true,
+      ipam: { type: 'host-local', ranges: [[{ subnet: '10.249.0.0/24' }], [{ subnet: 'fd00:249::/64' }]], dataDir } }],
+  })],
 ];
+
+const SYSCTLS = ['net.ipv4.conf.eth0.arp_notify', 'net.ipv6.conf.eth0.accept_dad'];
 
 interface Observed {
   results: unknown[];
   routes: unknown[];
+  links: unknown[];
+  sysctls: string[];
   podAddrs: unknown[];
   bridgeAddrs: unknown;
   hairpin: unknown;
@@ -59,20 +68,24 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf):
   await writeFile(join(confDir, '10-net.conflist'), JSON.stringify(list));
   const rt = new CniRuntime({ confDir, binDirs: [binDir], cacheDir: join(fx.dir, tag, 'results'), hostNetns: node });
   const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
-  const bridge = String(plugin.bridge);
-  const o: Observed = { results: [], routes: [], podAddrs: [], bridgeAddrs: undefined, hairpin: undefined, storeAfterAdd: {}, storeAfterDel: {} };
+  const bridge = String(plugin.bridge ?? 'cni0');
+  const o: Observed = { results: [], routes: [], links: [], sysctls: [], podAddrs: [], bridgeAddrs: undefined, hairpin: undefined, storeAfterAdd: {}, storeAfterDel: {} };
   const pods: Array<{ containerId: string; netns: string; ifName: string; args: Array<[string, string]> }> = [];
   for (const i of [1, 2]) {
     const pod = await fx.netns(`${tag}p${i}`);
     const p = { containerId: `ctr${i}`, netns: netnsPath(pod), ifName: 'eth0', args: [['K8S_POD_NAME', `pod${i}`]] as Array<[string, string]> };
     pods.push(p);
     o.results.push(normalize(await rt.addNetwork(p), fx.prefix + tag));
-    o.routes.push(await ipJson(pod, ['route', 'show']));
-    const addrs = await ipJson<Array<{ mtu: number; addr_info: Array<Record<string, unknown>> }>>(pod, ['-4', 'addr', 'show', 'dev', 'eth0']);
-    o.podAddrs.push({ mtu: addrs[0].mtu, addrs: addrs[0].addr_info.map(({ local, prefixlen, broadcast, scope }) => ({ local, prefixlen, broadcast, scope })) });
+    o.routes.push([await ipJson(pod, ['route', 'show']), await ipJson(pod, ['-6', 'route', 'show'])]);
+    const addrs = await ipJson<Array<{ mtu: number; addr_info: Array<Record<string, unknown>> }>>(pod, ['addr', 'show', 'dev', 'eth0']);
+    // Link-local addresses derive from the random MAC: compare their presence and flags only.
+    o.podAddrs.push(addrs[0].addr_info.map(({ local, label: _l, ...rest }) => ({ ...rest, local: rest.scope === 'link' ? 'LL' : local })));
+    const [link] = await ipJson<Array<Record<string, unknown>>>(pod, ['link', 'show', 'dev', 'eth0']);
+    o.links.push({ mtu: link.mtu, qdisc: link.qdisc, txqlen: link.txqlen, flags: link.flags, operstate: link.operstate });
+    o.sysctls.push((await run('ip', ['netns', 'exec', pod, 'sysctl', ...SYSCTLS])).stdout);
   }
-  const br = await ipJson<Array<{ mtu: number; addr_info: Array<Record<string, unknown>> }>>(node, ['-4', 'addr', 'show', 'dev', bridge]);
-  o.bridgeAddrs = { mtu: br[0].mtu, addrs: br[0].addr_info.map(({ local, prefixlen, broadcast }) => ({ local, prefixlen, broadcast })) };
+  const br = await ipJson<Array<{ mtu: number; addr_info: Array<Record<string, unknown>> }>>(node, ['addr', 'show', 'dev', bridge]);
+  o.bridgeAddrs = { mtu: br[0].mtu, addrs: br[0].addr_info.filter((a) => a.scope !== 'link').map(({ local, prefixlen, broadcast }) => ({ local, prefixlen, broadcast })) };
   const ports = await ipJson<Array<{ info_slave_data?: { hairpin?: boolean } }>>(node, ['-d', 'link', 'show', 'master', bridge]);
   o.hairpin = ports.map((p) => (p as { linkinfo?: { info_slave_data?: { hairpin?: boolean } } }).linkinfo?.info_slave_data?.hairpin);
   o.storeAfterAdd = await storeFiles(join(dataDir, String(list.name)));
@@ -97,7 +110,9 @@ describe('podnet plugins vs the reference plugins (differential)', () => {
       const ours = await observe(fx, `o${i}`, SHIM_DIR, conf);
       const ref = await observe(fx, `r${i}`, REFERENCE_DIR, conf);
       assert.deepEqual(ours.results, ref.results, 'results');
-      assert.deepEqual(ours.routes, ref.routes, 'pod routes (ip -j route)');
+      assert.deepEqual(ours.routes, ref.routes, 'pod routes (ip -j route, -4 and -6)');
+      assert.deepEqual(ours.links, ref.links, 'pod interface attributes');
+      assert.deepEqual(ours.sysctls, ref.sysctls, 'pod interface sysctls');
       assert.deepEqual(ours.podAddrs, ref.podAddrs, 'pod addresses');
       assert.deepEqual(ours.bridgeAddrs, ref.bridgeAddrs, 'bridge addresses');
       assert.deepEqual(ours.hairpin, ref.hairpin, 'hairpin on bridge ports');

@@ -78,7 +78,7 @@ describe('bridge config and gateway plan', () => {
     const lines = podIfaceLines('eth0', [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }, { address: 'fd00::5/64', gateway: 'fd00::1' }], [{ dst: '0.0.0.0/0' }, { dst: '::/0' }, { dst: '10.96.0.0/12', gw: '10.0.0.254', priority: 5 }]);
     assert.deepEqual(lines, [
       'addr add 10.0.0.5/24 brd + dev eth0',
-      'addr add fd00::5/64 dev eth0 nodad',
+      'addr add fd00::5/64 dev eth0',
       'link set eth0 up',
       'route append 0.0.0.0/0 via 10.0.0.1 dev eth0',
       'route append ::/0 via fd00::1 dev eth0',
