@@ -17,7 +17,8 @@ export class ClusterIPAllocator {
     this.cidr = parseIPv4Cidr(cidrText);
     // Upstream reserves min(max(16, size/16), 256) addresses at the bottom for static IPs.
     this.staticBand = Math.min(Math.max(16, Math.floor(this.cidr.size / 16)), 256);
-    this.next = this.staticBand;
+    // Ranges too small for a band start at their first host address.
+    this.next = this.staticBand < this.cidr.size - 1 ? this.staticBand : 1;
   }
 
   /** Marks an IP as used (rebuilding from storage); IPs outside the range are ignored. */
