@@ -7,6 +7,7 @@ import type { Deployment, ReplicaSet } from '../api/types.js';
 import { type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { calculateDeploymentStatus, sameDeploymentStatus } from './deployment-status.js';
+import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
 import { computeHash } from './pod-template-hash.js';
 import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets, resolveFenceposts } from './rolling-update.js';
@@ -35,10 +36,9 @@ export class DeploymentController extends BaseController {
 
   private async syncDeployment(d: Deployment): Promise<void> {
     const ns = d.metadata?.namespace;
-    const owned = this.informers
-      .get<ReplicaSet>('replicasets')
-      .list()
-      .filter((rs) => rs.metadata?.namespace === ns && controllerOf(rs)?.uid === d.metadata?.uid);
+    const inNs = this.informers.get<ReplicaSet>('replicasets').list().filter((rs) => rs.metadata?.namespace === ns);
+    const owned = inNs.filter((rs) => controllerOf(rs)?.uid === d.metadata?.uid);
+    owned.push(...(await this.adoptOrphans(d, inNs)));
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
     let newRS = owned.find((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH] === hash);
     const oldRSs = owned.filter((rs) => rs !== newRS);
@@ -54,6 +54,23 @@ export class DeploymentController extends BaseController {
     const scaled = await this.scaleOldReplicaSets(d, newRS, oldRSs);
     await this.syncRevision(d, revisionOf(newRS));
     await this.syncStatus(d, newRS, [newRS, ...scaled], justCreated);
+  }
+
+  /** ReplicaSets matching the selector without a controller (e.g. after --cascade=orphan) are adopted. */
+  private async adoptOrphans(d: Deployment, sets: ReplicaSet[]): Promise<ReplicaSet[]> {
+    const adopted: ReplicaSet[] = [];
+    if (isEmptySelector(d.spec?.selector)) return adopted;
+    for (const rs of sets) {
+      if (controllerOf(rs) || isTerminating(rs) || !selectorMatches(d.spec?.selector, rs.metadata?.labels)) continue;
+      const m = rs.metadata ?? {};
+      const refs = [...(m.ownerReferences ?? []), controllerRef(d, 'apps/v1', 'Deployment')];
+      try {
+        adopted.push(await this.client.patch<ReplicaSet>('replicasets', m.namespace, m.name ?? '', { metadata: { resourceVersion: m.resourceVersion, ownerReferences: refs } }));
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    return adopted;
   }
 
   /** Creates the new ReplicaSet; on a name held by someone else, bumps collisionCount (upstream). */

@@ -2,6 +2,8 @@
  * The garbage collector, minimal: an object all of whose owners (by ownerReferences uid) are
  * gone is deleted, as upstream's background propagation. An owner missing from the cache is
  * confirmed with a live GET first, because a fresh owner may simply not have reached our cache.
+ * Owners being deleted with the `orphan` finalizer have their dependents released, those with
+ * `foregroundDeletion` have them deleted first; then the finalizer is removed.
  */
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import { resourceByKind } from '../api/resources.js';
@@ -12,6 +14,8 @@ import { isTerminating } from './owners.js';
 /** Dependents we collect, and the owner kinds whose caches we keep. */
 const DEPENDENTS = ['replicasets', 'pods', 'endpointslices'];
 const OWNERS = ['deployments', 'replicasets', 'services'];
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export class GarbageCollector extends BaseController {
   /** uids confirmed absent by the apiserver: a uid never comes back. */
@@ -34,6 +38,69 @@ export class GarbageCollector extends BaseController {
       }
     }
     await this.forEach(candidates, (obj) => this.attemptToDelete(obj));
+    await this.processDeletingOwners();
+  }
+
+  /** Dependents (in our caches) of the owner with `uid`, with the plural that holds each. */
+  private dependentsOf(uid: string): [string, KubeObject][] {
+    const out: [string, KubeObject][] = [];
+    for (const plural of DEPENDENTS) {
+      for (const obj of this.informers.get(plural).list()) {
+        if (obj.metadata?.ownerReferences?.some((r) => r.uid === uid)) out.push([plural, obj]);
+      }
+    }
+    return out;
+  }
+
+  private async processDeletingOwners(): Promise<void> {
+    const work: [string, KubeObject][] = [];
+    for (const plural of OWNERS) {
+      for (const o of this.informers.get(plural).list()) {
+        const f = o.metadata?.finalizers ?? [];
+        if (o.metadata?.deletionTimestamp && (f.includes(ORPHAN_FINALIZER) || f.includes(FOREGROUND_FINALIZER))) work.push([plural, o]);
+      }
+    }
+    await this.forEach(work, ([plural, owner]) => this.finishOwner(plural, owner));
+  }
+
+  private async finishOwner(plural: string, owner: KubeObject): Promise<void> {
+    const uid = owner.metadata?.uid ?? '';
+    const deps = this.dependentsOf(uid);
+    const finalizers = owner.metadata?.finalizers ?? [];
+    if (finalizers.includes(ORPHAN_FINALIZER)) {
+      for (const [dp, dep] of deps) await this.removeOwnerRef(dp, dep, uid);
+      return this.removeFinalizer(plural, owner, ORPHAN_FINALIZER);
+    }
+    // Foreground: the owner stays until its dependents are gone.
+    for (const [dp, dep] of deps) {
+      if (isTerminating(dep)) continue;
+      await this.client
+        .delete(dp, dep.metadata?.namespace, dep.metadata?.name ?? '', { propagationPolicy: 'Foreground', preconditions: { uid: dep.metadata?.uid } })
+        .catch((e: unknown) => {
+          if (!isNotFound(e) && !isConflict(e)) throw e;
+        });
+    }
+    if (deps.length === 0) await this.removeFinalizer(plural, owner, FOREGROUND_FINALIZER);
+  }
+
+  private async removeOwnerRef(plural: string, obj: KubeObject, uid: string): Promise<void> {
+    const m = obj.metadata ?? {};
+    const refs = (m.ownerReferences ?? []).filter((r) => r.uid !== uid);
+    await this.patchMeta(plural, obj, { resourceVersion: m.resourceVersion, ownerReferences: refs.length ? refs : null });
+  }
+
+  private async removeFinalizer(plural: string, obj: KubeObject, finalizer: string): Promise<void> {
+    const m = obj.metadata ?? {};
+    const rest = (m.finalizers ?? []).filter((f) => f !== finalizer);
+    await this.patchMeta(plural, obj, { resourceVersion: m.resourceVersion, finalizers: rest.length ? rest : null });
+  }
+
+  private async patchMeta(plural: string, obj: KubeObject, metadata: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.patch(plural, obj.metadata?.namespace, obj.metadata?.name ?? '', { metadata });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
   }
 
   private async attemptToDelete(obj: KubeObject): Promise<void> {

@@ -40,3 +40,8 @@ export function mapSelectorMatches(selector: Record<string, string> | undefined,
   const l = labels ?? {};
   return Object.entries(selector).every(([k, v]) => l[k] === v);
 }
+
+/** An empty selector selects everything: controllers refuse to adopt with one (as upstream). */
+export function isEmptySelector(selector: LabelSelector | undefined): boolean {
+  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+}

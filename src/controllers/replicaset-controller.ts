@@ -7,7 +7,7 @@ import type { Pod, ReplicaSet } from '../api/types.js';
 import { type Client, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { Expectations } from './expectations.js';
-import { selectorMatches } from './labels.js';
+import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady } from './pod-status.js';
 
@@ -36,8 +36,10 @@ export class ReplicaSetController extends BaseController {
       return p !== undefined && !isTerminating(p);
     };
     const inNs = pods.list().filter((p) => p.metadata?.namespace === ns && isPodActive(p));
-    const owned = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid);
+    const mine = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid);
+    const owned = mine.filter((p) => selectorMatches(rs.spec?.selector, p.metadata?.labels));
     if (!isTerminating(rs) && this.expectations.satisfied(rsKey, seen)) {
+      await this.releasePods(rs, mine.filter((p) => !owned.includes(p)));
       owned.push(...(await this.adoptOrphans(rs, inNs)));
       await this.manageReplicas(rs, rsKey, owned);
     }
@@ -46,6 +48,7 @@ export class ReplicaSetController extends BaseController {
 
   private async adoptOrphans(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
     const adopted: Pod[] = [];
+    if (isEmptySelector(rs.spec?.selector)) return adopted;
     for (const pod of pods) {
       if (controllerOf(pod) || !selectorMatches(rs.spec?.selector, pod.metadata?.labels)) continue;
       const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(rs, 'apps/v1', 'ReplicaSet')];
@@ -61,6 +64,19 @@ export class ReplicaSetController extends BaseController {
       }
     }
     return adopted;
+  }
+
+  /** Pods relabelled out of the selector are let go (upstream ClaimPods' release). */
+  private async releasePods(rs: ReplicaSet, pods: Pod[]): Promise<void> {
+    for (const pod of pods) {
+      const m = pod.metadata ?? {};
+      const refs = (m.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata?.uid);
+      try {
+        await this.client.patch('pods', m.namespace, m.name ?? '', { metadata: { resourceVersion: m.resourceVersion, ownerReferences: refs.length ? refs : null } });
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
   }
 
   private async manageReplicas(rs: ReplicaSet, rsKey: string, owned: Pod[]): Promise<void> {

@@ -211,6 +211,69 @@ test('a template change rolls out a new ReplicaSet and scales the old one to 0',
   assert.match(await kubectl('rollout', 'history', 'deployment/web'), /1\s+<none>\s*\n2\s+<none>/);
 });
 
+test('kubectl scale; a pod relabelled out of the selector is released and replaced', async () => {
+  await kubectl('scale', 'deployment/web', '--replicas=3');
+  await eventually('3 pods', async () => (await podsOf('app=web')).filter((p) => !p.metadata?.deletionTimestamp).length === 3);
+  await kubectl('scale', 'deployment/web', '--replicas=2');
+  await eventually('2 pods', async () => {
+    await reapTerminating();
+    return (await podsOf('app=web')).length === 2;
+  });
+  const [victim] = await podsOf('app=web');
+  await client.patch('pods', 'default', victim.metadata?.name ?? '', { metadata: { labels: { app: 'debug' } } });
+  const released = await eventually('released', async () => {
+    const p = await client.get<Pod>('pods', 'default', victim.metadata?.name ?? '');
+    return !p.metadata?.ownerReferences?.length && p;
+  });
+  assert.equal(released.metadata?.labels?.app, 'debug');
+  await eventually('replacement', async () => (await podsOf('app=web')).length === 2);
+  await client.delete('pods', 'default', victim.metadata?.name ?? '', { gracePeriodSeconds: 0 });
+  await runPods('app=web', 30);
+});
+
+test('deleting with the orphan finalizer keeps the ReplicaSet; a new Deployment adopts it', async () => {
+  await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'orph', finalizers: ['orphan'] },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'orph' } },
+      template: { metadata: { labels: { app: 'orph' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } },
+    },
+  });
+  const rs = await eventually('orph rs', async () => (await client.list<ReplicaSet>('replicasets', 'default', { labelSelector: 'app=orph' })).items[0]);
+  await client.delete('deployments', 'default', 'orph');
+  await eventually('orph deployment gone', async () => client.get('deployments', 'default', 'orph').then(() => false, () => true));
+  const kept = await eventually('rs released', async () => {
+    const x = await client.get<ReplicaSet>('replicasets', 'default', rs.metadata?.name ?? '');
+    return !x.metadata?.ownerReferences?.length && x;
+  });
+  assert.equal(kept.metadata?.uid, rs.metadata?.uid);
+  const d2 = await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'orph', finalizers: ['foregroundDeletion'] },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'orph' } },
+      template: { metadata: { labels: { app: 'orph' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } },
+    },
+  });
+  await eventually('adopted', async () => {
+    const x = await client.get<ReplicaSet>('replicasets', 'default', rs.metadata?.name ?? '');
+    return x.metadata?.ownerReferences?.[0]?.uid === d2.metadata?.uid;
+  });
+  assert.equal((await client.list('replicasets', 'default', { labelSelector: 'app=orph' })).items.length, 1, 'same template: no second ReplicaSet');
+  // foreground: dependents go first, then the owner
+  await client.delete('deployments', 'default', 'orph');
+  await eventually('foreground deletion done', async () => {
+    await reapTerminating();
+    const gone = await client.get('deployments', 'default', 'orph').then(() => false, () => true);
+    return gone && (await client.list('replicasets', 'default', { labelSelector: 'app=orph' })).items.length === 0;
+  });
+});
+
 test('a rollout that makes no progress exceeds its deadline; kubectl rollout status says so', async () => {
   await client.create<Deployment>('deployments', 'default', {
     apiVersion: 'apps/v1',
