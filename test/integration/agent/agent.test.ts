@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Node, Pod } from '../../../src/api/types.js';
 import { Client, isNotFound } from '../../../src/client/client.js';
@@ -145,6 +146,30 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     assert.equal(inNetns(sandboxOf(p).netns, ['curl', '-s', 'localhost:80']).stdout, HTTPD);
   });
 
+  it('rebuilds a sandbox whose netns disappeared, restarting the containers in it', async () => {
+    const pod = await getPod('web');
+    const old = sandboxOf(pod);
+    pids.push(...recordedPids(node.nodeRoot));
+    execFileSync('ip', ['netns', 'del', old.netns]);
+    const rebuilt = await eventually(async () => {
+      const p = await getPod('web');
+      const ok = p.status?.phase === 'Running' && p.status.podIP !== old.podIP && p.status.containerStatuses?.every((c) => c.restartCount === 1 && c.state?.running);
+      return ok ? p : undefined;
+    }, 30_000, 'sandbox rebuilt');
+    const sb = sandboxOf(rebuilt);
+    assert.notEqual(sb.id, old.id);
+    pids.push(...recordedPids(node.nodeRoot));
+    assert.equal(await eventually(() => inNetns(sb.netns, ['curl', '-s', 'localhost:80']).stdout, 15_000, 'httpd in new sandbox'), HTTPD);
+    assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', old.podIP)), false, 'old IP released');
+    assert.equal(existsSync(`/etc/netns/${old.netns}`), false);
+  });
+
+  it('refreshes the node heartbeat', async () => {
+    const hb = async () => (await client.get<Node>('nodes', undefined, 'node1')).status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+    const first = await hb();
+    await eventually(async () => (await hb()) !== first, 15_000, 'a new lastHeartbeatTime');
+  });
+
   it('deletes a pod: containers stopped, netns, /etc/netns and IP released, object removed', async () => {
     const pod = await getPod('web');
     const sb = sandboxOf(pod);
@@ -172,15 +197,14 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
       return p.status?.phase === 'Running' ? p : undefined;
     }, 20_000, 'orphan Running');
     const sb = sandboxOf(pod);
-    const seen = recordedPids(node.nodeRoot);
-    pids.push(...seen);
+    const sleeper = Number(readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', 'c', 'pid'), 'utf8'));
+    pids.push(...recordedPids(node.nodeRoot));
     await agent!.stop();
     agent = undefined;
     await client.delete('pods', 'default', 'orphan', { gracePeriodSeconds: 0 });
     agent = await startAgent(opts);
     await eventually(() => !existsSync(`/run/netns/${sb.netns}`) && !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), 15_000, 'orphan cleanup');
     assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sb.podIP)), false);
-    const orphanPid = Number(readFileSync(join('/proc', 'self', 'stat'), 'utf8').split(' ')[0]);
-    assert.ok(orphanPid > 0);
+    await eventually(() => !existsSync(`/proc/${sleeper}`), 5000, 'orphan container process gone');
   });
 });
