@@ -38,6 +38,8 @@ export type {
   Event,
   ReplicationController,
 } from 'kubernetes-types/core/v1.js';
+// Used by the node agent (probes, volumes).
+export type { Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 export type { Deployment, ReplicaSet, DaemonSet } from 'kubernetes-types/apps/v1.js';
 export type { EndpointSlice, Endpoint as SliceEndpoint, EndpointPort as SlicePort } from 'kubernetes-types/discovery/v1.js';
 export type { NetworkPolicy, Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
