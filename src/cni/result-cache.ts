@@ -60,3 +60,14 @@ export async function findCache(dir: string, containerId: string, ifName: string
   }
   return undefined;
 }
+
+/** Every readable entry of `networkName` in `dir`. */
+export async function listCache(dir: string, networkName: string): Promise<CacheEntry[]> {
+  const out: CacheEntry[] = [];
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!n.startsWith(`${networkName}-`) || n.includes('.tmp')) continue;
+    const e = await readFile(join(dir, n), 'utf8').then((t) => JSON.parse(t) as CacheEntry, () => undefined);
+    if (e?.kind === 'cniCacheV1' && e.networkName === networkName) out.push(e);
+  }
+  return out;
+}

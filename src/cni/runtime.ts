@@ -8,7 +8,7 @@
 import { CniError, CniErrorCode, type CniResult, type NetConfList } from './types.js';
 import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from './conflist.js';
 import { execPlugin, findInPath } from './invoke.js';
-import { type CacheKey, deleteCache, findCache, readCache, writeCache } from './result-cache.js';
+import { type CacheKey, deleteCache, findCache, listCache, readCache, writeCache } from './result-cache.js';
 import { compareVersions } from './version.js';
 
 export interface RuntimeConf {
@@ -36,7 +36,7 @@ export interface CniRuntimeOptions {
   directShims?: boolean;
 }
 
-type Command = 'ADD' | 'DEL' | 'CHECK';
+type Command = 'ADD' | 'DEL' | 'CHECK' | 'GC';
 
 const LOOPBACK_CONF: NetConfList = { cniVersion: '1.0.0', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
 
@@ -95,6 +95,34 @@ export class CniRuntime {
     for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, cached.result);
   }
 
+  /**
+   * Garbage collection (libcni GCNetworkList): DEL every cached attachment of the network that
+   * is not in `valid`, then, for spec 1.1.0 and later unless disableGC, GC in every plugin with
+   * the valid list. Keeps going past failures and throws them together at the end.
+   * Returns the attachments it deleted.
+   */
+  async gcNetwork(valid: ReadonlyArray<{ containerId: string; ifName: string }>): Promise<CacheKey[]> {
+    const { list } = await loadConfList(this.opts.confDir);
+    const isValid = (k: CacheKey) => valid.some((v) => v.containerId === k.containerId && v.ifName === k.ifName);
+    const errors: unknown[] = [];
+    const deleted: CacheKey[] = [];
+    for (const e of await listCache(this.opts.cacheDir, list.name)) {
+      if (isValid(e)) continue;
+      const rt = { containerId: e.containerId, netns: e.netns, ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs };
+      await this.delNetwork(rt).then(() => deleted.push({ networkName: e.networkName, containerId: e.containerId, ifName: e.ifName }), (x) => errors.push(x));
+    }
+    const version = negotiateVersion(list);
+    if (compareVersions(version, '1.1.0') >= 0 && !list.disableGC) {
+      const attachments = valid.map((v) => ({ containerID: v.containerId, ifname: v.ifName }));
+      for (let i = 0; i < list.plugins.length; i++) {
+        const conf = { ...buildPluginConf(list, i, version), 'cni.dev/valid-attachments': attachments };
+        await this.exec(list.plugins[i].type, conf, { CNI_COMMAND: 'GC' }).catch((x) => errors.push(x));
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `cni: GC of ${list.name}: ${errors.length} error(s): ${errors.map((x) => (x as Error).message).join('; ')}`);
+    return deleted;
+  }
+
   /** `lo` up in the pod through the loopback plugin with an inline config, as containerd does. */
   async addLoopback(rt: Omit<RuntimeConf, 'ifName'> & { ifName?: string }): Promise<CniResult> {
     const r = { ...rt, ifName: rt.ifName ?? 'lo' };
@@ -138,18 +166,18 @@ export class CniRuntime {
 
   private async invoke(command: Command, list: NetConfList, i: number, version: string, rt: RuntimeConf, prev?: CniResult): Promise<string> {
     const conf = buildPluginConf(list, i, version, rt.capabilityArgs, prev);
-    const type = list.plugins[i].type;
-    const bin = await findInPath(type, this.opts.binDirs);
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      ...this.opts.env,
+    return this.exec(list.plugins[i].type, conf, {
       CNI_COMMAND: command,
       CNI_CONTAINERID: rt.containerId,
       CNI_NETNS: rt.netns,
       CNI_IFNAME: rt.ifName,
       CNI_ARGS: cniArgsString(rt.args),
-      CNI_PATH: this.opts.binDirs.join(':'),
-    };
+    });
+  }
+
+  private async exec(type: string, conf: Record<string, unknown>, cniEnv: Record<string, string>): Promise<string> {
+    const bin = await findInPath(type, this.opts.binDirs);
+    const env = { ...process.env, ...this.opts.env, ...cniEnv, CNI_PATH: this.opts.binDirs.join(':') };
     return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns, direct: this.opts.directShims ?? true });
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { IpamDelegate } from './ipam/delegate.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf, asCniError } from './types.js';
-import { LATEST_VERSION, SUPPORTED_VERSIONS, convertResult, requireSupported } from './version.js';
+import { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions, convertResult, requireSupported } from './version.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'STATUS' | 'GC';
 
@@ -36,6 +36,26 @@ export interface CniPlugin {
   add(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<CniResult>;
   del(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
   check(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
+  /** Spec 1.1.0 GC: release everything not in `cni.dev/valid-attachments`; absent = nothing to collect. */
+  gc?(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
+}
+
+export interface Attachment {
+  containerID: string;
+  ifname: string;
+}
+
+/** The `cni.dev/valid-attachments` list a GC call carries; errors name the field (code 7). */
+export function validAttachments(conf: NetConf): Attachment[] {
+  const raw = conf['cni.dev/valid-attachments'] ?? [];
+  if (!Array.isArray(raw)) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'cni.dev/valid-attachments: must be a list');
+  return raw.map((a: unknown, i) => {
+    const x = a as Partial<Attachment> | null;
+    if (typeof x?.containerID !== 'string' || typeof x.ifname !== 'string') {
+      throw new CniError(CniErrorCode.InvalidNetworkConfig, `cni.dev/valid-attachments[${i}]: needs containerID and ifname`);
+    }
+    return { containerID: x.containerID, ifname: x.ifname };
+  });
 }
 
 const COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'];
@@ -135,6 +155,12 @@ async function dispatch(plugin: CniPlugin, args: CmdArgs, ctx: PluginContext): P
       await plugin.check(conf, args, ctx);
       return '';
     case 'STATUS':
+      return '';
+    case 'GC':
+      if (compareVersions(version, '1.1.0') < 0) {
+        throw new CniError(CniErrorCode.IncompatibleVersion, `${plugin.type}: GC needs cniVersion 1.1.0 or later, config is ${version}`);
+      }
+      await plugin.gc?.(conf, args, ctx);
       return '';
     default:
       throw new CniError(CniErrorCode.UnsupportedField, `${plugin.type}: ${args.command} is not implemented`);

@@ -113,6 +113,7 @@ export interface NetConfList {
   cniVersions?: string[];
   name: string;
   disableCheck?: boolean;
+  disableGC?: boolean;
   plugins: Array<Record<string, unknown> & { type: string; capabilities?: Record<string, boolean> }>;
   [key: string]: unknown;
 }

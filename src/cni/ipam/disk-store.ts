@@ -133,7 +133,7 @@ export class DiskStore implements IpamStore {
   }
 
   /** Files that may hold a record: everything but the bookkeeping files. */
-  private async records(): Promise<Array<[string, string]>> {
+  async list(): Promise<Array<[string, string]>> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -151,12 +151,17 @@ export class DiskStore implements IpamStore {
   }
 
   async releaseByID(id: string, ifname: string): Promise<void> {
-    for (const [name, content] of await this.records()) {
+    for (const [name, content] of await this.list()) {
       if (recordMatches(content, id, ifname)) await unlink(join(this.dir, name)).catch(() => undefined);
     }
   }
 
+  async release(ip: string): Promise<void> {
+    if (ip.includes('/') || ip === LOCK_FILE || ip.startsWith(SIDECAR) || ip.startsWith(LAST_RESERVED_PREFIX)) return;
+    await unlink(join(this.dir, ip)).catch(() => undefined);
+  }
+
   async getByID(id: string, ifname: string): Promise<string[]> {
-    return (await this.records()).filter(([, c]) => recordMatches(c, id, ifname)).map(([n]) => n);
+    return (await this.list()).filter(([, c]) => recordMatches(c, id, ifname)).map(([n]) => n);
   }
 }

@@ -4,14 +4,14 @@
  * fails; DEL releases by (containerID, ifname); CHECK confirms the container still holds an IP.
  */
 import { readFile } from 'node:fs/promises';
-import { checkKnownArgs, type CmdArgs, type CniPlugin } from '../skel.js';
+import { type Attachment, checkKnownArgs, type CmdArgs, type CniPlugin, validAttachments } from '../skel.js';
 import { CniError, CniErrorCode, type CniDNS, type CniIPConfig, type CniResult, type NetConf } from '../types.js';
 import { type IP, formatIP } from '../ip/addr.js';
 import { allocate } from './allocator.js';
 import { type HostLocalConfig, parseHostLocalConfig } from './config.js';
 import { DiskStore } from './disk-store.js';
 import { rangeFor } from './range.js';
-import type { IpamStore } from './store.js';
+import { type IpamStore, recordMatches } from './store.js';
 
 const KNOWN_ARGS = ['IP'];
 
@@ -70,6 +70,17 @@ async function withStore<T>(cfg: HostLocalConfig, fn: (s: IpamStore) => Promise<
   }
 }
 
+/** Releases every reservation whose owner is not a valid attachment; returns the IPs released. */
+export async function collectGarbage(store: IpamStore, valid: ReadonlyArray<Attachment>): Promise<string[]> {
+  const released: string[] = [];
+  for (const [ip, content] of await store.list()) {
+    if (valid.some((a) => recordMatches(content, a.containerID, a.ifname))) continue;
+    await store.release(ip);
+    released.push(ip);
+  }
+  return released;
+}
+
 export const hostLocal: CniPlugin = {
   type: 'host-local',
 
@@ -91,5 +102,11 @@ export const hostLocal: CniPlugin = {
     if (held.length === 0) {
       throw new CniError(CniErrorCode.Internal, `host-local: Failed to find address added by container ${args.containerId}`);
     }
+  },
+
+  async gc(conf, args): Promise<void> {
+    const cfg = loadConfig(conf, args);
+    const valid = validAttachments(conf);
+    await withStore(cfg, (s) => collectGarbage(s, valid));
   },
 };

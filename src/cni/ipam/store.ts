@@ -13,6 +13,10 @@ export interface IpamStore {
   /** Forgets every IP held by (id, ifname) (or by a legacy record holding only `id`). */
   releaseByID(id: string, ifname: string): Promise<void>;
   getByID(id: string, ifname: string): Promise<string[]>;
+  /** Every reservation as [ip, record content] (for GC). */
+  list(): Promise<Array<[string, string]>>;
+  /** Forgets one reservation. */
+  release(ip: string): Promise<void>;
 }
 
 /** The record content the reference writes: `<containerID>\r\n<ifname>`. */
@@ -56,5 +60,13 @@ export class MemoryStore implements IpamStore {
 
   async getByID(id: string, ifname: string): Promise<string[]> {
     return [...this.ips].filter(([, rec]) => recordMatches(rec, id, ifname)).map(([ip]) => ip);
+  }
+
+  async list(): Promise<Array<[string, string]>> {
+    return [...this.ips];
+  }
+
+  async release(ip: string): Promise<void> {
+    this.ips.delete(ip);
   }
 }

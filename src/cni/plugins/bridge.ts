@@ -179,4 +179,9 @@ export const bridge: CniPlugin = {
     if (c.hasIpam) await ctx.ipam('CHECK', conf, args, ctx);
     await checkBridge(c, conf.prevResult, args, ctx.hostNetns);
   },
+
+  async gc(conf, args, ctx) {
+    // Pod interfaces go with their netns; what outlives a lost DEL is the IPAM reservation.
+    if (parseBridgeConf(conf, args).hasIpam) await ctx.ipam('GC', conf, args, ctx);
+  },
 };

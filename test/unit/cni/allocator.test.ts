@@ -84,3 +84,15 @@ describe('host-local allocator (in-memory store)', () => {
     assert.deepEqual([...s.ips.keys()], ['10.0.0.3']);
   });
 });
+
+describe('host-local GC', () => {
+  it('releases reservations whose owner is not a valid attachment', async () => {
+    const { collectGarbage } = await import('../../../src/cni/ipam/host-local.js');
+    const s = new MemoryStore();
+    s.ips.set('10.0.0.2', 'a\r\neth0');
+    s.ips.set('10.0.0.3', 'b\r\neth0');
+    s.ips.set('10.0.0.4', 'a\r\neth1');
+    assert.deepEqual(await collectGarbage(s, [{ containerID: 'a', ifname: 'eth0' }]), ['10.0.0.3', '10.0.0.4']);
+    assert.deepEqual([...s.ips.keys()], ['10.0.0.2']);
+  });
+});
