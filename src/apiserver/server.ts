@@ -12,6 +12,7 @@ import type { Service } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { ClusterIPAllocator } from './cluster-ip-allocator.js';
+import { Compactor } from './compactor.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
 import { writeError, writeJSON, writeText } from './http-util.js';
@@ -43,6 +44,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Events the watch cache keeps for watches from an older resourceVersion; default 10000. */
   watchCacheSize?: number;
+  /** Store compaction period (history older than one period is dropped); default 5 min, 0 = never. */
+  compactIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -116,6 +119,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await bootstrapNamespaces(registry);
   const lifecycle = new NamespaceLifecycle(registry);
   await lifecycle.resume();
+  const compactor = new Compactor(opts.store, opts.compactIntervalMs ?? 5 * 60_000);
+  compactor.start();
   const ctx: HandlerContext = { registry, cache, lifecycle, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = host;
@@ -158,6 +163,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     close: async () => {
       lifecycle.stop();
+      compactor.stop();
       cache.stop();
       await Promise.all(
         servers.map(

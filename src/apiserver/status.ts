@@ -79,7 +79,7 @@ export const methodNotSupported = (info: ResourceInfo, verb: string): StatusErro
   });
 
 export const unsupportedMediaType = (type: string): StatusError =>
-  new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "${type}")`);
+  new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got "${type}")`);
 
 export const expired = (message: string): StatusError => new StatusError(410, 'Expired', message);
 
