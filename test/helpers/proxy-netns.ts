@@ -37,12 +37,16 @@ export async function makePod(node: string, pod: string, hostVeth: string, ipCID
 
 const SERVER_JS = `
 const http = require('http');
-http.createServer((q, s) => s.end(q.socket.remoteAddress.replace('::ffff:', ''))).listen(Number(process.argv[1]), '0.0.0.0', () => console.log('listening'));
+const who = process.argv[2] === 'whoami';
+http.createServer((q, s) => s.end((who ? q.socket.localAddress : q.socket.remoteAddress).replace('::ffff:', ''))).listen(Number(process.argv[1]), '0.0.0.0', () => console.log('listening'));
 `;
 
-/** Starts an HTTP server in `ns` on `port` whose body is the client IP it sees. */
-export async function startEchoServer(ns: string, port = 80): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER_JS, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts an HTTP server in `ns` on `port` whose body is the client IP it sees (`client`) or its
+ * own address (`whoami`, to tell endpoints apart).
+ */
+export async function startEchoServer(ns: string, port = 80, mode: 'client' | 'whoami' = 'client'): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER_JS, String(port), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`echo server in ${ns} did not start`)), 10_000);
     child.stdout!.on('data', (d: Buffer) => {
