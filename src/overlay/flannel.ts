@@ -27,7 +27,7 @@ export interface FlannelOptions {
   clusterCIDR: string;
   /** `<nodeRoot>/run/flannel/subnet.env`. */
   subnetFile: string;
-  /** Default 1000 ms between syncs; resync every `resyncMs` (default 5 min, as flannel's informer). */
+  /** Default 1000 ms between syncs; a resync every `resyncMs` (default 60 s) repairs kernel drift. */
   minSyncPeriodMs?: number;
   resyncMs?: number;
   onError?: (e: unknown) => void;
@@ -56,7 +56,7 @@ export class FlannelAgent {
     this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
       name: `flannel ${opts.nodeName}`,
       minIntervalMs: opts.minSyncPeriodMs ?? 1000,
-      maxIntervalMs: opts.resyncMs ?? 300_000,
+      maxIntervalMs: opts.resyncMs ?? 60_000,
       onError: (e) => this.onError(e),
     });
   }

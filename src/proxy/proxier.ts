@@ -1,7 +1,9 @@
 /**
  * The nftables proxier of one node: Service and EndpointSlice informers feed a
- * BoundedFrequencyRunner; each sync recomputes the whole table (syncProxyRules), applies it as
- * one `nft -f -` transaction in the node's netns, then cleans up stale UDP conntrack entries.
+ * BoundedFrequencyRunner; each sync recomputes the desired table from the informer caches,
+ * writes it as one `nft -f -` transaction in the node's netns (a full sync at start, after a
+ * failure and every fullSyncPeriodMs; otherwise only what changed), then deletes stale UDP
+ * conntrack flows.
  */
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import type { Client } from '../client/client.js';
@@ -36,7 +38,7 @@ export interface ProxyOptions {
 
 export interface Proxy {
   stop(): Promise<void>;
-  /** Runs one full sync now (serialized with the runner's) and rejects if it fails. */
+  /** Runs one sync now (serialized with the runner's) and rejects if it fails. */
   syncNow(): Promise<void>;
 }
 
@@ -128,7 +130,10 @@ export class Proxier {
   }
 }
 
-/** Starts the proxy for one node; resolves after the first successful sync. */
+/**
+ * Starts the proxy for one node; resolves after the informers listed and the first sync ran.
+ * A failed first sync goes to onError and is retried; it does not reject.
+ */
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const p = new Proxier(opts);
   try {
