@@ -5,6 +5,7 @@
  * veth<8 hex> enslaved, hairpin), pod addresses and routes, ip_forward. A failure after IPAM
  * removes the veth and calls IPAM DEL. DEL succeeds when the netns or interface is gone.
  */
+import { stat } from 'node:fs/promises';
 import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
 import { withKeyLock } from '../mutex.js';
 import { type NsTarget, nsIp, nsIpBatch, nsRun, nsSysctl, pathExists, podNsTarget } from '../ns.js';
@@ -24,12 +25,20 @@ import { calcGateways, podIfaceLines } from './gateway.js';
  */
 const bridges = new Map<string, LinkInfo>();
 const forwarding = new Set<string>();
-const bridgeKey = (host: NsTarget, c: BridgeConf): string => `${host ?? ''}\0${c.bridge}`;
+
+/** A netns by identity, not name: a namespace deleted and re-created under the same name is new. */
+async function nsIdentity(host: NsTarget): Promise<string> {
+  if (host === undefined) return `pid:${process.pid}`;
+  const path = host.startsWith('/') ? host : `/run/netns/${host}`;
+  const st = await stat(path).catch(() => undefined);
+  return `${host}@${st ? `${st.dev}:${st.ino}` : 'gone'}`;
+}
 
 /** Creates the bridge when missing (with a pinned MAC, so ports joining never change it). */
 async function ensureBridge(host: NsTarget, c: BridgeConf): Promise<LinkInfo> {
-  return withKeyLock(`bridge:${bridgeKey(host, c)}`, async () => {
-    const cached = bridges.get(bridgeKey(host, c));
+  const key = `${await nsIdentity(host)}\0${c.bridge}`;
+  return withKeyLock(`bridge:${key}`, async () => {
+    const cached = bridges.get(key);
     if (cached) return cached;
     let br = await getLink(host, c.bridge);
     if (!br) {
@@ -43,7 +52,7 @@ async function ensureBridge(host: NsTarget, c: BridgeConf): Promise<LinkInfo> {
     }
     if (!br) throw new CniError(CniErrorCode.Internal, `bridge: Cannot create bridge ${JSON.stringify(c.bridge)}`);
     if (br.linkinfo?.info_kind !== 'bridge') throw new CniError(CniErrorCode.Internal, `bridge: ${JSON.stringify(c.bridge)} already exists but is not a bridge`);
-    bridges.set(bridgeKey(host, c), br);
+    bridges.set(key, br);
     return br;
   });
 }
@@ -87,7 +96,7 @@ async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridg
       await nsIpBatch(host, lines);
       return br;
     } catch (e) {
-      bridges.delete(bridgeKey(host, c));
+      bridges.delete(`${await nsIdentity(host)}\0${c.bridge}`);
       await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);
       if (isAlreadyExists(e) && (await getLink(podNsTarget(args.netns), args.ifName))) {
         throw new CniError(CniErrorCode.Internal, `bridge: container veth name provided (${args.ifName}) already exists`);
@@ -138,7 +147,7 @@ async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: P
 /** ip_forward (and IPv6 forwarding) in the runtime netns, once per process and netns. */
 async function ensureForwarding(host: NsTarget, addrs: string[]): Promise<void> {
   const settings = forwardingSysctls(addrs);
-  const key = `${host ?? ''}\0${Object.keys(settings).join(',')}`;
+  const key = `${await nsIdentity(host)}\0${Object.keys(settings).join(',')}`;
   if (Object.keys(settings).length === 0 || forwarding.has(key)) return;
   await nsSysctl(host, settings);
   forwarding.add(key);
