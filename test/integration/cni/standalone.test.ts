@@ -80,4 +80,19 @@ describe('podnet plugins, standalone', () => {
     assert.deepEqual((await readdir(join(dataDir, 'sa'))).filter((f) => /^\d/.test(f)), []);
     assert.equal(existsSync(join(fx.dir, 'results', 'sa-ctr-eth0')), false);
   });
+
+  it('reports an unreachable CNI server clearly, directly and through curl', async () => {
+    const node = await fx.netns('dn');
+    const pod = await fx.netns('dp');
+    const confDir = join(fx.dir, 'down.d');
+    await mkdir(confDir);
+    await writeFile(join(confDir, '10-d.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'down', plugins: [{ type: 'loopback' }] }));
+    const socket = join(fx.dir, 'nobody-listens.sock');
+    for (const directShims of [true, false]) {
+      const rt = new CniRuntime({ confDir, binDirs: [SHIM_DIR], cacheDir: join(fx.dir, 'down-results'), hostNetns: node, env: { PODNET_CNI_SOCKET: socket }, directShims });
+      const e = await rt.addNetwork({ containerId: 'x', netns: netnsPath(pod), ifName: 'lo' }).catch((x: unknown) => x);
+      assert.ok(e instanceof Error);
+      assert.match(e.message, directShims ? /code 5\).*cannot reach the CNI server/ : /loopback ADD failed.*(curl|exit 7)/);
+    }
+  });
 });
