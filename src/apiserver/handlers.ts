@@ -7,7 +7,8 @@ import type { ResourceInfo } from '../api/resources.js';
 import { type Obj, decodeBody, isPlainObject } from './codec.js';
 import { type DeleteOptionsBody, deleteObject, parseDeleteOptions } from './delete.js';
 import { matchesFields, parseFieldSelector } from './field-selector.js';
-import { readBody, writeJSON } from './http-util.js';
+import { readBody, readBodyBytes, writeJSON } from './http-util.js';
+import { decodeProtobufObject } from './protobuf.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { applyPatch, parsePatch, patchKind } from './patch.js';
@@ -61,7 +62,11 @@ async function get(c: Call): Promise<void> {
 }
 
 async function body(c: Call): Promise<Obj> {
-  return decodeBody(await readBody(c.req), c.req.headers['content-type']);
+  const bytes = await readBodyBytes(c.req);
+  const type = c.req.headers['content-type'] ?? '';
+  // kubectl >= 1.32 sends its `create <generator>` objects as protobuf, with no JSON fallback.
+  if (type.split(';')[0].trim() === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(bytes) as Obj;
+  return decodeBody(bytes.toString('utf8'), type);
 }
 
 async function create(c: Call): Promise<void> {

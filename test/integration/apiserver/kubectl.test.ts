@@ -161,6 +161,23 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       assert.match(r2.stderr, /metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
     });
 
+    it('kubectl create <generator> (protobuf bodies on kubectl 1.32) works', async () => {
+      assert.match(await ok(k, ['create', 'namespace', 'gen']), /namespace\/gen created/);
+      assert.match(await ok(k, ['-n', 'gen', 'create', 'deployment', 'api', '--image=nginx:1.27', '--replicas=0', '--port=8080']), /deployment.apps\/api created/);
+      assert.match(await ok(k, ['-n', 'gen', 'create', 'configmap', 'cfg', '--from-literal=a=b']), /configmap\/cfg created/);
+      assert.match(await ok(k, ['-n', 'gen', 'create', 'secret', 'generic', 'sec', '--from-literal=p=q']), /secret\/sec created/);
+      assert.match(await ok(k, ['-n', 'gen', 'create', 'service', 'clusterip', 'api', '--tcp=80:8080']), /service\/api created/);
+      const d = JSON.parse(await ok(k, ['-n', 'gen', 'get', 'deploy', 'api', '-o', 'json']));
+      assert.equal(d.spec.replicas, 0);
+      assert.deepEqual(d.spec.selector, { matchLabels: { app: 'api' } });
+      assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 8080, protocol: 'TCP' }]);
+      assert.equal(await ok(k, ['-n', 'gen', 'get', 'cm', 'cfg', '-o', 'jsonpath={.data.a}']), 'b');
+      assert.equal(await ok(k, ['-n', 'gen', 'get', 'secret', 'sec', '-o', 'jsonpath={.data.p}']), Buffer.from('q').toString('base64'));
+      const svc = JSON.parse(await ok(k, ['-n', 'gen', 'get', 'svc', 'api', '-o', 'json']));
+      assert.deepEqual(svc.spec.ports, [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }]);
+      assert.deepEqual(svc.spec.selector, { app: 'api' });
+    });
+
     it('delete removes objects, get then reports NotFound', async () => {
       assert.match(await ok(k, ['delete', 'pod', 'p1', 'p2']), /pod "p1" deleted/);
       const r = await kubectl(k, ['get', 'pod', 'p1']);
