@@ -8,10 +8,12 @@ import { TABLE_NAME } from './base-rules.js';
 export interface TableContents {
   chains: string[];
   sets: string[];
+  /** Base chains as `name type hook priority`, to notice a table written by another layout. */
+  baseChains: string[];
 }
 
 interface NftJsonObject {
-  chain?: { name: string; table: string };
+  chain?: { name: string; table: string; type?: string; hook?: string; prio?: number };
   set?: { name: string; table: string };
   map?: { name: string; table: string };
 }
@@ -19,9 +21,10 @@ interface NftJsonObject {
 /** Parses `nft -j list table` output into names (maps count as sets). */
 export function parseTableContents(json: string): TableContents {
   const doc = JSON.parse(json) as { nftables?: NftJsonObject[] };
-  const out: TableContents = { chains: [], sets: [] };
+  const out: TableContents = { chains: [], sets: [], baseChains: [] };
   for (const o of doc.nftables ?? []) {
     if (o.chain) out.chains.push(o.chain.name);
+    if (o.chain?.hook) out.baseChains.push(`${o.chain.name} ${o.chain.type} ${o.chain.hook} ${o.chain.prio}`);
     if (o.set) out.sets.push(o.set.name);
     if (o.map) out.sets.push(o.map.name);
   }
@@ -33,7 +36,7 @@ export async function readTableContents(netns: string | undefined): Promise<Tabl
   try {
     return parseTableContents(await nft(netns, ['-t', '-j', 'list', 'table', 'ip', TABLE_NAME]));
   } catch (e) {
-    if (isNotFound(e)) return { chains: [], sets: [] };
+    if (isNotFound(e)) return { chains: [], sets: [], baseChains: [] };
     throw e;
   }
 }

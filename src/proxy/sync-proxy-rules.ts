@@ -5,7 +5,7 @@
  * writes only the chains and elements that changed since the previous sync, which is what
  * keeps a sync fast with thousands of services. Pure: no kernel access.
  */
-import { TABLE_NAME, writeBaseRules } from './base-rules.js';
+import { BASE_CHAINS, HELPER_CHAINS, TABLE_NAME, writeBaseRules } from './base-rules.js';
 import { isAffinitySetName, isServiceChainName } from './chain-names.js';
 import { endpointsKey, type EndpointsMap } from './endpoints.js';
 import type { ServicePortInfo } from './service-port.js';
@@ -23,7 +23,7 @@ export interface ProxyState {
   /** Traffic to unallocated IPs in this range is dropped. */
   serviceCIDR?: string;
   /** Chains and sets the kernel's table holds now (empty on a fresh node); full sync only. */
-  existing?: { chains: readonly string[]; sets: readonly string[] };
+  existing?: { chains: readonly string[]; sets: readonly string[]; baseChains?: readonly string[] };
 }
 
 export interface SyncResult {
@@ -48,6 +48,12 @@ export function buildDesiredState(state: ProxyState): DesiredState {
 export function syncProxyRules(state: ProxyState): SyncResult {
   const desired = buildDesiredState(state);
   const tx = new Transaction('ip', TABLE_NAME);
+  if (state.existing && hasForeignLayout(state.existing)) {
+    // Base chains cannot change hook or priority in place (kube-proxy's add+delete on its first
+    // sync): recreate the table in the same atomic transaction. Affinity state is lost once.
+    const fresh = syncProxyRules({ ...state, existing: undefined });
+    return { ...fresh, tx: prependOps(tx.delete({ kind: 'table' }), fresh.tx) };
+  }
   writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR });
   for (const set of desired.affinitySets.values()) tx.add(set);
   for (const [name, rules] of desired.chains) writeChain(tx, name, rules);
@@ -87,6 +93,21 @@ export function partialSyncProxyRules(state: ProxyState, previous: DesiredState)
   }
   for (const name of previous.affinitySets.keys()) if (!desired.affinitySets.has(name)) tx.delete({ kind: 'set', name });
   return { tx, desired, reachable: desired.reachable };
+}
+
+const OUR_STATIC_CHAINS = new Set([...BASE_CHAINS, ...HELPER_CHAINS].map((c) => c.name));
+const OUR_BASE_CHAINS = new Set(BASE_CHAINS.map((c) => `${c.name} ${c.type} ${c.hook} ${c.priority}`));
+
+/** A static chain we do not write, or a base chain with other hook/priority (an older layout). */
+function hasForeignLayout(existing: NonNullable<ProxyState['existing']>): boolean {
+  if (existing.chains.some((c) => !isServiceChainName(c) && !OUR_STATIC_CHAINS.has(c))) return true;
+  return (existing.baseChains ?? []).some((b) => !OUR_BASE_CHAINS.has(b));
+}
+
+function prependOps(first: Transaction, rest: Transaction): Transaction {
+  for (const op of rest.operations) first.operations.push(op);
+  if (rest.err && !first.err) first.err = rest.err;
+  return first;
 }
 
 function sameElement(a: { value?: string[]; comment?: string }, b: { value?: string[]; comment?: string }): boolean {

@@ -138,3 +138,34 @@ test('after a series of partial syncs the kernel table equals a fresh full sync 
     await netnsDel(scratch);
   }
 });
+
+test('a table left by an older kube-proxy layout is recreated in one transaction', async () => {
+  const scratch = `${P}oldlayout`;
+  try {
+    await netnsAdd(scratch);
+    // The <=v1.33 layout: filter-prerouting at -110 and filter-output-post-dnat at -90.
+    await nftApply(scratch, [
+      'add table ip kube-proxy { comment "rules for kube-proxy" ; }',
+      'add chain ip kube-proxy filter-prerouting { type filter hook prerouting priority -110 ; }',
+      'add chain ip kube-proxy filter-forward { type filter hook forward priority -110 ; }',
+      'add chain ip kube-proxy filter-output-post-dnat { type filter hook output priority -90 ; }',
+      'add chain ip kube-proxy firewall-check',
+      'add rule ip kube-proxy filter-prerouting ct state new jump firewall-check',
+      '',
+    ].join('\n'));
+    const web = makeService('default', 'web', clusterIP('10.96.0.50'), port(80, 'http'));
+    const slices = [makeSlice('default', 'web', [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3' }])];
+    const state = { ...opts, servicePorts: buildServicePorts([web]), endpoints: buildEndpointsMap(slices, 'node1') };
+    const { tx } = syncProxyRules({ ...state, existing: await readTableContents(scratch) });
+    assert.match(tx.toString(), /^delete table ip kube-proxy\n/);
+    await nftApply(scratch, tx.toString());
+    const table = await nft(scratch, ['list', 'table', 'ip', 'kube-proxy']);
+    assert.doesNotMatch(table, /filter-prerouting \{|filter-output-post-dnat/);
+    assert.match(table, /chain filter-forward \{\n\s+type filter hook forward priority filter; policy accept;/);
+    // Our own layout is not recreated on the next full sync.
+    const again = syncProxyRules({ ...state, existing: await readTableContents(scratch) });
+    assert.doesNotMatch(again.tx.toString(), /delete table/);
+  } finally {
+    await netnsDel(scratch);
+  }
+});
