@@ -22,7 +22,13 @@ function stats(ms: number[]): Stats {
   return { median: (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2, p90: at(0.9) };
 }
 
-async function runMode(fx: CniFixture, tag: string, pods: number, binDir: string, delegated: boolean, directShims = true): Promise<number[]> {
+interface Mode {
+  /** Creates a fresh pod netns and times one ADD into it. */
+  addOne(i: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function setupMode(fx: CniFixture, tag: string, binDir: string, delegated: boolean, directShims = true): Promise<Mode> {
   const node = await fx.netns(`${tag}n`);
   const confDir = join(fx.dir, tag, 'net.d');
   await mkdir(confDir, { recursive: true });
@@ -37,16 +43,22 @@ async function runMode(fx: CniFixture, tag: string, pods: number, binDir: string
     confDir, binDirs: [binDir], cacheDir: join(fx.dir, tag, 'results'), hostNetns: node,
     env: delegated ? { PODNET_CNI_SOCKET: socketPath } : {}, directShims,
   });
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < pods; i++) {
+  return {
+    async addOne(i) {
       const pod = await fx.netns(`${tag}p${i}`);
       const t0 = performance.now();
       await rt.addNetwork({ containerId: `bench${i}`, netns: netnsPath(pod), ifName: 'eth0', args: [['K8S_POD_NAME', `p${i}`]] });
-      times.push(performance.now() - t0);
-    }
-  } finally {
-    await server?.close();
+      return performance.now() - t0;
+    },
+    close: async () => server?.close(),
+  };
+}
+
+/** Pod i of every mode runs back to back, so load drift on a shared machine hits all modes alike. */
+async function interleaved(modes: Mode[], pods: number): Promise<number[][]> {
+  const times = modes.map(() => [] as number[]);
+  for (let i = 0; i < pods; i++) {
+    for (const [m, mode] of modes.entries()) times[m].push(await mode.addOne(i));
   }
   return times;
 }
@@ -55,21 +67,23 @@ const fmt = (s: Stats) => `median ${s.median.toFixed(1)} ms, p90 ${s.p90.toFixed
 
 async function main(): Promise<void> {
   const pods = Number(process.argv[2] ?? 20);
+  const standalone = process.argv.includes('--standalone');
   const fx = await new CniFixture().setup();
+  const modes: Mode[] = [];
   try {
-    const ref = stats(await runMode(fx, 'r', pods, REFERENCE_DIR, false));
-    const ours = stats(await runMode(fx, 'd', pods, SHIM_DIR, true));
-    const viaCurl = stats(await runMode(fx, 'c', pods, SHIM_DIR, true, false));
-    console.log(`CNI ADD, ${pods} pods, bridge + host-local, via CniRuntime (ip netns exec into the node)`);
+    modes.push(await setupMode(fx, 'r', REFERENCE_DIR, false));
+    modes.push(await setupMode(fx, 'd', SHIM_DIR, true));
+    modes.push(await setupMode(fx, 'c', SHIM_DIR, true, false));
+    if (standalone) modes.push(await setupMode(fx, 's', SHIM_DIR, false));
+    const [ref, ours, viaCurl, alone] = (await interleaved(modes, pods)).map(stats);
+    console.log(`CNI ADD, ${pods} pods each, bridge + host-local, via CniRuntime, modes interleaved per pod`);
     console.log(`  reference /usr/lib/cni:                    ${fmt(ref)}`);
     console.log(`  podnet delegated, runtime → socket:        ${fmt(ours)}`);
     console.log(`  ratio podnet/reference:                    median ${(ours.median / ref.median).toFixed(2)}x, p90 ${(ours.p90 / ref.p90).toFixed(2)}x`);
     console.log(`  podnet delegated, exec'd shim (sh + curl): ${fmt(viaCurl)}  (median ${(viaCurl.median / ref.median).toFixed(2)}x)`);
-    if (process.argv.includes('--standalone')) {
-      const alone = stats(await runMode(fx, 's', pods, SHIM_DIR, false));
-      console.log(`  podnet standalone (node per exec):         ${fmt(alone)}  (${(alone.median / ref.median).toFixed(2)}x)`);
-    }
+    if (alone) console.log(`  podnet standalone (node per exec):         ${fmt(alone)}  (median ${(alone.median / ref.median).toFixed(2)}x)`);
   } finally {
+    for (const m of modes) await m.close();
     await fx.teardown();
   }
 }
