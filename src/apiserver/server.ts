@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { ClusterIPAllocator } from './cluster-ip-allocator.js';
 import { Compactor } from './compactor.js';
+import { GarbageCollector } from './garbage-collector.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
 import { writeError, writeJSON, writeText } from './http-util.js';
@@ -121,7 +122,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await lifecycle.resume();
   const compactor = new Compactor(opts.store, opts.compactIntervalMs ?? 5 * 60_000);
   compactor.start();
-  const ctx: HandlerContext = { registry, cache, lifecycle, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+  const gc = new GarbageCollector(registry, cache);
+  gc.start();
+  const ctx: HandlerContext = { registry, cache, lifecycle, gc, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = host;
 
@@ -163,6 +166,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     close: async () => {
       lifecycle.stop();
+      gc.stop();
       compactor.stop();
       cache.stop();
       await Promise.all(
