@@ -18,12 +18,17 @@ import {
   signalContainer,
   groupAlive,
 } from './container-runtime.js';
-import { containerDir, serviceAccountDir, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
+import { existsSync } from 'node:fs';
+import { containerDir, containerFiles, serviceAccountDir, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
 import type { ContainerView } from './pod-status.js';
 import type { SandboxRecord } from './sandbox.js';
+import { type ProbeManager, hasProbes } from './prober.js';
 
 export interface ContainerSyncDeps extends ContainerEnvDeps {
   backoff: Backoff;
+  /** Probes run from the node netns; absent: containers are ready once running. */
+  probes?: { manager: ProbeManager; nodeNetns: string };
+  log?(message: string): void;
   shimPath: string;
   nodePath: string;
   mainJs: string;
@@ -82,9 +87,37 @@ function shouldRestart(pod: Pod, exitCode: number): boolean {
 }
 
 /** Kills an attempt that belongs to an old sandbox and waits (up to 5 s) for its group to go. */
-async function killStale(a: ContainerAttempt): Promise<void> {
+async function killStale(dir: string, a: ContainerAttempt): Promise<void> {
+  await killAttempt(dir, a, 0);
+}
+
+/** SIGTERM, then SIGKILL after `graceSeconds`; waits until the process group is gone. */
+async function killAttempt(dir: string, a: ContainerAttempt, graceSeconds: number): Promise<void> {
+  const wait = async (ms: number) => {
+    for (let t = 0; t < ms && groupAlive(a.pid); t += 100) await new Promise((r) => setTimeout(r, 100));
+  };
+  if (graceSeconds > 0) {
+    signalContainer(a.pid, 'SIGTERM');
+    await wait(graceSeconds * 1000);
+  }
   signalContainer(a.pid, 'SIGKILL');
-  for (let i = 0; i < 50 && groupAlive(a.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  await wait(5000);
+  // Let the shim record the exit status before the container is observed again.
+  const exitFile = containerFiles(dir).exit;
+  for (let t = 0; t < 2000 && !existsSync(exitFile); t += 50) await new Promise((r) => setTimeout(r, 50));
+}
+
+function probeGrace(pod: Pod, c: Container): number {
+  return c.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** Starts the container's probe workers and reads their state; undefined without probes. */
+async function applyProbes(pod: Pod, c: Container, a: ContainerAttempt, sandbox: SandboxRecord, deps: ContainerSyncDeps) {
+  if (!deps.probes || !hasProbes(c)) return undefined;
+  const uid = pod.metadata?.uid ?? '';
+  const target = { podIP: sandbox.podIP, nodeNetns: deps.probes.nodeNetns, pid: a.pid, container: c };
+  deps.probes.manager.ensure(uid, c, a.id, target, Date.parse(a.startedAt));
+  return deps.probes.manager.status(uid, c, a.id);
 }
 
 /** Syncs container `c` of `pod` in `sandbox`. */
@@ -93,10 +126,19 @@ export async function syncContainer(pod: Pod, c: Container, podDir: string, sand
   const key = `${pod.metadata?.uid}/${c.name}`;
   let obs = await observeContainer(dir);
   if (obs.kind === 'running' && obs.attempt.sandboxId !== sandbox.id) {
-    await killStale(obs.attempt);
+    await killStale(dir, obs.attempt);
     obs = await observeContainer(dir);
   }
-  if (obs.kind === 'running') return { view: runningView(c, obs.state, obs.attempt) };
+  if (obs.kind === 'running') {
+    const probed = await applyProbes(pod, c, obs.attempt, sandbox, deps);
+    if (!probed) return { view: runningView(c, obs.state, obs.attempt) };
+    if (!probed.killReason) return { view: { ...runningView(c, obs.state, obs.attempt), ready: probed.ready, started: probed.started } };
+    deps.log?.(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${probed.killReason}`);
+    await killAttempt(dir, obs.attempt, probeGrace(pod, c));
+    obs = await observeContainer(dir);
+    if (obs.kind === 'running') return { view: runningView(c, obs.state, obs.attempt), resyncAfterMs: 1000 };
+    if (obs.kind === 'none') return start(pod, c, dir, sandbox, obs.state, deps);
+  }
   if (obs.kind === 'none') return start(pod, c, dir, sandbox, obs.state, deps);
   const exit = obs.exit;
   const staleSandbox = obs.attempt.sandboxId !== sandbox.id;

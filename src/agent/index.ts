@@ -19,6 +19,8 @@ import { podDir, podsRoot, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
 import type { PodNetwork } from './pod-network.js';
 import { type PodSyncDeps, cleanupPod, syncPod } from './pod-sync.js';
 import { PodWorkers } from './pod-workers.js';
+import { ProbeManager } from './prober.js';
+import { runProbe } from './probe-exec.js';
 import { defaultMasterService, podServiceEnv } from './service-env.js';
 import { type AgentOptions, agentDefaults, validateAgentOptions } from './options.js';
 import { readFileSync } from 'node:fs';
@@ -37,7 +39,7 @@ function services(informer: Informer<Service>, o: Required<Pick<AgentOptions, 'a
   return hasMaster ? list : [...list, defaultMasterService(o.apiServiceHost, o.apiServicePort)];
 }
 
-function syncDeps(o: ReturnType<typeof agentDefaults>, network: PodNetwork, svc: Informer<Service>): PodSyncDeps {
+function syncDeps(o: ReturnType<typeof agentDefaults>, network: PodNetwork, svc: Informer<Service>, probes: ProbeManager): PodSyncDeps {
   let hostResolvConf = '';
   try {
     hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8');
@@ -49,6 +51,7 @@ function syncDeps(o: ReturnType<typeof agentDefaults>, network: PodNetwork, svc:
     nodeIP: o.nodeIP,
     sandbox: { clusterName: o.clusterName, network, token: o.token, dns: { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, hostResolvConf } },
     backoff: new Backoff(),
+    probes: { manager: probes, nodeNetns: o.nodeNetns },
     shimPath: join(o.repoRoot, 'dist', 'src', 'agent', 'container-shim.js'),
     nodePath: process.execPath,
     mainJs: join(o.repoRoot, 'dist', 'src', 'images', 'main.js'),
@@ -88,11 +91,18 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const svc = new Informer<Service>(o.client, 'services');
   const podInformer = new Informer<Pod>(o.client, 'pods', { fieldSelector: `spec.nodeName=${o.nodeName}` });
   const network = createCniNetwork({ nodeRoot: o.nodeRoot, repoRoot: o.repoRoot, nodeNetns: o.nodeNetns });
-  const deps = syncDeps(o, network, svc);
-  const workers = new PodWorkers(
+  // Probe results wake the pod's worker; `workers` exists by the time any probe has run.
+  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid));
+  const deps = syncDeps(o, network, svc, probes);
+  const workers: PodWorkers = new PodWorkers(
     {
       sync: (pod) => syncPod(pod, podDir(o.nodeRoot, pod.metadata?.uid ?? ''), deps),
-      cleanup: (uid) => cleanupPod(podDir(o.nodeRoot, uid), deps).then(() => deps.backoff.resetPrefix(`${uid}/`)),
+      cleanup: async (uid) => {
+        probes.removePod(uid);
+        await cleanupPod(podDir(o.nodeRoot, uid), deps);
+        deps.backoff.resetPrefix(`${uid}/`);
+        deps.backoff.resetPrefix(`pull:${uid}/`);
+      },
     },
     (uid, e) => log(`sync of pod ${uid} failed: ${e instanceof Error ? e.message : String(e)}`),
   );
@@ -120,6 +130,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       svc.stop();
       podInformer.stop();
       workers.stop();
+      probes.stop();
       await ready;
       await workers.whenIdle();
       await cniServer.close();

@@ -15,7 +15,13 @@ export interface ContainerView {
   restartCount: number;
   state: ContainerState;
   lastState?: ContainerState;
+  /** From probes; default: running means started and ready. */
+  started?: boolean;
+  ready?: boolean;
 }
+
+const isReady = (c: ContainerView) => !!c.state.running && (c.ready ?? true);
+const isStarted = (c: ContainerView) => !!c.state.running && (c.started ?? true);
 
 export interface PodView {
   hostIP: string;
@@ -57,7 +63,7 @@ function condition(old: PodStatus | undefined, type: string, ok: boolean, now: s
 function podConditions(pod: Pod, view: PodView, phase: string, now: string): PodCondition[] {
   const old = pod.status;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
-  const notReady = view.containers.filter((c) => !c.state.running).map((c) => c.name);
+  const notReady = view.containers.filter((c) => !isReady(c)).map((c) => c.name);
   const ready = notReady.length === 0 && !terminal;
   const reason = terminal ? 'PodCompleted' : ready ? undefined : 'ContainersNotReady';
   const message = terminal || ready ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
@@ -76,9 +82,8 @@ function containerStatus(c: ContainerView): ContainerStatus {
     image: c.image,
     imageID: c.imageID,
     ...(c.containerID ? { containerID: c.containerID } : {}),
-    // Without probes a running container is ready (probes are handled elsewhere later).
-    ready: !!c.state.running,
-    started: !!c.state.running,
+    ready: isReady(c),
+    started: isStarted(c),
     restartCount: c.restartCount,
     state: c.state,
     lastState: c.lastState ?? {},

@@ -80,6 +80,7 @@ async function deletePodObject(pod: Pod, deps: PodSyncDeps): Promise<void> {
 
 export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SyncResult> {
   if (pod.metadata?.deletionTimestamp) {
+    deps.probes?.manager.removePod(pod.metadata.uid ?? '');
     await removePod(podDir, gracePeriodSeconds(pod), deps.sandbox);
     await deletePodObject(pod, deps);
     return {};

@@ -63,6 +63,12 @@ export class PodWorkers {
     this.wake(uid);
   }
 
+  /** Syncs a known pod again now (a probe result changed). */
+  poke(uid: string): void {
+    const w = this.workers.get(uid);
+    if (w?.pod) this.wake(uid);
+  }
+
   has(uid: string): boolean {
     return this.workers.has(uid);
   }

@@ -27,11 +27,38 @@ export function makeTestNode(): TestNode {
   return { cluster, netns, nodeRoot };
 }
 
-/** Pids recorded by the agent's shims and containers under `nodeRoot`. */
-export function recordedPids(nodeRoot: string): number[] {
+/**
+ * A process the test saw: pid plus its start time (field 22 of /proc/<pid>/stat), so that a
+ * pid reused by someone else's process is never reported or killed as ours.
+ */
+export interface SeenProcess {
+  pid: number;
+  start: string;
+}
+
+/** The start time of a live process; undefined when gone or a zombie (exited, not yet reaped). */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export const alive = (p: SeenProcess) => startTime(p.pid) === p.start;
+
+function seen(pid: number): SeenProcess[] {
+  const start = startTime(pid);
+  return start ? [{ pid, start }] : [];
+}
+
+/** Live processes recorded by the agent's shims and containers under `nodeRoot`. */
+export function recordedPids(nodeRoot: string): SeenProcess[] {
   const pods = join(nodeRoot, 'pods');
   const pids: number[] = [];
-  if (!existsSync(pods)) return pids;
+  if (!existsSync(pods)) return [];
   for (const uid of readdirSync(pods)) {
     const cdir = join(pods, uid, 'containers');
     if (!existsSync(cdir)) continue;
@@ -42,36 +69,34 @@ export function recordedPids(nodeRoot: string): number[] {
       }
     }
   }
-  return pids.filter((p) => p > 0);
+  return pids.filter((p) => p > 0).flatMap(seen);
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
-
 /** Namespaces, /etc/netns dirs and recorded processes of `cluster` that still exist. */
-export function leftovers(node: TestNode, pidsSeen: number[] = []): string[] {
+export function leftovers(node: TestNode, pidsSeen: SeenProcess[] = []): string[] {
   const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`${node.cluster}-`)) : []);
-  const pids = [...new Set([...pidsSeen, ...recordedPids(node.nodeRoot)])].filter(alive);
-  return [...list('/run/netns').map((n) => `netns ${n}`), ...list('/etc/netns').map((n) => `/etc/netns/${n}`), ...pids.map((p) => `process ${p}`)];
+  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot)].filter(alive);
+  return [...list('/run/netns').map((n) => `netns ${n}`), ...list('/etc/netns').map((n) => `/etc/netns/${n}`), ...pids.map((p) => `process ${p.pid}`)];
 }
 
 /** Kills what the test started (by pid: in its namespaces, or recorded) and removes the namespaces. */
-export function destroyTestNode(node: TestNode, pidsSeen: number[] = []): void {
+export function destroyTestNode(node: TestNode, pidsSeen: SeenProcess[] = []): void {
   const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${node.cluster}-`)) : [];
-  const pids = new Set([...pidsSeen, ...recordedPids(node.nodeRoot)]);
+  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot)];
   for (const ns of names) {
     const out = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
-    for (const p of out.split('\n').filter(Boolean)) pids.add(Number(p));
+    for (const p of out.split('\n').filter(Boolean)) pids.push(...seen(Number(p)));
   }
-  for (const pid of pids) {
+  for (const p of pids.filter(alive)) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(p.pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
   }
   // SIGKILL is delivered asynchronously: wait (up to 5 s) until the processes are gone.
   const deadline = Date.now() + 5000;
-  while ([...pids].some(alive) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  while (pids.some(alive) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
   for (const ns of existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith(`${node.cluster}-`)) : []) {
     rmSync(join('/etc/netns', ns), { recursive: true, force: true });

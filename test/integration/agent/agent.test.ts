@@ -14,7 +14,7 @@ import { Client, isNotFound } from '../../../src/client/client.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
 import { startAgent, type Agent, type AgentOptions } from '../../../src/agent/index.js';
-import { REPO, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type TestNode } from '../../helpers/agent-node.js';
+import { REPO, alive, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type SeenProcess, type TestNode } from '../../helpers/agent-node.js';
 
 const HTTPD = '<html><body><h1>It works!</h1></body></html>\n';
 const podSpec = (name: string, containers: Pod['spec'] extends infer S ? S extends { containers: infer C } ? C : never : never, extra: Partial<NonNullable<Pod['spec']>> = {}): Pod => ({
@@ -31,7 +31,7 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
   let client: Client;
   let agent: Agent | undefined;
   let opts: AgentOptions;
-  const pids: number[] = [];
+  const pids: SeenProcess[] = [];
 
   const getPod = (name: string) => client.get<Pod>('pods', 'default', name);
   const sandboxOf = (pod: Pod) => JSON.parse(readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json'), 'utf8')) as { netns: string; podIP: string; id: string };
@@ -130,11 +130,36 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), 10_000, 'sandbox removed');
   });
 
+  it('runs readiness and liveness probes (httpGet, tcpSocket, exec)', async () => {
+    await client.create('pods', 'default', podSpec('probed', [
+      {
+        name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['netexec', '--http-port=8080'], ports: [{ name: 'http', containerPort: 8080 }],
+        readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
+      },
+      { name: 'closed', image: 'busybox', command: ['sleep', '3600'], readinessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 1, failureThreshold: 1 } },
+      { name: 'sick', image: 'busybox', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['sh', '-c', 'exit 1'] }, periodSeconds: 1, failureThreshold: 1 } },
+    ], { terminationGracePeriodSeconds: 1 }));
+    const pod = await eventually(async () => {
+      const p = await getPod('probed');
+      const st = Object.fromEntries((p.status?.containerStatuses ?? []).map((c) => [c.name, c]));
+      return st.web?.ready === true && (st.sick?.restartCount ?? 0) >= 1 ? p : undefined;
+    }, 40_000, 'web ready and sick restarted');
+    const st = Object.fromEntries((pod.status?.containerStatuses ?? []).map((c) => [c.name, c]));
+    assert.equal(st.closed.ready, false);
+    assert.equal(st.closed.started, true);
+    assert.ok(st.closed.state?.running);
+    const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready?.status, 'False');
+    assert.match(ready?.message ?? '', /\[closed( sick)?\]/);
+    pids.push(...recordedPids(node.nodeRoot));
+    await client.delete('pods', 'default', 'probed', { gracePeriodSeconds: 0 });
+  });
+
   it('adopts running containers after an agent restart (same pids)', async () => {
     const pod = await getPod('web');
     const pidFile = (c: string) => join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', c, 'pid');
     const before = ['httpd-test', 'bootcamp-test'].map((c) => readFileSync(pidFile(c), 'utf8'));
-    pids.push(...before.map(Number));
+    pids.push(...recordedPids(node.nodeRoot));
     await agent!.stop();
     agent = await startAgent(opts);
     await new Promise((r) => setTimeout(r, 3000));
@@ -188,6 +213,7 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     assert.equal(existsSync(`/etc/netns/${sb.netns}`), false);
     assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sb.podIP)), false);
     assert.equal(existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), false);
+    await eventually(() => seen.every((p) => !alive(p)), 5000, 'container processes gone');
   });
 
   it('cleans up a pod that vanished while the agent was down', async () => {
@@ -197,14 +223,14 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
       return p.status?.phase === 'Running' ? p : undefined;
     }, 20_000, 'orphan Running');
     const sb = sandboxOf(pod);
-    const sleeper = Number(readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', 'c', 'pid'), 'utf8'));
-    pids.push(...recordedPids(node.nodeRoot));
+    const seen = recordedPids(node.nodeRoot);
+    pids.push(...seen);
     await agent!.stop();
     agent = undefined;
     await client.delete('pods', 'default', 'orphan', { gracePeriodSeconds: 0 });
     agent = await startAgent(opts);
     await eventually(() => !existsSync(`/run/netns/${sb.netns}`) && !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), 15_000, 'orphan cleanup');
     assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sb.podIP)), false);
-    await eventually(() => !existsSync(`/proc/${sleeper}`), 5000, 'orphan container process gone');
+    await eventually(() => seen.every((p) => !alive(p)), 5000, 'orphan container processes gone');
   });
 });

@@ -18,7 +18,7 @@ import { Backoff } from '../../../src/agent/backoff.js';
 import { podDir } from '../../../src/agent/pod-paths.js';
 import { removePod } from '../../../src/agent/pod-termination.js';
 import { defaultMasterService, podServiceEnv } from '../../../src/agent/service-env.js';
-import { REPO, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type TestNode } from '../../helpers/agent-node.js';
+import { REPO, alive, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type SeenProcess, type TestNode } from '../../helpers/agent-node.js';
 
 const pod: Pod = {
   metadata: { name: 'web-abc12', namespace: 'default', uid: 'uid-web-1' },
@@ -39,7 +39,7 @@ describe('agent runtime on the real data plane', { timeout: 120_000 }, () => {
   let deps: ContainerSyncDeps;
   let sandbox: SandboxRecord;
   let dir: string;
-  const pids: number[] = [];
+  const pids: SeenProcess[] = [];
 
   before(async () => {
     node = makeTestNode();
@@ -122,6 +122,6 @@ describe('agent runtime on the real data plane', { timeout: 120_000 }, () => {
     assert.equal(existsSync(`/etc/netns/${sandbox.netns}`), false);
     assert.equal(existsSync(dir), false);
     assert.equal(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sandbox.podIP)), false);
-    await eventually(() => seen.every((p) => !existsSync(`/proc/${p}`)), 5000, 'processes to exit');
+    await eventually(() => seen.every((p) => !alive(p)), 5000, "processes to exit");
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * Running one probe, as kubelet's prober does: httpGet and tcpSocket from the node (its netns)
+ * to the pod IP, exec inside the container's namespaces. Each returns success or failure with
+ * the reason kubelet would log.
+ */
+import type { Container, Probe } from '../api/types.js';
+import { run } from '../dataplane/exec.js';
+
+export interface ProbeTarget {
+  podIP: string;
+  nodeNetns: string;
+  /** The container's pid: exec probes enter its namespaces. */
+  pid: number;
+  container: Container;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  output: string;
+}
+
+/** A named port resolves through the container's ports, as kubelet's findPortByName. */
+export function resolveProbePort(port: number | string | undefined, c: Container, field: string): number {
+  if (typeof port === 'number') return port;
+  if (port !== undefined && /^\d+$/.test(port)) return Number(port);
+  const found = c.ports?.find((p) => p.name === port);
+  if (!found) throw new Error(`agent: Invalid value "${port}" for ${field}.port: container "${c.name}" has no port of that name`);
+  return found.containerPort;
+}
+
+async function httpGet(p: NonNullable<Probe['httpGet']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
+  const port = resolveProbePort(p.port, t.container, 'httpGet');
+  const scheme = (p.scheme ?? 'HTTP').toLowerCase();
+  const host = p.host || t.podIP;
+  const path = p.path?.startsWith('/') ? p.path : `/${p.path ?? ''}`;
+  const headers = (p.httpHeaders ?? []).flatMap((h) => ['-H', `${h.name}: ${h.value}`]);
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  const args = ['netns', 'exec', t.nodeNetns, 'curl', '-s', '-k', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeout), '-H', 'User-Agent: kube-probe/1.32', ...headers, url];
+  const r = await run('ip', args, { allowFailure: true });
+  const code = Number(r.stdout.trim());
+  if (code >= 200 && code < 400) return { ok: true, output: `HTTP probe succeeded: ${code}` };
+  return { ok: false, output: code ? `HTTP probe failed with statuscode: ${code}` : `Get "${url}": ${r.stderr.trim() || `curl exit ${r.code}`}` };
+}
+
+async function tcpSocket(p: NonNullable<Probe['tcpSocket']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
+  const port = resolveProbePort(p.port, t.container, 'tcpSocket');
+  const host = p.host || t.podIP;
+  const script = 'exec 3<>"/dev/tcp/$0/$1"';
+  const r = await run('ip', ['netns', 'exec', t.nodeNetns, 'timeout', String(timeout), 'bash', '-c', script, host, String(port)], { allowFailure: true });
+  return r.code === 0 ? { ok: true, output: '' } : { ok: false, output: `dial tcp ${host}:${port}: connect: connection refused` };
+}
+
+async function execProbe(p: NonNullable<Probe['exec']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
+  const cmd = p.command ?? [];
+  if (cmd.length === 0) return { ok: false, output: 'exec probe: command is empty' };
+  const r = await run('timeout', [String(timeout), 'nsenter', `--target=${t.pid}`, '--net', '--uts', '--mount', '--', ...cmd], { allowFailure: true });
+  return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
+}
+
+/** Runs `probe` once against `t`. */
+export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeResult> {
+  const timeout = Math.max(1, probe.timeoutSeconds ?? 1);
+  if (probe.httpGet) return httpGet(probe.httpGet, t, timeout);
+  if (probe.tcpSocket) return tcpSocket(probe.tcpSocket, t, timeout);
+  if (probe.exec) return execProbe(probe.exec, t, timeout);
+  if (probe.grpc) return { ok: false, output: 'podnet: grpc probes are not supported' };
+  return { ok: false, output: 'agent: probe has no handler (httpGet, tcpSocket, exec)' };
+}
