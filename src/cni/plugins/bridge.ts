@@ -87,6 +87,16 @@ function vethLines(netnsPath: string, ifName: string, c: BridgeConf, hostVeth: s
   ];
 }
 
+/** Updates the cached bridge with the gateways just asserted (forceAddress removed other IPv4 ones). */
+function rememberGateways(br: LinkInfo, addrs: string[], forced: boolean): void {
+  const added = addrs.map((a) => {
+    const n = parseCIDR(a)!;
+    return { local: a.slice(0, a.indexOf('/')), prefixlen: n.prefix, family: n.ip.family === 4 ? ('inet' as const) : ('inet6' as const), scope: 'global' };
+  });
+  const kept = (br.addr_info ?? []).filter((x) => !(forced && x.family === 'inet') && !added.some((y) => y.local === x.local && y.prefixlen === x.prefixlen));
+  br.addr_info = [...kept, ...added];
+}
+
 /** Gateway and veth in one `ip -batch` in the runtime netns; retried once if the bridge vanished. */
 async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridgeAddrs: string[], hostVeth: string, macs: [string, string]): Promise<LinkInfo> {
   for (let attempt = 0; ; attempt++) {
@@ -94,6 +104,7 @@ async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridg
     const lines = [...(c.isGateway ? gatewayLines(br, bridgeAddrs, c) : []), ...vethLines(args.netns, args.ifName, c, hostVeth, macs)];
     try {
       await nsIpBatch(host, lines);
+      if (c.isGateway) rememberGateways(br, bridgeAddrs, c.forceAddress);
       return br;
     } catch (e) {
       bridges.delete(`${await nsIdentity(host)}\0${c.bridge}`);

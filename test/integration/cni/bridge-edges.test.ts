@@ -1,11 +1,12 @@
 /**
  * bridge edge cases in one long-lived server process: a node netns deleted and re-created
  * under the same name (the server's caches must not trust the name), and a pod netns given
- * as a path outside /run/netns (/proc/<pid>/ns/net, reached with nsenter).
+ * as a path outside /run/netns (/proc/<pid>/ns/net, reached with nsenter), and the gateway
+ * conflict the reference reports when a second subnet's gateway would go on the same bridge.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ipJson, run } from '../../../src/dataplane/exec.js';
@@ -75,3 +76,40 @@ describe('bridge plugin edge cases (delegated)', () => {
     }
   });
 });
+
+describe('bridge gateway conflicts (delegated, one server)', () => {
+  const fx = new CniFixture();
+  let server: CniServer | undefined;
+  before(() => fx.setup());
+  after(async () => {
+    await server?.close();
+    await fx.teardown();
+  });
+
+  it('refuses a second gateway on the bridge unless forceAddress, as the reference', async () => {
+    const node = await fx.netns('gn');
+    const socketPath = join(fx.dir, 'agent.sock');
+    server = await startCniServer({ socketPath, hostNetns: node });
+    const runtimeFor = async (tag: string, subnet: string, forceAddress: boolean) => {
+      const confDir = join(fx.dir, tag);
+      await mkdir(confDir);
+      await writeFile(join(confDir, '10.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: tag,
+        plugins: [{ type: 'bridge', isGateway: true, forceAddress, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: join(fx.dir, 'networks') } }] }));
+      return new CniRuntime({ confDir, binDirs: [SHIM_DIR], cacheDir: join(fx.dir, 'results'), hostNetns: node, env: { PODNET_CNI_SOCKET: socketPath } });
+    };
+    const first = await runtimeFor('one', '10.245.1.0/24', false);
+    const second = await runtimeFor('two', '10.245.2.0/24', false);
+    const forced = await runtimeFor('three', '10.245.3.0/24', true);
+    const pods = await Promise.all(['1', '2', '3'].map((x) => fx.netns(`gp${x}`)));
+    await first.addNetwork({ containerId: 'a', netns: netnsPath(pods[0]), ifName: 'eth0' });
+    await assert.rejects(second.addNetwork({ containerId: 'b', netns: netnsPath(pods[1]), ifName: 'eth0' }), /already has an IP address different from 10\.245\.2\.1\/24/);
+    assert.deepEqual(await readdirIps(join(fx.dir, 'networks', 'two')), [], 'the refused ADD released its IP');
+    await forced.addNetwork({ containerId: 'c', netns: netnsPath(pods[2]), ifName: 'eth0' });
+    const br = await ipJson<Array<{ addr_info: Array<{ family: string; local: string }> }>>(node, ['-4', 'addr', 'show', 'dev', 'cni0']);
+    assert.deepEqual(br[0].addr_info.map((a) => a.local), ['10.245.3.1']);
+  });
+});
+
+async function readdirIps(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d/.test(f));
+}
