@@ -46,14 +46,34 @@ async function list(c: Call): Promise<void> {
   const { info, namespace } = c.ri;
   const labels = parseLabelSelector(c.q.get('labelSelector'));
   const fields = parseFieldSelector(c.q.get('fieldSelector'), info.kind);
-  const all = await c.ctx.registry.list(info, namespace);
+  const page = parseContinue(c.q.get('continue'));
+  const limit = Number(c.q.get('limit')) || undefined;
+  const all = await c.ctx.registry.list(info, namespace, { ...page, limit: limit && limit > 0 ? limit : undefined });
   const items = all.items.filter((o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o));
-  const rv = String(all.revision);
+  const metadata: { resourceVersion: string; continue?: string } = { resourceVersion: String(all.revision) };
+  if (all.next) metadata.continue = encodeContinue(all.revision, all.next);
   if (wantsTable(c.req.headers.accept)) {
-    writeJSON(c.res, 200, toTable(info.kind, items, rv, parseIncludeObject(c.q.get('includeObject'))));
+    const table = toTable(info.kind, items, metadata.resourceVersion, parseIncludeObject(c.q.get('includeObject')));
+    writeJSON(c.res, 200, { ...table, metadata });
     return;
   }
-  writeJSON(c.res, 200, { kind: `${info.kind}List`, apiVersion: gvOf(info), metadata: { resourceVersion: rv }, items });
+  writeJSON(c.res, 200, { kind: `${info.kind}List`, apiVersion: gvOf(info), metadata, items });
+}
+
+/** A continue token: the revision of the first page and the key the next page starts at. */
+function encodeContinue(revision: number, startKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'podnet/v1', rv: revision, start: startKey })).toString('base64url');
+}
+
+function parseContinue(token: string | null): { revision?: number; startKey?: string } {
+  if (!token) return {};
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    if (t.v === 'podnet/v1' && Number.isInteger(t.rv) && typeof t.start === 'string') return { revision: t.rv, startKey: t.start };
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version podnet/v1)');
 }
 
 async function get(c: Call): Promise<void> {

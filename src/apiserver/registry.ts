@@ -9,13 +9,20 @@ import type { Service } from '../api/types.js';
 import { applyDefaults } from '../api/defaults/index.js';
 import { validateObject, validateObjectUpdate } from '../api/validation/index.js';
 import { type FieldError, forbidden as forbiddenField } from '../api/validation/field-errors.js';
-import type { KeyValue, Store } from '../store/store.js';
+import { type KeyValue, type Store, isCompacted } from '../store/store.js';
 import type { ClusterIPAllocator } from './cluster-ip-allocator.js';
 import { type Obj, decodeFromStore, encodeForStore, nowTimestamp } from './codec.js';
 import { allocateServiceIPs, releaseServiceIPs, updateServiceIPs } from './service-ips.js';
-import { StatusError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound } from './status.js';
+import { StatusError, alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound } from './status.js';
 import { prepareForCreate, prepareForUpdate, updateGeneration } from './strategy.js';
 import { generateName } from './generate-name.js';
+
+export interface ListPage {
+  limit?: number;
+  startKey?: string;
+  /** Read at this revision (a continued list is consistent with its first page). */
+  revision?: number;
+}
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -41,10 +48,21 @@ export class Registry {
     return decodeFromStore(kv);
   }
 
-  /** All objects of a resource (in one namespace when given), and the revision read at. */
-  async list(info: ResourceInfo, ns: string | undefined): Promise<{ items: Obj[]; revision: number }> {
-    const res = await this.store.range(storePrefix(info, ns));
-    return { items: res.kvs.map((kv) => decodeFromStore(kv)), revision: res.revision };
+  /**
+   * Objects of a resource (in one namespace when given) and the revision read at; with a limit,
+   * one page, `next` being the key the following page starts at.
+   */
+  async list(info: ResourceInfo, ns: string | undefined, page: ListPage = {}): Promise<{ items: Obj[]; revision: number; next?: string }> {
+    let res;
+    try {
+      res = await this.store.range(storePrefix(info, ns), { limit: page.limit, startKey: page.startKey, revision: page.revision });
+    } catch (e) {
+      if (isCompacted(e)) throw expired(`The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.`);
+      throw e;
+    }
+    const items = res.kvs.map((kv) => decodeFromStore(kv));
+    const next = res.more ? `${res.kvs[res.kvs.length - 1].key}\u0000` : undefined;
+    return { items, revision: res.revision, next };
   }
 
   async create(info: ResourceInfo, ns: string | undefined, body: Obj, opts: WriteOptions = {}): Promise<Obj> {

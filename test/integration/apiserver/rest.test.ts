@@ -196,6 +196,26 @@ describe('create, update, patch', () => {
     assert.equal(e.status?.message, 'field label not supported: spec.bogus');
   });
 
+  it('limit and continue page through a consistent snapshot', async () => {
+    await c.create('namespaces', undefined, { metadata: { name: 'pages' } });
+    for (let i = 0; i < 5; i++) await c.create('configmaps', 'pages', { metadata: { name: `cm${i}` } });
+    const first = await c.list('configmaps', 'pages', { limit: 2 });
+    assert.deepEqual(first.items.map((x) => x.metadata!.name), ['cm0', 'cm1']);
+    assert.ok(first.metadata.continue);
+    await c.create('configmaps', 'pages', { metadata: { name: 'cm9' } }); // not in the snapshot
+    const names: (string | undefined)[] = first.items.map((x) => x.metadata!.name);
+    let token: string | undefined = first.metadata.continue;
+    while (token) {
+      const page = await c.list('configmaps', 'pages', { limit: 2, continue: token });
+      assert.equal(page.metadata.resourceVersion, first.metadata.resourceVersion);
+      names.push(...page.items.map((x) => x.metadata!.name));
+      token = page.metadata.continue;
+    }
+    assert.deepEqual(names, ['cm0', 'cm1', 'cm2', 'cm3', 'cm4']);
+    const e = await apiError(c.list('configmaps', 'pages', { continue: 'garbage' }));
+    assert.equal(e.code, 400);
+  });
+
   it('a Table for services carries upstream columns and PartialObjectMetadata rows', async () => {
     await c.create<Service>('services', 'default', { metadata: { name: 'tbl' }, spec: { selector: { a: 'b' }, ports: [{ port: 53, protocol: 'UDP' }] } });
     const r = await c.raw('GET', '/api/v1/namespaces/default/services');
