@@ -9,7 +9,7 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { calculateDeploymentStatus, sameDeploymentStatus } from './deployment-status.js';
 import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
-import { computeHash } from './pod-template-hash.js';
+import { computeHash, templatesEqualIgnoringHash } from './pod-template-hash.js';
 import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets, resolveFenceposts } from './rolling-update.js';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -40,7 +40,9 @@ export class DeploymentController extends BaseController {
     const owned = inNs.filter((rs) => controllerOf(rs)?.uid === d.metadata?.uid);
     owned.push(...(await this.adoptOrphans(d, inNs)));
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
-    let newRS = owned.find((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH] === hash);
+    let newRS =
+      owned.find((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH] === hash) ??
+      owned.find((rs) => templatesEqualIgnoringHash(rs.spec?.template, d.spec?.template));
     const oldRSs = owned.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...oldRSs.map(revisionOf));
     let justCreated = false;

@@ -9,7 +9,7 @@ import type { PodTemplateSpec } from '../api/types.js';
 /** The alphabet of generated names: no vowels (no words), no 0/1/3 (confusable). */
 export const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** JSON with object keys sorted at every level, so equal templates hash equal. */
+/** JSON with object keys sorted at every level, so equal objects compare equal. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -19,6 +19,36 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Drops null, empty objects and empty arrays, which Go's typed structs cannot tell from absent:
+ * `kubectl rollout undo` sends `creationTimestamp: null`, and must find the old template equal.
+ */
+export function semanticValue(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(semanticValue).filter((v) => v !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const sv = semanticValue(v);
+      if (sv !== undefined) out[k] = sv;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return value === null ? undefined : value;
+}
+
+/** Templates equal once the `pod-template-hash` label is ignored (upstream EqualIgnoreHash). */
+export function templatesEqualIgnoringHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
+  const strip = (t: PodTemplateSpec | undefined) => {
+    const c = structuredClone(t ?? {});
+    if (c.metadata?.labels) delete c.metadata.labels['pod-template-hash'];
+    return canonicalJson(semanticValue(c) ?? {});
+  };
+  return strip(a) === strip(b);
 }
 
 export function fnv32a(data: Uint8Array): number {
@@ -39,7 +69,7 @@ export function safeEncodeString(s: string): string {
 
 /** ComputeHash(template, collisionCount). */
 export function computeHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  const bytes = [Buffer.from(canonicalJson(template ?? {}), 'utf8')];
+  const bytes = [Buffer.from(canonicalJson(semanticValue(template ?? {}) ?? {}), 'utf8')];
   if (collisionCount !== undefined && collisionCount !== null) {
     const c = Buffer.alloc(4);
     c.writeUInt32LE(collisionCount >>> 0);

@@ -209,6 +209,21 @@ test('a template change rolls out a new ReplicaSet and scales the old one to 0',
   assert.deepEqual([done.x.status?.updatedReplicas, done.x.status?.availableReplicas, done.x.status?.replicas], [2, 2, 2]);
   assert.match(await kubectl('rollout', 'status', 'deployment/web', '--timeout=10s'), /successfully rolled out/);
   assert.match(await kubectl('rollout', 'history', 'deployment/web'), /1\s+<none>\s*\n2\s+<none>/);
+
+  // undo brings revision 1's template back: its ReplicaSet is reused and becomes revision 3
+  await kubectl('rollout', 'undo', 'deployment/web');
+  const undone = await eventually('undo', async () => {
+    await runPods('app=web', 40);
+    await reapTerminating();
+    const sets = (await client.list<ReplicaSet>('replicasets', 'default')).items;
+    const first = sets.find((r) => r.metadata?.name === byRev[0].metadata?.name);
+    const x = await client.get<Deployment>('deployments', 'default', 'web');
+    const prog = x.status?.conditions?.find((c) => c.type === 'Progressing');
+    return sets.length === 2 && first?.spec?.replicas === 2 && prog?.reason === 'NewReplicaSetAvailable' && x.status?.observedGeneration === x.metadata?.generation && { first, x };
+  }, 20_000);
+  assert.equal(undone.first.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
+  assert.equal(undone.x.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
+  assert.equal(undone.x.spec?.template.spec?.containers[0].image, 'podnet/echo');
 });
 
 test('kubectl scale; a pod relabelled out of the selector is released and replaced', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, computeHash, fnv32a, safeEncodeString, SAFE_ALPHANUMS } from '../../../src/controllers/pod-template-hash.js';
+import { canonicalJson, computeHash, fnv32a, safeEncodeString, SAFE_ALPHANUMS, templatesEqualIgnoringHash } from '../../../src/controllers/pod-template-hash.js';
 
 test('fnv32a matches the reference vectors', () => {
   assert.equal(fnv32a(Buffer.from('')), 0x811c9dc5);
@@ -27,4 +27,13 @@ test('computeHash is stable, key-order independent, and shaped like upstream', (
 
 test('canonicalJson drops undefined fields and sorts keys', () => {
   assert.equal(canonicalJson({ b: 1, a: [{ d: undefined, c: 'x' }] }), '{"a":[{"c":"x"}],"b":1}');
+});
+
+test('null, empty objects and the hash label do not change template identity', () => {
+  const t = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'a', resources: {} }] } };
+  const undone = { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'a' }] } };
+  assert.equal(computeHash(t), computeHash(undone as never));
+  const rsTemplate = { metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' } }, spec: t.spec };
+  assert.equal(templatesEqualIgnoringHash(rsTemplate, undone as never), true);
+  assert.equal(templatesEqualIgnoringHash(rsTemplate, { ...t, spec: { containers: [{ name: 'c', image: 'b' }] } }), false);
 });
