@@ -9,7 +9,8 @@ import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
 import { BACKEND_DATA, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
-import { networkAddress, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
+import { ensureIpMasq } from './ip-masq.js';
+import { formatCIDR, networkAddress, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
 import { ensureVxlanDevice } from './vxlan-device.js';
 import { desiredVxlanState, diffVxlanState, isEmptyDiff } from './vxlan-desired.js';
 import { applyVxlanDiff, readVxlanState } from './vxlan-kernel.js';
@@ -27,6 +28,11 @@ export interface FlannelOptions {
   clusterCIDR: string;
   /** `<nodeRoot>/run/flannel/subnet.env`. */
   subnetFile: string;
+  /**
+   * Masquerade pod traffic that leaves the pod network (flanneld --ip-masq, on in
+   * kube-flannel.yml); default true. Also sets FLANNEL_IPMASQ in subnet.env.
+   */
+  ipMasq?: boolean;
   /** Default 1000 ms between syncs; a resync every `resyncMs` (default 60 s) repairs kernel drift. */
   minSyncPeriodMs?: number;
   resyncMs?: number;
@@ -99,7 +105,9 @@ export class FlannelAgent {
       preferredMAC: parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC,
     });
     await this.publishLease(self, mac);
-    await writeFileIfChanged(subnetFile, renderSubnetEnv({ network: clusterCIDR, subnet: podCIDR, mtu, ipMasq: false }));
+    const ipMasq = this.opts.ipMasq ?? true;
+    if (ipMasq) await ensureIpMasq(netns, formatCIDR(parseCIDR(clusterCIDR)), formatCIDR(lease));
+    await writeFileIfChanged(subnetFile, renderSubnetEnv({ network: clusterCIDR, subnet: podCIDR, mtu, ipMasq }));
     const leases = this.nodes.list().map(leaseOf).filter((l): l is Lease => l !== undefined);
     const diff = diffVxlanState(desiredVxlanState(nodeName, leases), await readVxlanState(netns));
     if (!isEmptyDiff(diff)) await applyVxlanDiff(netns, diff);

@@ -16,11 +16,14 @@ import { startFlannel, type Flannel } from '../../../src/overlay/index.js';
 import { readVxlanState } from '../../../src/overlay/vxlan-kernel.js';
 import { openStore } from '../../../src/store/index.js';
 import { attachNode, makeUnderlay } from '../../helpers/overlay-underlay.js';
-import { cleanupPrefix, leftovers, makeNode, makePod, testPrefix } from '../../helpers/proxy-netns.js';
+import { cleanupPrefix, curl, killChild, leftovers, makeNode, makePod, startEchoServer, testPrefix } from '../../helpers/proxy-netns.js';
+import type { ChildProcess } from 'node:child_process';
 
 type NodeObj = Node & KubeObject;
 const P = testPrefix();
 const UL = `${P}underlay`;
+const OUTSIDE = `${P}outside`;
+let outsideServer: ChildProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'podnet-flannel-'));
 const nodes = [
   { name: 'node1', ns: `${P}node1`, ip: '172.18.0.11', cidr: '10.244.0.0/24', gw: '10.244.0.1', pod: `${P}pod1`, podIP: '10.244.0.2' },
@@ -61,9 +64,13 @@ before(async () => {
     await client.update<NodeObj>('nodes', { ...cur, spec: { ...cur.spec, podCIDR: n.cidr, podCIDRs: [n.cidr] } });
   }
   await Promise.all([...agents.values()].map((a) => a.ready));
+  // A host on the node network with no route to pods (like the control plane or a laptop).
+  await attachNode(UL, OUTSIDE, 'veth-out', '172.18.0.200/16');
+  outsideServer = await startEchoServer(OUTSIDE, 80);
 });
 
 after(async () => {
+  await killChild(outsideServer);
   for (const a of agents.values()) await a.stop();
   client?.close();
   await api?.close();
@@ -85,7 +92,7 @@ test('each node publishes its lease annotations with the flannel.1 MAC', async (
 });
 
 test('subnet.env holds the network, the lease first IP and the MTU', () => {
-  assert.equal(readFileSync(subnetFile('node2'), 'utf8'), 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n');
+  assert.equal(readFileSync(subnetFile('node2'), 'utf8'), 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
 });
 
 test('pods on different nodes ping each other over flannel.1 (ttl 62)', async () => {
@@ -94,6 +101,21 @@ test('pods on different nodes ping each other over flannel.1 (ttl 62)', async ()
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ttl=62/);
   assert.deepEqual(errors, []);
+});
+
+test('ip-masq: a pod reaches a host off the pod network, masqueraded to its node IP', async () => {
+  const r = await curl(nodes[0].pod, 'http://172.18.0.200:80/');
+  assert.equal(r.code, 0, `curl exit ${r.code}`);
+  assert.equal(r.body, '172.18.0.11');
+});
+
+test('ip-masq: pod-to-pod traffic across nodes keeps the pod source address', async () => {
+  const server = await startEchoServer(nodes[1].pod, 8080);
+  try {
+    assert.equal((await curl(nodes[0].pod, `http://${nodes[1].podIP}:8080/`)).body, nodes[0].podIP);
+  } finally {
+    await killChild(server);
+  }
 });
 
 test('a restarted agent keeps the VTEP MAC and the annotations do not change', async () => {

@@ -71,3 +71,19 @@ test('bad CIDRs are rejected with the field name', () => {
   assert.throws(() => parseCIDR('10.244.0.300/24', 'clusterCIDR'), /clusterCIDR: Invalid value/);
   assert.deepEqual(parseCIDR('10.244.1.7/24'), parseCIDR('10.244.1.0/24'));
 });
+
+test('ip-masq rules: keep sources inside the pod network, masquerade the rest', async () => {
+  const { renderIpMasq } = await import('../../../src/overlay/ip-masq.js');
+  const text = renderIpMasq('10.244.0.0/16', '10.244.1.0/24');
+  const rules = text.split('\n').filter((l) => l.startsWith('add rule ip flannel-ipv4 postrtg'));
+  assert.deepEqual(rules.map((l) => l.replace('add rule ip flannel-ipv4 postrtg ', '')), [
+    'meta mark 0x4000 return',
+    'ip saddr 10.244.1.0/24 ip daddr 10.244.0.0/16 return',
+    'ip saddr 10.244.0.0/16 ip daddr 10.244.1.0/24 return',
+    'ip saddr != 10.244.0.0/16 ip daddr 10.244.1.0/24 return',
+    'ip saddr 10.244.0.0/16 ip daddr != 224.0.0.0/4 masquerade fully-random',
+    'ip saddr != 10.244.0.0/16 ip daddr 10.244.0.0/16 masquerade fully-random',
+  ]);
+  assert.match(text, /^add table ip flannel-ipv4 \{ comment "rules for flannel-ipv4" ; \}\n/);
+  assert.ok(text.indexOf('flush chain ip flannel-ipv4 postrtg') < text.indexOf('add rule ip flannel-ipv4 postrtg'));
+});
