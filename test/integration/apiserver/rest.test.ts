@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/store.js';
-import { Client, ApiError } from '../../../src/client/client.js';
+import { Client, ApiError, type ObjectList } from '../../../src/client/client.js';
 import type { KubeObject, Pod, Service } from '../../../src/api/types.js';
 
 const TOKEN = 'rest-token';
@@ -206,7 +206,7 @@ describe('create, update, patch', () => {
     const names: (string | undefined)[] = first.items.map((x) => x.metadata!.name);
     let token: string | undefined = first.metadata.continue;
     while (token) {
-      const page = await c.list('configmaps', 'pages', { limit: 2, continue: token });
+      const page: ObjectList<KubeObject> = await c.list('configmaps', 'pages', { limit: 2, continue: token });
       assert.equal(page.metadata.resourceVersion, first.metadata.resourceVersion);
       names.push(...page.items.map((x) => x.metadata!.name));
       token = page.metadata.continue;
