@@ -29,10 +29,18 @@ export interface PodView {
   /** True while the sandbox exists with its network (PodReadyToStartContainers). */
   sandboxReady: boolean;
   containers: ContainerView[];
+  /** Init containers, in order; absent when the pod has none. */
+  initContainers?: ContainerView[];
+  /** All init containers done (default true). */
+  initialized?: boolean;
+  /** An init container failed under restartPolicy Never. */
+  initFailed?: boolean;
 }
 
 /** kubelet's getPhase for a pod without init containers. */
-export function podPhase(pod: Pod, containers: ContainerView[]): NonNullable<PodStatus['phase']> {
+export function podPhase(pod: Pod, containers: ContainerView[], init: { initialized?: boolean; initFailed?: boolean } = {}): NonNullable<PodStatus['phase']> {
+  if (init.initFailed) return 'Failed';
+  if (init.initialized === false) return 'Pending';
   let running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (const c of containers) {
     if (c.state.running) running++;
@@ -63,13 +71,17 @@ function condition(old: PodStatus | undefined, type: string, ok: boolean, now: s
 function podConditions(pod: Pod, view: PodView, phase: string, now: string): PodCondition[] {
   const old = pod.status;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const initialized = view.initialized ?? true;
+  const incomplete = (view.initContainers ?? []).filter((c) => !(c.state.terminated?.exitCode === 0 || c.state.running)).map((c) => c.name);
+  const initReason = terminal ? 'PodCompleted' : initialized ? undefined : 'ContainersNotInitialized';
+  const initMessage = initialized || terminal ? undefined : `containers with incomplete status: [${incomplete.join(' ')}]`;
   const notReady = view.containers.filter((c) => !isReady(c)).map((c) => c.name);
   const ready = notReady.length === 0 && !terminal;
   const reason = terminal ? 'PodCompleted' : ready ? undefined : 'ContainersNotReady';
   const message = terminal || ready ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
   return [
     condition(old, 'PodReadyToStartContainers', view.sandboxReady, now),
-    condition(old, 'Initialized', true, now, terminal ? 'PodCompleted' : undefined),
+    condition(old, 'Initialized', initialized || terminal, now, initReason, initMessage),
     condition(old, 'Ready', ready, now, reason, message),
     condition(old, 'ContainersReady', ready, now, reason, message),
     condition(old, 'PodScheduled', true, now),
@@ -95,7 +107,7 @@ export function computePodStatus(pod: Pod, view: PodView, now: string): PodStatu
   const old = pod.status ?? {};
   const oldPhase = old.phase;
   // A terminal phase never goes back (kubelet refuses Succeeded/Failed → Running).
-  const phase = oldPhase === 'Succeeded' || oldPhase === 'Failed' ? oldPhase : podPhase(pod, view.containers);
+  const phase = oldPhase === 'Succeeded' || oldPhase === 'Failed' ? oldPhase : podPhase(pod, view.containers, view);
   const podIP = view.podIP ?? old.podIP;
   return {
     ...old,
@@ -107,6 +119,7 @@ export function computePodStatus(pod: Pod, view: PodView, now: string): PodStatu
     startTime: old.startTime ?? now,
     qosClass: old.qosClass ?? 'BestEffort',
     containerStatuses: view.containers.map(containerStatus),
+    ...(view.initContainers ? { initContainerStatuses: view.initContainers.map(containerStatus) } : {}),
   };
 }
 

@@ -7,10 +7,10 @@
 import type { Pod, PodStatus } from '../api/types.js';
 import { type Client, isNotFound, ApiError } from '../client/client.js';
 import { type ContainerSyncDeps, syncContainer } from './container-sync.js';
+import { pendingView, syncInitContainers } from './init-containers.js';
 import { killContainers, removePod, stopPod } from './pod-termination.js';
 import { type ContainerView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
-import { normalizeImage } from '../images/image-ref.js';
 
 export interface PodSyncDeps extends ContainerSyncDeps {
   client: Client;
@@ -45,16 +45,8 @@ async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promi
   return createSandbox(podDir, pod, deps.sandbox);
 }
 
-function waitingViews(pod: Pod, reason: string, message?: string): ContainerView[] {
-  return (pod.spec?.containers ?? []).map((c) => {
-    let image = c.image ?? '';
-    try {
-      image = normalizeImage(image);
-    } catch {
-      /* keep as written */
-    }
-    return { name: c.name, image, imageID: '', restartCount: 0, state: { waiting: { reason, ...(message ? { message } : {}) } } };
-  });
+function waitingViews(pod: Pod, reason: string): ContainerView[] {
+  return (pod.spec?.containers ?? []).map((c) => pendingView(c, reason));
 }
 
 async function writeStatus(pod: Pod, status: PodStatus, deps: PodSyncDeps): Promise<void> {
@@ -99,14 +91,30 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
     return { resyncAfterMs: 2000 };
   }
-  const containers: ContainerView[] = [];
   let resync = 1000; // PLEG-like relist: notice exits within a second.
+  const soon = (ms: number | undefined) => {
+    if (ms !== undefined) resync = Math.min(resync, Math.max(100, ms));
+  };
+  const init = pod.spec?.initContainers?.length ? await syncInitContainers(pod, podDir, sandbox, deps) : undefined;
+  soon(init?.resyncAfterMs);
+  const containers: ContainerView[] = [];
   for (const c of pod.spec?.containers ?? []) {
+    if (init && !init.done) {
+      containers.push(pendingView(c));
+      continue;
+    }
     const r = await syncContainer(pod, c, podDir, sandbox, deps);
     containers.push(r.view);
-    if (r.resyncAfterMs !== undefined) resync = Math.min(resync, Math.max(100, r.resyncAfterMs));
+    soon(r.resyncAfterMs);
   }
-  const status = computePodStatus(pod, { hostIP: deps.nodeIP, podIP: sandbox.podIP, sandboxReady: true, containers }, new Date().toISOString());
+  const view = {
+    hostIP: deps.nodeIP,
+    podIP: sandbox.podIP,
+    sandboxReady: true,
+    containers,
+    ...(init ? { initContainers: init.views, initialized: init.done, initFailed: init.failed } : {}),
+  };
+  const status = computePodStatus(pod, view, new Date().toISOString());
   await writeStatus(pod, status, deps);
   if (isTerminal(status.phase)) {
     // kubelet stops the sandbox of a finished pod: its IP goes back to the pool.

@@ -130,6 +130,39 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), 10_000, 'sandbox removed');
   });
 
+  it('runs init containers in order before the app containers', async () => {
+    await client.create('pods', 'default', podSpec('inits', [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }], {
+      initContainers: [
+        { name: 'first', image: 'busybox', command: ['sh', '-c', 'sleep 1'] },
+        { name: 'second', image: 'busybox', command: ['true'] },
+      ],
+    }));
+    const pod = await eventually(async () => {
+      const p = await getPod('inits');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 20_000, 'inits Running');
+    const inits = pod.status?.initContainerStatuses ?? [];
+    assert.deepEqual(inits.map((c) => [c.name, c.state?.terminated?.reason]), [['first', 'Completed'], ['second', 'Completed']]);
+    const first = Date.parse(inits[0].state!.terminated!.finishedAt!);
+    const app = Date.parse(pod.status!.containerStatuses![0].state!.running!.startedAt!);
+    assert.ok(app >= first, 'the app container started after the init containers finished');
+    assert.equal(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
+
+    await client.create('pods', 'default', podSpec('initfail', [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }], {
+      restartPolicy: 'Never',
+      initContainers: [{ name: 'bad', image: 'busybox', command: ['sh', '-c', 'exit 7'] }],
+    }));
+    const failed = await eventually(async () => {
+      const p = await getPod('initfail');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 20_000, 'initfail Failed');
+    assert.equal(failed.status?.initContainerStatuses?.[0].state?.terminated?.exitCode, 7);
+    assert.equal(failed.status?.containerStatuses?.[0].state?.waiting?.reason, 'PodInitializing');
+    pids.push(...recordedPids(node.nodeRoot));
+    await client.delete('pods', 'default', 'inits', { gracePeriodSeconds: 0 });
+    await client.delete('pods', 'default', 'initfail', { gracePeriodSeconds: 0 });
+  });
+
   it('runs readiness and liveness probes (httpGet, tcpSocket, exec)', async () => {
     await client.create('pods', 'default', podSpec('probed', [
       {

@@ -56,6 +56,16 @@ describe('computePodStatus', () => {
     assert.equal(later.startTime, T0);
   });
 
+  it('init containers: Pending and not Initialized until done; Failed when one failed for good', () => {
+    const view = { hostIP: 'h', podIP: 'p', sandboxReady: true, containers: [waiting('a', 'PodInitializing'), waiting('b', 'PodInitializing')], initContainers: [running('i1'), waiting('i2', 'PodInitializing')], initialized: false };
+    const s = computePodStatus(makePod(), view, T0);
+    assert.equal(s.phase, 'Pending');
+    const init = s.conditions!.find((c) => c.type === 'Initialized')!;
+    assert.deepEqual([init.status, init.reason, init.message], ['False', 'ContainersNotInitialized', 'containers with incomplete status: [i2]']);
+    assert.deepEqual(s.initContainerStatuses?.map((c) => c.name), ['i1', 'i2']);
+    assert.equal(podPhase(makePod('Never'), view.containers, { initialized: false, initFailed: true }), 'Failed');
+  });
+
   it('a terminal phase never goes back', () => {
     const s = computePodStatus(makePod('Always', { phase: 'Failed' }), { hostIP: 'h', sandboxReady: true, containers: [running('a'), running('b')] }, T0);
     assert.equal(s.phase, 'Failed');
