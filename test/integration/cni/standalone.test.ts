@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../../../src/dataplane/exec.js';
@@ -74,6 +74,8 @@ describe('podnet plugins, standalone', () => {
     await rt.addNetwork(p);
     const cache = JSON.parse(await readFile(join(fx.dir, 'results', 'sa-ctr-eth0'), 'utf8'));
     assert.equal(cache.kind, 'cniCacheV1');
+    assert.equal((await stat(join(fx.dir, 'results', 'sa-ctr-eth0'))).mode & 0o777, 0o600, 'cache file mode 0600');
+    assert.deepEqual([cache.containerId, cache.ifName, cache.networkName, cache.netns], ['ctr', 'eth0', 'sa', netnsPath(pod)]);
     assert.equal(JSON.parse(Buffer.from(cache.config, 'base64').toString()).name, 'sa');
     await rm(confDir, { recursive: true });
     await rt.delNetwork(p);
