@@ -45,6 +45,7 @@ export class DeploymentController extends BaseController {
       owned.find((rs) => templatesEqualIgnoringHash(rs.spec?.template, d.spec?.template));
     const oldRSs = owned.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...oldRSs.map(revisionOf));
+    if (d.spec?.paused) return this.syncPaused(d, newRS, oldRSs);
     let justCreated = false;
     if (!newRS) {
       newRS = await this.createReplicaSet(d, hash, oldRSs, maxOldRevision + 1);
@@ -56,6 +57,16 @@ export class DeploymentController extends BaseController {
     const scaled = await this.scaleOldReplicaSets(d, newRS, oldRSs);
     await this.syncRevision(d, revisionOf(newRS));
     await this.syncStatus(d, newRS, [newRS, ...scaled], justCreated);
+  }
+
+  /**
+   * `kubectl rollout pause`: no new ReplicaSet and no rollout; a plain scale of a settled
+   * deployment still applies (upstream's sync while paused).
+   */
+  private async syncPaused(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): Promise<void> {
+    const settled = newRS && oldRSs.every((rs) => (rs.spec?.replicas ?? 0) === 0);
+    const rs = settled ? await this.syncReplicaSet(d, newRS, desiredReplicas(d), 0) : newRS;
+    await this.syncStatus(d, rs, rs ? [rs, ...oldRSs] : oldRSs, false);
   }
 
   /** ReplicaSets matching the selector without a controller (e.g. after --cascade=orphan) are adopted. */
@@ -147,7 +158,7 @@ export class DeploymentController extends BaseController {
     const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
     clearTimeout(this.deadlineTimers.get(key));
     this.deadlineTimers.delete(key);
-    if (!progressing || progressing.reason === 'NewReplicaSetAvailable' || progressing.reason === 'ProgressDeadlineExceeded') return;
+    if (!progressing || ['NewReplicaSetAvailable', 'ProgressDeadlineExceeded', 'DeploymentPaused'].includes(progressing.reason ?? '')) return;
     const at = Date.parse(progressing.lastUpdateTime ?? '') + (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
     if (!Number.isFinite(at)) return;
     const t = setTimeout(() => this.runner.run(), Math.max(0, at - Date.now()) + 1000);
@@ -155,7 +166,7 @@ export class DeploymentController extends BaseController {
     this.deadlineTimers.set(key, t);
   }
 
-  private async syncStatus(d: Deployment, newRS: ReplicaSet, all: ReplicaSet[], justCreated: boolean): Promise<void> {
+  private async syncStatus(d: Deployment, newRS: ReplicaSet | undefined, all: ReplicaSet[], justCreated: boolean): Promise<void> {
     const status = calculateDeploymentStatus(d, newRS, all, justCreated);
     this.scheduleDeadlineCheck(d, status.conditions?.find((c) => c.type === 'Progressing'));
     if (sameDeploymentStatus(d.status, status)) return;

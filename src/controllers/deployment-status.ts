@@ -69,6 +69,10 @@ function progressingCondition(d: Deployment, s: DStatus, rsName: string, justCre
     lastUpdateTime: stamp,
     lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : stamp,
   });
+  if (d.spec?.paused) {
+    return prev?.reason === 'DeploymentPaused' ? prev : fresh('Unknown', 'DeploymentPaused', 'Deployment is paused');
+  }
+  if (prev?.reason === 'DeploymentPaused') return fresh('Unknown', 'DeploymentResumed', 'Deployment is resumed');
   if (deploymentComplete(d, s)) {
     const msg = `ReplicaSet "${rsName}" has successfully progressed.`;
     return prev?.reason === 'NewReplicaSetAvailable' && prev.message === msg ? prev : fresh('True', 'NewReplicaSetAvailable', msg);

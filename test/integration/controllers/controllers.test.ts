@@ -246,6 +246,26 @@ test('kubectl scale; a pod relabelled out of the selector is released and replac
   await runPods('app=web', 30);
 });
 
+test('kubectl rollout pause holds a template change until resume', async () => {
+  await kubectl('rollout', 'pause', 'deployment/web');
+  await kubectl('set', 'image', 'deployment/web', 'web=podnet/echo:3');
+  const paused = await eventually('Progressing=DeploymentPaused', async () => {
+    const x = await client.get<Deployment>('deployments', 'default', 'web');
+    return x.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused');
+  });
+  assert.equal(paused.status, 'Unknown');
+  await new Promise((r) => setTimeout(r, 300));
+  const images = async () => (await client.list<ReplicaSet>('replicasets', 'default', { labelSelector: 'app=web' })).items.map((r) => r.spec?.template?.spec?.containers[0].image);
+  assert.ok(!(await images()).includes('podnet/echo:3'), 'no rollout while paused');
+  await kubectl('rollout', 'resume', 'deployment/web');
+  await eventually('resumed rollout', async () => {
+    await runPods('app=web', 50);
+    await reapTerminating();
+    const x = await client.get<Deployment>('deployments', 'default', 'web');
+    return (await images()).includes('podnet/echo:3') && x.status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable';
+  }, 20_000);
+});
+
 test('deleting with the orphan finalizer keeps the ReplicaSet; a new Deployment adopts it', async () => {
   await client.create<Deployment>('deployments', 'default', {
     apiVersion: 'apps/v1',
