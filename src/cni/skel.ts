@@ -6,7 +6,7 @@
  */
 import type { IpamDelegate } from './ipam/delegate.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf, asCniError } from './types.js';
-import { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions, convertResult, requireSupported } from './version.js';
+import { type VersionInfo, compareVersions, convertResult, requireSupported } from './version.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'STATUS' | 'GC';
 
@@ -33,6 +33,8 @@ export interface PluginContext {
 
 export interface CniPlugin {
   type: string;
+  /** The VERSION answer: the spec versions this plugin speaks. */
+  version: VersionInfo;
   add(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<CniResult>;
   del(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
   check(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
@@ -141,10 +143,10 @@ export interface PluginOutput {
 
 async function dispatch(plugin: CniPlugin, args: CmdArgs, ctx: PluginContext): Promise<string> {
   if (args.command === 'VERSION') {
-    return JSON.stringify({ cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS });
+    return JSON.stringify(plugin.version);
   }
   const conf = decodeConf(args.stdinData);
-  const version = requireSupported(conf.cniVersion);
+  const version = requireSupported(conf.cniVersion, plugin.version);
   switch (args.command) {
     case 'ADD':
       return JSON.stringify(convertResult(await plugin.add(conf, args, ctx), version));

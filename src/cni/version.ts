@@ -21,13 +21,22 @@ export function compareVersions(a: string, b: string): number {
 
 export const isSupported = (v: string): boolean => (SUPPORTED_VERSIONS as readonly string[]).includes(v);
 
-export function requireSupported(v: unknown): string {
+/** What a plugin answers to VERSION. */
+export interface VersionInfo {
+  cniVersion: string;
+  supportedVersions: readonly string[];
+}
+
+export const PLUGIN_VERSION_INFO: VersionInfo = { cniVersion: LATEST_VERSION, supportedVersions: SUPPORTED_VERSIONS };
+
+/** The config's version if the plugin speaks it; a missing version is 0.1.0, as in libcni. */
+export function requireSupported(v: unknown, info: VersionInfo = PLUGIN_VERSION_INFO): string {
   const version = typeof v === 'string' && v !== '' ? v : '0.1.0';
-  if (!isSupported(version)) {
+  if (!info.supportedVersions.includes(version)) {
     throw new CniError(
       CniErrorCode.IncompatibleVersion,
       'incompatible CNI versions',
-      `config is ${JSON.stringify(version)}, plugin supports ${JSON.stringify(SUPPORTED_VERSIONS)}`,
+      `config is ${JSON.stringify(version)}, plugin supports ${JSON.stringify(info.supportedVersions)}`,
     );
   }
   return version;

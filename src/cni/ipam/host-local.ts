@@ -3,6 +3,7 @@
  * (see disk-store.ts), under the store lock. ADD releases what it took if a later range set
  * fails; DEL releases by (containerID, ifname); CHECK confirms the container still holds an IP.
  */
+import { PLUGIN_VERSION_INFO } from '../version.js';
 import { readFile } from 'node:fs/promises';
 import { type Attachment, checkKnownArgs, type CmdArgs, type CniPlugin, validAttachments } from '../skel.js';
 import { CniError, CniErrorCode, type CniDNS, type CniIPConfig, type CniResult, type NetConf } from '../types.js';
@@ -83,6 +84,7 @@ export async function collectGarbage(store: IpamStore, valid: ReadonlyArray<Atta
 
 export const hostLocal: CniPlugin = {
   type: 'host-local',
+  version: PLUGIN_VERSION_INFO,
 
   async add(conf, args): Promise<CniResult> {
     const cfg = loadConfig(conf, args);

@@ -5,6 +5,7 @@
  * veth<8 hex> enslaved, hairpin), pod addresses and routes, ip_forward. A failure after IPAM
  * removes the veth and calls IPAM DEL. DEL succeeds when the netns or interface is gone.
  */
+import { PLUGIN_VERSION_INFO } from '../version.js';
 import { stat } from 'node:fs/promises';
 import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
 import { withKeyLock } from '../mutex.js';
@@ -169,6 +170,7 @@ const forwardingSysctls = (addrs: string[]): Record<string, number> =>
 
 export const bridge: CniPlugin = {
   type: 'bridge',
+  version: PLUGIN_VERSION_INFO,
 
   async add(conf, args, ctx) {
     const c = parseBridgeConf(conf, args);

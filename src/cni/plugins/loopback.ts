@@ -2,6 +2,7 @@
  * loopback: `lo` up in the pod (ADD), down again (DEL, which succeeds when the netns is gone).
  * Chained, it passes prevResult through; alone it reports lo and its addresses.
  */
+import { PLUGIN_VERSION_INFO } from '../version.js';
 import { isNotFound } from '../../dataplane/exec.js';
 import { nsIp, pathExists, podNsTarget } from '../ns.js';
 import type { CniPlugin } from '../skel.js';
@@ -12,6 +13,7 @@ const noNetns = (path: string): CniError => new CniError(CniErrorCode.InvalidNet
 
 export const loopback: CniPlugin = {
   type: 'loopback',
+  version: PLUGIN_VERSION_INFO,
 
   async add(conf, args) {
     if (!(await pathExists(args.netns))) throw noNetns(args.netns);

@@ -9,6 +9,7 @@ const code = (fn: () => unknown, c: number, msg: RegExp) =>
 
 const fake: CniPlugin = {
   type: 'fake',
+  version: { cniVersion: '1.0.0', supportedVersions: ['0.3.1', '1.0.0'] },
   add: async (conf) => ({ cniVersion: conf.cniVersion, ips: [{ address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 0 }] }),
   del: async () => undefined,
   check: async () => {
@@ -64,6 +65,8 @@ describe('cni skel', () => {
     const del = await runPlugin(fake, { ...ADD_ENV, CNI_COMMAND: 'DEL' }, '{"cniVersion":"1.0.0","name":"n"}', ctx);
     assert.deepEqual(del, { exitCode: 0, stdout: '' });
     const version = await runPlugin(fake, { CNI_COMMAND: 'VERSION' }, '', ctx);
-    assert.ok(JSON.parse(version.stdout).supportedVersions.includes('1.0.0'));
+    assert.deepEqual(JSON.parse(version.stdout), { cniVersion: '1.0.0', supportedVersions: ['0.3.1', '1.0.0'] });
+    const newer = await runPlugin(fake, ADD_ENV, '{"cniVersion":"1.1.0","name":"n"}', ctx);
+    assert.match(JSON.parse(newer.stdout).details, /plugin supports \["0\.3\.1","1\.0\.0"\]/);
   });
 });
