@@ -69,7 +69,7 @@ export async function execPlugin(o: ExecPluginOptions): Promise<string> {
   const env = cleanEnv(o.env);
   if (o.direct && env.PODNET_CNI_SOCKET && (await isPodnetShim(o.bin))) {
     const answer = await callCniServer(env.PODNET_CNI_SOCKET, o.type, env, o.stdin).catch((e: Error) => {
-      throw new PluginError(o.type, env.CNI_COMMAND ?? '', CniErrorCode.IOFailure, `cannot reach the CNI server at ${env.PODNET_CNI_SOCKET}`, e.message);
+      throw new PluginError(o.type, env.CNI_COMMAND ?? '', CniErrorCode.TryAgainLater, `podnet cni: cannot reach the CNI server at ${env.PODNET_CNI_SOCKET}`, e.message);
     });
     if (answer.status !== 200) throw pluginFailure(o.type, env.CNI_COMMAND ?? '', answer.body, '', answer.status);
     return answer.body;
