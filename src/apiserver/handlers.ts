@@ -12,6 +12,7 @@ import { decodeProtobufObject } from './protobuf.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { GarbageCollector } from './garbage-collector.js';
+import { type PodLogs, parseLogQuery } from './pod-logs.js';
 import { applyPatch, parsePatch, patchKind } from './patch.js';
 import type { Registry } from './registry.js';
 import type { RequestInfo } from './request-info.js';
@@ -23,6 +24,8 @@ import { type WatchContext, serveWatch } from './watch.js';
 export interface HandlerContext extends WatchContext {
   lifecycle: NamespaceLifecycle;
   gc: GarbageCollector;
+  /** pods/log; absent when the server does not know the cluster's state root. */
+  podLogs?: PodLogs;
 }
 
 interface Call {
@@ -188,6 +191,10 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
   if (dryRunValues.some((v) => v !== 'All')) throw badRequest(`Invalid dryRun value: ${JSON.stringify(dryRunValues)}; only "All" is supported`);
   const c: Call = { ctx, req, res, ri, q, dryRun: dryRunValues.length > 0 };
   const { info, name, subresource } = ri;
+  if (subresource === 'log' && info.kind === 'Pod' && name && req.method === 'GET') {
+    if (!ctx.podLogs) throw new StatusError(404, 'NotFound', 'pods/log is not served: the apiserver was started without stateRoot');
+    return ctx.podLogs.serve(info, ri.namespace!, name, parseLogQuery(q), req, res);
+  }
   if (subresource && (!info.subresources.includes(subresource) || !OBJECT_SUBRESOURCES.has(subresource))) {
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${info.plural}/${subresource} is not served)`);
   }

@@ -14,6 +14,7 @@ import { bootstrapNamespaces } from './bootstrap.js';
 import { ClusterIPAllocator } from './cluster-ip-allocator.js';
 import { Compactor } from './compactor.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { PodLogs } from './pod-logs.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
 import { writeError, writeJSON, writeText } from './http-util.js';
@@ -45,6 +46,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Events the watch cache keeps for watches from an older resourceVersion; default 10000. */
   watchCacheSize?: number;
+  /**
+   * The cluster's state root (docs/layout.md). Enables pods/log, read from the CRI log files the
+   * node agents write under `nodes/<node>/pods/<uid>/containers/<name>/0.log`.
+   */
+  stateRoot?: string;
   /** Store compaction period (history older than one period is dropped); default 5 min, 0 = never. */
   compactIntervalMs?: number;
 }
@@ -124,7 +130,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   compactor.start();
   const gc = new GarbageCollector(registry, cache);
   gc.start();
-  const ctx: HandlerContext = { registry, cache, lifecycle, gc, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+  const podLogs = opts.stateRoot ? new PodLogs(registry, opts.stateRoot) : undefined;
+  const ctx: HandlerContext = { registry, cache, lifecycle, gc, podLogs, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = host;
 
