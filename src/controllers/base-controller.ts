@@ -69,20 +69,26 @@ export abstract class BaseController {
   protected abstract sync(): Promise<void>;
 
   /**
-   * Runs `fn` for each item, so that one failing object does not block the others; rethrows
-   * the first error afterwards so the runner retries.
+   * Runs `fn` for each item, at most `limit` at a time, so that one failing object does not
+   * block the others; rethrows the first error afterwards so the runner retries. Items start in
+   * order, so the synchronous part of `fn` (a decision) sees the effects of the earlier ones.
    */
-  protected async forEach<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  protected async forEach<T>(items: T[], fn: (item: T) => Promise<void>, limit = 1): Promise<void> {
     let first: unknown;
-    for (const item of items) {
-      try {
-        await fn(item);
-      } catch (e) {
-        // A conflict means our cache is behind: the watch event on its way triggers a new sync.
-        if (isConflict(e)) this.runner.run();
-        else first ??= e;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++];
+        try {
+          await fn(item);
+        } catch (e) {
+          // A conflict means our cache is behind: the watch event on its way triggers a new sync.
+          if (isConflict(e)) this.runner.run();
+          else first ??= e;
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
     if (first !== undefined) throw first;
   }
 }

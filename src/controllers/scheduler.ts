@@ -12,6 +12,7 @@ import { selectNode } from './scheduling.js';
 export const DEFAULT_SCHEDULER = 'default-scheduler';
 
 const POD = { kind: 'Pod', apiVersion: 'v1' };
+const BIND_CONCURRENCY = 16;
 
 const isActive = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 
@@ -31,7 +32,8 @@ export class Scheduler extends BaseController {
       .filter((p) => !p.spec?.nodeName && !this.assumed.has(key(p)) && !isTerminating(p))
       .filter((p) => (p.spec?.schedulerName ?? DEFAULT_SCHEDULER) === DEFAULT_SCHEDULER && isActive(p))
       .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
-    await this.forEach(pending, (pod) => this.schedulePod(pod, nodes, counts));
+    // Decisions are taken one by one (each sees the earlier ones in `counts`); binds overlap.
+    await this.forEach(pending, (pod) => this.schedulePod(pod, nodes, counts), BIND_CONCURRENCY);
   }
 
   private podCounts(pods: Pod[]): Map<string, number> {
@@ -51,6 +53,9 @@ export class Scheduler extends BaseController {
     const result = selectNode(pod, nodes, counts);
     if ('unschedulable' in result) return this.markUnschedulable(pod, result.unschedulable);
     const m = pod.metadata ?? {};
+    // Assume before binding, as upstream's scheduler cache, so the next decision counts it.
+    this.assumed.set(key(pod), result.nodeName);
+    counts.set(result.nodeName, (counts.get(result.nodeName) ?? 0) + 1);
     try {
       // The resourceVersion precondition makes the bind fail (409) if the pod changed meanwhile.
       await this.client.patch('pods', m.namespace, m.name ?? '', {
@@ -58,12 +63,12 @@ export class Scheduler extends BaseController {
         spec: { nodeName: result.nodeName },
       });
     } catch (e) {
+      this.assumed.delete(key(pod));
+      counts.set(result.nodeName, (counts.get(result.nodeName) ?? 1) - 1);
       if (isNotFound(e) || isConflict(e)) return;
       throw e;
     }
-    this.assumed.set(key(pod), result.nodeName);
     this.recorder.event(pod, POD, 'Normal', 'Scheduled', `Successfully assigned ${key(pod)} to ${result.nodeName}`);
-    counts.set(result.nodeName, (counts.get(result.nodeName) ?? 0) + 1);
   }
 
   private async markUnschedulable(pod: Pod, message: string): Promise<void> {
