@@ -10,9 +10,9 @@ import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { nftApply } from '../dataplane/exec.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
-import { deleteConntrackEntries, listUdpFlows, staleUdpFlows } from './conntrack.js';
+import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from './conntrack.js';
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
-import { readTableContents } from './kernel-state.js';
+import { readTableContents, type TableContents } from './kernel-state.js';
 import { buildServicePorts } from './service-port.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
 
@@ -42,6 +42,23 @@ export interface Proxy {
   syncNow(): Promise<void>;
 }
 
+/** The kernel operations a sync uses; real by default, replaced in tests (style rule 4). */
+export interface ProxierDeps {
+  apply(netns: string, script: string): Promise<void>;
+  readTable(netns: string): Promise<TableContents>;
+  listUdpFlows(netns: string): Promise<FlowEntry[]>;
+  deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
+  now(): number;
+}
+
+const realDeps: ProxierDeps = {
+  apply: nftApply,
+  readTable: readTableContents,
+  listUdpFlows,
+  deleteConntrack: deleteConntrackEntries,
+  now: () => Date.now(),
+};
+
 type Svc = Service & KubeObject;
 type Slice = EndpointSlice & KubeObject;
 
@@ -61,7 +78,10 @@ export class Proxier {
   private written: DesiredState | undefined;
   private lastFullSync = 0;
 
-  constructor(private readonly opts: ProxyOptions) {
+  constructor(
+    private readonly opts: ProxyOptions,
+    private readonly deps: ProxierDeps = realDeps,
+  ) {
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
     // when the model is built (service-port.ts, endpoints.ts), so no server-side selector is needed.
     this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
@@ -113,19 +133,19 @@ export class Proxier {
     const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
     const servicePorts = buildServicePorts(this.services.list());
     const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
-    const full = !this.written || Date.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const full = !this.written || this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
     const previous = this.written;
     this.written = undefined; // a failure below makes the next sync a full one
     const { tx, desired, reachable } = full || !previous
-      ? syncProxyRules({ ...state, existing: await readTableContents(netns) })
+      ? syncProxyRules({ ...state, existing: await this.deps.readTable(netns) })
       : partialSyncProxyRules(state, previous);
     if (tx.err) throw tx.err;
-    if (tx.numOperations > 0) await nftApply(netns, tx.toString());
+    if (tx.numOperations > 0) await this.deps.apply(netns, tx.toString());
     this.written = desired;
-    if (full) this.lastFullSync = Date.now();
+    if (full) this.lastFullSync = this.deps.now();
     if (servicePorts.some((sp) => sp.protocol === 'udp')) {
-      const stale = staleUdpFlows(await listUdpFlows(netns), servicePorts, reachable, endpointsKey);
-      await deleteConntrackEntries(netns, stale);
+      const stale = staleUdpFlows(await this.deps.listUdpFlows(netns), servicePorts, reachable, endpointsKey);
+      await this.deps.deleteConntrack(netns, stale);
     }
   }
 }
