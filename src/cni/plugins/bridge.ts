@@ -6,57 +6,16 @@
  * removes the veth and calls IPAM DEL. DEL succeeds when the netns or interface is gone.
  */
 import { PLUGIN_VERSION_INFO } from '../version.js';
-import { stat } from 'node:fs/promises';
 import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
-import { withKeyLock } from '../mutex.js';
-import { type NsTarget, nsIp, nsIpBatch, nsRun, nsSysctl, pathExists, podNsTarget } from '../ns.js';
+import { type NsTarget, nsIp, nsIpBatch, nsRun, pathExists, podNsTarget } from '../ns.js';
 import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 import { type LinkInfo, getLink, randomMac, randomVethName } from '../ip/link.js';
+import { ensureBridge, ensureForwarding, forgetBridge, rememberGateways } from './bridge-host.js';
 import { parseCIDR } from '../ip/addr.js';
 import { type BridgeConf, parseBridgeConf } from './bridge-config.js';
 import { checkBridge } from './bridge-check.js';
 import { calcGateways, podIfaceLines } from './gateway.js';
-
-/**
- * What a long-lived process (the CNI server) remembers per (runtime netns, bridge): the bridge
- * as last read, and whether ip_forward was set. Each process exec'd standalone starts empty.
- * A stale entry is harmless: every ADD re-asserts the gateway with `addr replace`, and a
- * missing bridge makes the veth step fail, which drops the entry and retries once.
- */
-const bridges = new Map<string, LinkInfo>();
-const forwarding = new Set<string>();
-
-/** A netns by identity, not name: a namespace deleted and re-created under the same name is new. */
-async function nsIdentity(host: NsTarget): Promise<string> {
-  if (host === undefined) return `pid:${process.pid}`;
-  const path = host.startsWith('/') ? host : `/run/netns/${host}`;
-  const st = await stat(path).catch(() => undefined);
-  return `${host}@${st ? `${st.dev}:${st.ino}` : 'gone'}`;
-}
-
-/** Creates the bridge when missing (with a pinned MAC, so ports joining never change it). */
-async function ensureBridge(host: NsTarget, c: BridgeConf): Promise<LinkInfo> {
-  const key = `${await nsIdentity(host)}\0${c.bridge}`;
-  return withKeyLock(`bridge:${key}`, async () => {
-    const cached = bridges.get(key);
-    if (cached) return cached;
-    let br = await getLink(host, c.bridge);
-    if (!br) {
-      const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
-      const lines = [`link add ${c.bridge} address ${randomMac()}${mtu} type bridge`, `link set ${c.bridge} up`];
-      if (c.promiscMode) lines.push(`link set ${c.bridge} promisc on`);
-      await nsIpBatch(host, lines).catch((e) => {
-        if (!isAlreadyExists(e)) throw e;
-      });
-      br = await getLink(host, c.bridge);
-    }
-    if (!br) throw new CniError(CniErrorCode.Internal, `bridge: Cannot create bridge ${JSON.stringify(c.bridge)}`);
-    if (br.linkinfo?.info_kind !== 'bridge') throw new CniError(CniErrorCode.Internal, `bridge: ${JSON.stringify(c.bridge)} already exists but is not a bridge`);
-    bridges.set(key, br);
-    return br;
-  });
-}
 
 /**
  * `ip` lines that (re)assert each gateway address on the bridge. Another IPv4 address on it is
@@ -88,16 +47,6 @@ function vethLines(netnsPath: string, ifName: string, c: BridgeConf, hostVeth: s
   ];
 }
 
-/** Updates the cached bridge with the gateways just asserted (forceAddress removed other IPv4 ones). */
-function rememberGateways(br: LinkInfo, addrs: string[], forced: boolean): void {
-  const added = addrs.map((a) => {
-    const n = parseCIDR(a)!;
-    return { local: a.slice(0, a.indexOf('/')), prefixlen: n.prefix, family: n.ip.family === 4 ? ('inet' as const) : ('inet6' as const), scope: 'global' };
-  });
-  const kept = (br.addr_info ?? []).filter((x) => !(forced && x.family === 'inet') && !added.some((y) => y.local === x.local && y.prefixlen === x.prefixlen));
-  br.addr_info = [...kept, ...added];
-}
-
 /** Gateway and veth in one `ip -batch` in the runtime netns; retried once if the bridge vanished. */
 async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridgeAddrs: string[], hostVeth: string, macs: [string, string]): Promise<LinkInfo> {
   for (let attempt = 0; ; attempt++) {
@@ -108,7 +57,7 @@ async function setupHostSide(host: NsTarget, args: CmdArgs, c: BridgeConf, bridg
       if (c.isGateway) rememberGateways(br, bridgeAddrs, c.forceAddress);
       return br;
     } catch (e) {
-      bridges.delete(`${await nsIdentity(host)}\0${c.bridge}`);
+      await forgetBridge(host, c.bridge);
       await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);
       if (isAlreadyExists(e) && (await getLink(podNsTarget(args.netns), args.ifName))) {
         throw new CniError(CniErrorCode.Internal, `bridge: container veth name provided (${args.ifName}) already exists`);
@@ -155,18 +104,6 @@ async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: P
     dns,
   };
 }
-
-/** ip_forward (and IPv6 forwarding) in the runtime netns, once per process and netns. */
-async function ensureForwarding(host: NsTarget, addrs: string[]): Promise<void> {
-  const settings = forwardingSysctls(addrs);
-  const key = `${await nsIdentity(host)}\0${Object.keys(settings).join(',')}`;
-  if (Object.keys(settings).length === 0 || forwarding.has(key)) return;
-  await nsSysctl(host, settings);
-  forwarding.add(key);
-}
-
-const forwardingSysctls = (addrs: string[]): Record<string, number> =>
-  Object.fromEntries(addrs.map((a) => (parseCIDR(a)?.ip.family === 6 ? ['net.ipv6.conf.all.forwarding', 1] : ['net.ipv4.ip_forward', 1])));
 
 export const bridge: CniPlugin = {
   type: 'bridge',
