@@ -77,6 +77,8 @@ function pipeToLog(spec: ShimSpec, stream: LogStream, source: NodeJS.ReadableStr
 }
 
 export function runShim(spec: ShimSpec): void {
+  // The log exists from the start, as with a CRI runtime, even for a container that prints nothing.
+  appendFileSync(spec.logFile, '');
   const [cmd, ...args] = containerCommand(spec);
   // detached: the container leads its own process group, which the agent signals as a whole.
   const child = spawn(cmd, args, { detached: true, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,12 +23,14 @@ import { containerDir, containerFiles, serviceAccountDir, SERVICE_ACCOUNT_MOUNT 
 import type { ContainerView } from './pod-status.js';
 import type { SandboxRecord } from './sandbox.js';
 import { type ProbeManager, hasProbes } from './prober.js';
+import { type EventSink, podRef as refOf } from './events.js';
 
 export interface ContainerSyncDeps extends ContainerEnvDeps {
   backoff: Backoff;
   /** Probes run from the node netns; absent: containers are ready once running. */
   probes?: { manager: ProbeManager; nodeNetns: string };
   log?(message: string): void;
+  events?: EventSink;
   shimPath: string;
   nodePath: string;
   mainJs: string;
@@ -134,6 +136,7 @@ export async function syncContainer(pod: Pod, c: Container, podDir: string, sand
     if (!probed) return { view: runningView(c, obs.state, obs.attempt) };
     if (!probed.killReason) return { view: { ...runningView(c, obs.state, obs.attempt), ready: probed.ready, started: probed.started } };
     deps.log?.(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${probed.killReason}`);
+    deps.events?.record(refOf(pod), 'Normal', 'Killing', probed.killReason, c.name);
     await killAttempt(dir, obs.attempt, probeGrace(pod, c));
     obs = await observeContainer(dir);
     if (obs.kind === 'running') return { view: runningView(c, obs.state, obs.attempt), resyncAfterMs: 1000 };
@@ -150,6 +153,7 @@ export async function syncContainer(pod: Pod, c: Container, podDir: string, sand
   if (!staleSandbox && deps.backoff.isInBackOffSince(key, finished)) {
     const delay = deps.backoff.delay(key) / 1000;
     const message = `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${podRef(pod)}`;
+    deps.events?.record(refOf(pod), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef(pod)}`, c.name);
     return {
       view: { ...baseView(c, carried), state: { waiting: { reason: 'CrashLoopBackOff', message } } },
       resyncAfterMs: deps.backoff.remainingSince(key, finished),
@@ -172,9 +176,11 @@ async function start(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord
   if (!pulled.ok) {
     if (deps.backoff.isInBackOffSinceUpdate(pullKey)) {
       const message = `Back-off pulling image "${c.image}"`;
+      deps.events?.record(refOf(pod), 'Normal', 'BackOff', message, c.name);
       return { view: { ...base, state: { waiting: { reason: 'ImagePullBackOff', message } } }, resyncAfterMs: deps.backoff.remainingSinceUpdate(pullKey) };
     }
     deps.backoff.next(pullKey);
+    deps.events?.record(refOf(pod), 'Warning', 'Failed', pulled.message, c.name);
     return { view: { ...base, state: { waiting: { reason: pulled.reason, message: pulled.message } } }, resyncAfterMs: deps.backoff.remainingSinceUpdate(pullKey) };
   }
   deps.backoff.reset(pullKey);
@@ -183,12 +189,14 @@ async function start(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord
     env = await buildContainerEnv(pod, c, deps);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    deps.events?.record(refOf(pod), 'Warning', 'Failed', `Error: ${message}`, c.name);
     return { view: { ...base, state: { waiting: { reason: 'CreateContainerConfigError', message } } }, resyncAfterMs: 5000 };
   }
   const command = expandCommand(c.command, env);
   const args = expandCommand(c.args, env);
   const cmd = resolveCommand({ image: c.image ?? '', command, args, nodePath: deps.nodePath, mainJs: deps.mainJs });
   if (!cmd.ok) throw new Error(cmd.message);
+  deps.events?.record(refOf(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
   const attempt = await startContainer({
     dir,
     shimPath: deps.shimPath,
@@ -206,5 +214,7 @@ async function start(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord
     sandboxId: sandbox.id,
     previous: prev,
   });
+  deps.events?.record(refOf(pod), 'Normal', 'Created', `Created container ${c.name}`, c.name);
+  deps.events?.record(refOf(pod), 'Normal', 'Started', `Started container ${c.name}`, c.name);
   return { view: runningView(c, { ...prev, current: attempt }, attempt) };
 }

@@ -20,6 +20,7 @@ import type { PodNetwork } from './pod-network.js';
 import { type PodSyncDeps, cleanupPod, syncPod } from './pod-sync.js';
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './prober.js';
+import { EventRecorder, podRef } from './events.js';
 import { runProbe } from './probe-exec.js';
 import { defaultMasterService, podServiceEnv } from './service-env.js';
 import { type AgentOptions, agentDefaults, validateAgentOptions } from './options.js';
@@ -92,13 +93,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const podInformer = new Informer<Pod>(o.client, 'pods', { fieldSelector: `spec.nodeName=${o.nodeName}` });
   const network = createCniNetwork({ nodeRoot: o.nodeRoot, repoRoot: o.repoRoot, nodeNetns: o.nodeNetns });
   // Probe results wake the pod's worker; `workers` exists by the time any probe has run.
-  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid));
-  const deps = syncDeps(o, network, svc, probes);
+  const events = new EventRecorder(o.client, o.nodeName);
+  const unhealthy = (uid: string, container: string, type: string, output: string) => {
+    const pod = podInformer.list().find((p) => p.metadata?.uid === uid);
+    const kind = type[0].toUpperCase() + type.slice(1);
+    if (pod) events.record(podRef(pod), 'Warning', 'Unhealthy', `${kind} probe failed: ${output}`, container);
+  };
+  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid), Date.now, unhealthy);
+  const deps = { ...syncDeps(o, network, svc, probes), events };
   const workers: PodWorkers = new PodWorkers(
     {
       sync: (pod) => syncPod(pod, podDir(o.nodeRoot, pod.metadata?.uid ?? ''), deps),
       cleanup: async (uid) => {
         probes.removePod(uid);
+        events.forget(uid);
         await cleanupPod(podDir(o.nodeRoot, uid), deps);
         deps.backoff.resetPrefix(`${uid}/`);
         deps.backoff.resetPrefix(`pull:${uid}/`);

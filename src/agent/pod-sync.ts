@@ -8,6 +8,7 @@ import type { Pod, PodStatus } from '../api/types.js';
 import { type Client, isNotFound, ApiError } from '../client/client.js';
 import { type ContainerSyncDeps, syncContainer } from './container-sync.js';
 import { pendingView, syncInitContainers } from './init-containers.js';
+import { podRef } from './events.js';
 import { killContainers, removePod, stopPod } from './pod-termination.js';
 import { type ContainerView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
@@ -39,6 +40,7 @@ async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promi
     // The sandbox died (its netns is gone): as kubelet when the pause container dies, kill the
     // containers and start over in a new sandbox.
     deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: sandbox ${rec.id.slice(0, 12)} is gone, recreating`);
+    deps.events?.record(podRef(pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     await killContainers(podDir, 0);
     await removeSandbox(podDir, rec, deps.sandbox);
   }
@@ -73,6 +75,7 @@ async function deletePodObject(pod: Pod, deps: PodSyncDeps): Promise<void> {
 export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SyncResult> {
   if (pod.metadata?.deletionTimestamp) {
     deps.probes?.manager.removePod(pod.metadata.uid ?? '');
+    for (const c of pod.spec?.containers ?? []) deps.events?.record(podRef(pod), 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
     await removePod(podDir, gracePeriodSeconds(pod), deps.sandbox);
     await deletePodObject(pod, deps);
     return {};
@@ -87,6 +90,7 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: Cannot create sandbox: ${msg}`);
+    deps.events?.record(podRef(pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${msg}`);
     const view = { hostIP: deps.nodeIP, sandboxReady: false, containers: waitingViews(pod, 'ContainerCreating') };
     await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
     return { resyncAfterMs: 2000 };

@@ -42,6 +42,8 @@ export class ProbeManager {
     private readonly runProbe: ProbeRunner,
     private readonly onChange: (podUid: string) => void,
     private readonly now: () => number = Date.now,
+    /** Told of every failed probe (kubelet's Unhealthy event). */
+    private readonly onFailure?: (podUid: string, container: string, type: ProbeType, output: string) => void,
   ) {}
 
   /** Runs the container's probes for attempt `attemptId` (stopping older attempts' workers). */
@@ -98,6 +100,7 @@ export class ProbeManager {
     if (!gated) {
       const r = await this.runProbe(w.probe, target).catch((e: unknown) => ({ ok: false, output: String((e as Error).message ?? e) }));
       if (w.stopped) return;
+      if (!r.ok) this.onFailure?.(podUid, key.split('/')[1], type, r.output);
       if (this.record(w, r)) this.onChange(podUid);
       // A startup probe that succeeded has done its job (kubelet stops its worker).
       if (type === 'startup' && w.result === true) return;

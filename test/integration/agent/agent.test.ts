@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Node, Pod } from '../../../src/api/types.js';
+import type { Event, Node, Pod } from '../../../src/api/types.js';
 import { Client, isNotFound } from '../../../src/client/client.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
@@ -34,6 +34,8 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
   const pids: SeenProcess[] = [];
 
   const getPod = (name: string) => client.get<Pod>('pods', 'default', name);
+  const eventsOf = async (name: string) =>
+    (await client.list<Event>('events', 'default')).items.filter((e) => e.involvedObject.name === name).map((e) => `${e.type} ${e.reason} ${e.message}`);
   const sandboxOf = (pod: Pod) => JSON.parse(readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json'), 'utf8')) as { netns: string; podIP: string; id: string };
 
   before(async () => {
@@ -93,6 +95,13 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     assert.equal(inNetns(node.netns, ['curl', '-s', '--max-time', '5', `http://${sb.podIP}:8080/`]).stdout, 'Hello Kubernetes bootcamp! | Running on: web | v=1\n');
     const log = readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', 'bootcamp-test', '0.log'), 'utf8');
     assert.match(log, /^\S+Z stdout F Kubernetes Bootcamp App Started At: /m);
+    const events = await eventually(async () => {
+      const evs = await eventsOf('web');
+      return evs.length >= 6 ? evs : undefined;
+    }, 5000, 'events of web');
+    for (const want of ['Normal Pulled Container image "httpd" already present on machine', 'Normal Created Created container httpd-test', 'Normal Started Started container bootcamp-test']) {
+      assert.ok(events.includes(want), `missing event "${want}" in ${JSON.stringify(events)}`);
+    }
   });
 
   it('reports an unknown image as ErrImagePull, then ImagePullBackOff', async () => {
@@ -105,6 +114,9 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
       return w?.reason === 'ImagePullBackOff' ? w : undefined;
     }, 15_000, 'ImagePullBackOff');
     assert.equal(later.message, 'Back-off pulling image "nosuch:1"');
+    const events = await eventsOf('bad');
+    assert.ok(events.includes('Warning Failed Failed to pull image "nosuch:1": podnet has no built-in image "nosuch" and no registry is reachable'), JSON.stringify(events));
+    assert.ok(events.includes('Normal BackOff Back-off pulling image "nosuch:1"'), JSON.stringify(events));
     assert.equal((await getPod('bad')).status?.phase, 'Pending');
   });
 
@@ -184,6 +196,9 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
     assert.equal(ready?.status, 'False');
     assert.match(ready?.message ?? '', /\[closed( sick)?\]/);
+    const events = await eventsOf('probed');
+    assert.ok(events.some((e) => e.startsWith('Warning Unhealthy Readiness probe failed: dial tcp')), JSON.stringify(events));
+    assert.ok(events.some((e) => e.startsWith('Normal Killing Container sick failed liveness probe, will be restarted')), JSON.stringify(events));
     pids.push(...recordedPids(node.nodeRoot));
     await client.delete('pods', 'default', 'probed', { gracePeriodSeconds: 0 });
   });
