@@ -26,6 +26,8 @@ export class DnsController implements DnsLookup {
   private readonly slices: Informer<Slim<DnsEndpoint[]>>;
   private readonly namespaces: Informer<KubeObject>;
   private modified = Math.floor(Date.now() / 1000);
+  /** `ns/service` -> slice cache keys, so a headless lookup does not scan every slice. */
+  private readonly slicesByService = new Map<string, Set<string>>();
 
   constructor(client: Client) {
     this.services = new Informer<Slim<DnsService>>(client, 'services', {
@@ -37,6 +39,26 @@ export class DnsController implements DnsLookup {
     this.namespaces = new Informer<KubeObject>(client, 'namespaces', { transform: (n) => ({ metadata: meta(n) }) });
     const touch = { add: () => this.touch(), update: () => this.touch(), delete: () => this.touch() };
     for (const inf of [this.services, this.slices, this.namespaces] as Informer<KubeObject>[]) inf.on(touch);
+    this.slices.on({
+      add: (s) => this.index(s, true),
+      update: (o, s) => {
+        this.index(o, false);
+        this.index(s, true);
+      },
+      delete: (s) => this.index(s, false),
+    });
+  }
+
+  private index(slice: Slim<DnsEndpoint[]>, add: boolean): void {
+    const m = slice.metadata ?? {};
+    const svc = m.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) return;
+    const key = `${m.namespace}/${svc}`;
+    const set = this.slicesByService.get(key) ?? new Set<string>();
+    if (add) set.add(`${m.namespace}/${m.name}`);
+    else set.delete(`${m.namespace}/${m.name}`);
+    if (set.size) this.slicesByService.set(key, set);
+    else this.slicesByService.delete(key);
   }
 
   /** Starts the informers; resolves when all three have listed (hasSynced). */
@@ -60,10 +82,8 @@ export class DnsController implements DnsLookup {
   }
 
   endpointsOf(namespace: string, service: string): DnsEndpoint[] {
-    return this.slices
-      .list()
-      .filter((s) => s.metadata?.namespace === namespace && s.metadata?.labels?.[SERVICE_NAME_LABEL] === service)
-      .flatMap((s) => s.record);
+    const keys = this.slicesByService.get(`${namespace}/${service}`) ?? [];
+    return [...keys].flatMap((k) => this.slices.get(k)?.record ?? []);
   }
 
   namespaceExists(namespace: string): boolean {

@@ -86,6 +86,14 @@ test('follows the API: a new service resolves, a deleted one stops resolving', a
   await eventually('late resolves', async () => (await dig(dns.port, 'late.default.svc.cluster.local')).answer[0]?.endsWith(late.spec?.clusterIP ?? 'x'));
   await client.delete('services', 'default', 'late');
   await eventually('late gone', async () => (await dig(dns.port, 'late.default.svc.cluster.local')).status === 'NXDOMAIN');
+
+  // headless answers follow the slices: one endpoint turns unready, then the slice goes
+  const slice = await client.get<EndpointSlice>('endpointslices', 'default', 'db-abcde');
+  slice.endpoints[0].conditions = { ready: false };
+  await client.update('endpointslices', slice);
+  await eventually('one db address', async () => (await dig(dns.port, 'db.default.svc.cluster.local')).answer.join() === 'db.default.svc.cluster.local. 30 IN A 10.244.1.7');
+  await client.delete('endpointslices', 'default', 'db-abcde');
+  await eventually('db NXDOMAIN', async () => (await dig(dns.port, 'db.default.svc.cluster.local')).status === 'NXDOMAIN');
 });
 
 test('health and ready endpoints', async () => {
