@@ -5,6 +5,7 @@
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
+import { ipKey } from './query-name.js';
 import { type DnsEndpoint, type DnsLookup, type DnsService, toDnsEndpoints, toDnsService } from './records.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -91,15 +92,16 @@ export class DnsController implements DnsLookup {
   }
 
   servicesByIP(ip: string): DnsService[] {
-    return this.services.list().map((s) => s.record).filter((s) => s.clusterIPs.includes(ip));
+    const k = ipKey(ip);
+    return this.services.list().map((s) => s.record).filter((s) => s.clusterIPs.some((c) => ipKey(c) === k));
   }
 
-  endpointsByIP(ip: string): { service: DnsService; endpoint: DnsEndpoint }[] {
-    const out: { service: DnsService; endpoint: DnsEndpoint }[] = [];
+  endpointsByIP(ip: string): { service: DnsService; endpoint: DnsEndpoint; address: string }[] {
+    const out: { service: DnsService; endpoint: DnsEndpoint; address: string }[] = [];
     for (const s of this.slices.list()) {
       const svc = this.serviceByName(s.metadata?.namespace ?? '', s.metadata?.labels?.[SERVICE_NAME_LABEL] ?? '');
       if (!svc) continue;
-      for (const ep of s.record) if (ep.ready && ep.addresses.includes(ip)) out.push({ service: svc, endpoint: ep });
+      for (const ep of s.record) if (ep.ready && ep.addresses.some((a) => ipKey(a) === ipKey(ip))) out.push({ service: svc, endpoint: ep, address: ep.addresses.find((a) => ipKey(a) === ipKey(ip)) ?? ip });
     }
     return out;
   }

@@ -72,15 +72,15 @@ function pick(q: Question, recs: NameRecords, cfg: HandlerConfig, lookup: DnsLoo
   return out;
 }
 
-function reverse(q: Question, ip: string, lookup: DnsLookup, cfg: HandlerConfig): Result {
+function reverse(q: Question, ip: string, reverseZone: string, lookup: DnsLookup, cfg: HandlerConfig): Result {
   const names: string[] = [];
   const zone = trimDot(cfg.zone);
   for (const s of ip ? lookup.servicesByIP(ip) : []) names.push(`${s.name}.${s.namespace}.svc.${zone}`);
-  for (const { service: s, endpoint } of ip ? lookup.endpointsByIP(ip) : []) {
-    names.push(`${endpointLabel(endpoint, ip)}.${s.name}.${s.namespace}.svc.${zone}`);
+  for (const { service: s, endpoint, address } of ip ? lookup.endpointsByIP(ip) : []) {
+    names.push(`${endpointLabel(endpoint, address)}.${s.name}.${s.namespace}.svc.${zone}`);
   }
-  if (names.length === 0) return { rcode: RCODE.NXDOMAIN, answers: [], additionals: [], soaZone: 'in-addr.arpa' };
-  if (q.type !== 'PTR') return { rcode: RCODE.NOERROR, answers: [], additionals: [], soaZone: 'in-addr.arpa' };
+  if (names.length === 0) return { rcode: RCODE.NXDOMAIN, answers: [], additionals: [], soaZone: reverseZone };
+  if (q.type !== 'PTR') return { rcode: RCODE.NOERROR, answers: [], additionals: [], soaZone: reverseZone };
   const answers: Answer[] = [...new Set(names)].map((data) => ({ type: 'PTR', name: q.name, ttl: cfg.ttl, class: 'IN', data }));
   return { rcode: RCODE.NOERROR, answers, additionals: [] };
 }
@@ -89,7 +89,7 @@ function resolve(q: Question, lookup: DnsLookup, cfg: HandlerConfig): Result {
   const parsed = parseQueryName(q.name, cfg.zone);
   if (parsed.kind === 'outside') return { rcode: RCODE.REFUSED, answers: [], additionals: [] };
   if (!lookup.hasSynced()) return { rcode: RCODE.SERVFAIL, answers: [], additionals: [] };
-  if (parsed.kind === 'reverse') return reverse(q, parsed.ip, lookup, cfg);
+  if (parsed.kind === 'reverse') return reverse(q, parsed.ip, parsed.zone, lookup, cfg);
   const recs = recordsFor(lookup, parsed.labels, parsed.zoneAsQueried);
   if (!recs) return { rcode: RCODE.NXDOMAIN, answers: [], additionals: [], soaZone: cfg.zone };
   return pick(q, recs, cfg, lookup, parsed.zoneAsQueried);

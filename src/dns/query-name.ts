@@ -28,7 +28,25 @@ export function parseQueryName(qname: string, zone: string): ParsedName {
     }
     return { kind: 'reverse', ip: '', zone: 'in-addr.arpa' };
   }
+  if (lower.endsWith('.ip6.arpa')) {
+    const nibbles = lower.slice(0, -'.ip6.arpa'.length).split('.');
+    const ok = nibbles.length === 32 && nibbles.every((n) => /^[0-9a-f]$/.test(n));
+    return { kind: 'reverse', ip: ok ? nibbles.reverse().join('') : '', zone: 'ip6.arpa' };
+  }
   return { kind: 'outside' };
+}
+
+/**
+ * A comparable form of an address: IPv4 as is, IPv6 as its 32 hex nibbles (so `fd00::1`, its
+ * expanded spelling and an ip6.arpa name compare equal).
+ */
+export function ipKey(ip: string): string {
+  if (!ip.includes(':')) return ip; // IPv4, or already nibbles (from an ip6.arpa name)
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = ip.includes('::') ? Array(Math.max(0, 8 - h.length - t.length)).fill('0') : [];
+  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join('');
 }
 
 /** `10-244-0-5` -> `10.244.0.5` (exactly three dashes, as CoreDNS's pod names); else undefined. */

@@ -38,10 +38,10 @@ export interface DnsLookup {
   /** The endpoints of the service's EndpointSlices. */
   endpointsOf(namespace: string, service: string): DnsEndpoint[];
   namespaceExists(namespace: string): boolean;
-  /** Services with this ClusterIP (reverse lookups). */
+  /** Services with this ClusterIP (reverse lookups; IPv6 given as 32 nibbles or any spelling). */
   servicesByIP(ip: string): DnsService[];
-  /** Ready endpoints with this address, with their service (reverse lookups). */
-  endpointsByIP(ip: string): { service: DnsService; endpoint: DnsEndpoint }[];
+  /** Ready endpoints with this address, with their service and the address as they spell it. */
+  endpointsByIP(ip: string): { service: DnsService; endpoint: DnsEndpoint; address: string }[];
   /** SOA serial: Unix time of the last change seen. */
   serial(): number;
 }

@@ -1,5 +1,6 @@
 /** A DnsLookup over fixed records, as CoreDNS's handler_test APIConnServeTest. */
 import type { DnsEndpoint, DnsLookup, DnsService } from '../../../src/dns/records.js';
+import { ipKey } from '../../../src/dns/query-name.js';
 
 export class FakeLookup implements DnsLookup {
   synced = true;
@@ -21,13 +22,14 @@ export class FakeLookup implements DnsLookup {
     return this.namespaces.includes(ns);
   }
   servicesByIP(ip: string) {
-    return this.services.filter((s) => s.clusterIPs.includes(ip));
+    return this.services.filter((s) => s.clusterIPs.some((c) => ipKey(c) === ipKey(ip)));
   }
   endpointsByIP(ip: string) {
     return Object.entries(this.endpoints).flatMap(([key, eps]) => {
       const [ns, name] = key.split('/');
       const service = this.serviceByName(ns, name);
-      return service ? eps.filter((e) => e.ready && e.addresses.includes(ip)).map((endpoint) => ({ service, endpoint })) : [];
+      const hit = (e: DnsEndpoint) => e.addresses.find((a) => ipKey(a) === ipKey(ip));
+      return service ? eps.filter((e) => e.ready && hit(e)).map((endpoint) => ({ service, endpoint, address: hit(endpoint) ?? ip })) : [];
     });
   }
   serial() {

@@ -21,6 +21,7 @@ const lookup = new FakeLookup(
     svc('hdls1', 'testns', [], [http], { headless: true }),
     svc('hdls-unready', 'testns', [], [http], { headless: true }),
     svc('ext', 'testns', [], [], { type: 'ExternalName', externalName: 'www.example.com' }),
+    svc('dual', 'testns', ['10.0.0.9', 'fd00:10:96::9'], [http]),
     svc('extin', 'testns', [], [], { type: 'ExternalName', externalName: 'svc1.testns.svc.cluster.local' }),
   ],
   {
@@ -114,6 +115,17 @@ const cases: Case[] = [
   {
     q: '9.9.9.9.in-addr.arpa', type: 'PTR', rcode: 'NXDOMAIN',
     ns: ['in-addr.arpa.\t30\tIN\tSOA\tns.dns.in-addr.arpa. hostmaster.in-addr.arpa. 1499347823 7200 1800 86400 30'],
+  },
+  // dual stack: A and AAAA; one SRV whose weight was split before dedup (CoreDNS)
+  { q: 'dual.testns.svc.cluster.local', type: 'AAAA', rcode: 'NOERROR', answer: ['dual.testns.svc.cluster.local.\t30\tIN\tAAAA\tfd00:10:96::9'] },
+  {
+    q: '_http._tcp.dual.testns.svc.cluster.local', type: 'SRV', rcode: 'NOERROR',
+    answer: ['_http._tcp.dual.testns.svc.cluster.local.\t30\tIN\tSRV\t0 50 80 dual.testns.svc.cluster.local.'],
+    extra: ['dual.testns.svc.cluster.local.\t30\tIN\tA\t10.0.0.9', 'dual.testns.svc.cluster.local.\t30\tIN\tAAAA\tfd00:10:96::9'],
+  },
+  {
+    q: '9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0.d.f.ip6.arpa', type: 'PTR', rcode: 'NOERROR',
+    answer: ['9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0.d.f.ip6.arpa.\t30\tIN\tPTR\tdual.testns.svc.cluster.local.'],
   },
   // outside the zone: no upstream here
   { q: 'example.com', type: 'A', rcode: 'REFUSED' },
