@@ -18,6 +18,8 @@ export interface ServicePortInfo extends ServicePortRef {
   nodePort: number;
   externalIPs: string[];
   loadBalancerIPs: string[];
+  /** IPv4 CIDRs allowed to reach the load-balancer IPs (empty: everyone). */
+  loadBalancerSourceRanges: string[];
   /** 0 means no session affinity. */
   stickyMaxAgeSeconds: number;
   internalPolicyLocal: boolean;
@@ -26,6 +28,15 @@ export interface ServicePortInfo extends ServicePortRef {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export const isIPv4 = (s: string): boolean => IPV4.test(s) && s.split('.').every((o) => Number(o) <= 255);
+
+const ipNum = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/** Whether IPv4 `cidr` (a.b.c.d/len) contains `ip`. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [net, len] = cidr.split('/');
+  const size = 2 ** (32 - Number(len ?? 32));
+  return Math.floor(ipNum(net) / size) === Math.floor(ipNum(ip) / size);
+}
 
 /** `ns/svc:portName`, or `ns/svc` for an unnamed port. */
 export function servicePortNameString(namespace: string, name: string, portName: string): string {
@@ -65,7 +76,9 @@ export function servicePortsOf(svc: Service): ServicePortInfo[] {
       port: p.port,
       nodePort: p.nodePort ?? 0,
       externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
-      loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(isIPv4),
+      // ipMode Proxy: the load balancer proxies itself, kube-proxy leaves such IPs alone.
+      loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ipMode !== 'Proxy').map((i) => i.ip ?? '').filter(isIPv4),
+      loadBalancerSourceRanges: (spec.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter((r) => isIPv4(r.split('/')[0])),
       stickyMaxAgeSeconds: affinity ? timeout : 0,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
       externalPolicyLocal: external && spec.externalTrafficPolicy === 'Local',

@@ -5,12 +5,12 @@
  * fills a DesiredState that a full or a partial sync turns into a transaction.
  */
 import {
-  CLUSTER_IPS_SET, MARK_FOR_MASQUERADE, NO_ENDPOINT_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, REJECT_CHAIN,
+  CLUSTER_IPS_SET, FIREWALL_IPS_MAP, MARK_FOR_MASQUERADE, NO_ENDPOINT_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, REJECT_CHAIN,
   SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP,
 } from './base-rules.js';
-import { affinitySetName, endpointChainName, externalChainName, localChainName, serviceChainName } from './chain-names.js';
+import { affinitySetName, endpointChainName, externalChainName, firewallChainName, localChainName, serviceChainName } from './chain-names.js';
 import { categorizeEndpoints, type EndpointInfo } from './endpoints.js';
-import type { ServicePortInfo } from './service-port.js';
+import { cidrContains, type ServicePortInfo } from './service-port.js';
 import type { ElementObj, SetObj } from './transaction.js';
 
 /** Everything the per-service part of the table should hold. */
@@ -68,8 +68,14 @@ function planPort(sp: ServicePortInfo, eps: readonly EndpointInfo[]): PortPlan {
   };
 }
 
+export interface NodeContext {
+  nodeIP: string;
+  clusterCIDR: string;
+}
+
 /** Adds one service port's chains, sets and elements to `out`. */
-export function addServicePort(out: DesiredState, sp: ServicePortInfo, eps: readonly EndpointInfo[], clusterCIDR: string, key: string): void {
+export function addServicePort(out: DesiredState, sp: ServicePortInfo, eps: readonly EndpointInfo[], node: NodeContext, key: string): void {
+  const { clusterCIDR } = node;
   const plan = planPort(sp, eps);
   const reachable = new Map<string, EndpointInfo>();
   if (plan.usesCluster) for (const ep of plan.clusterEndpoints) reachable.set(ep.endpoint, ep);
@@ -80,7 +86,21 @@ export function addServicePort(out: DesiredState, sp: ServicePortInfo, eps: read
   if (plan.usesCluster) addPolicyChain(out, sp, serviceChainName(sp), plan.clusterEndpoints, clusterCIDR);
   if (plan.usesLocal) addPolicyChain(out, sp, localChainName(sp), plan.localEndpoints, clusterCIDR);
   if (plan.hasExternal) addExternalChain(out, sp, plan, clusterCIDR);
+  if (plan.hasExternal) addFirewall(out, sp, node.nodeIP);
   addElements(out, sp, plan);
+}
+
+/**
+ * loadBalancerSourceRanges: LB IPs go through `firewall-*` before DNAT, which drops other
+ * sources. If a range holds the node IP, the LB IPs are allowed too (hairpin through the LB).
+ */
+function addFirewall(out: DesiredState, sp: ServicePortInfo, nodeIP: string): void {
+  if (sp.loadBalancerIPs.length === 0 || sp.loadBalancerSourceRanges.length === 0) return;
+  const chain = firewallChainName(sp);
+  const allowed = [...sp.loadBalancerSourceRanges];
+  if (allowed.some((r) => cidrContains(r, nodeIP))) allowed.push(...sp.loadBalancerIPs);
+  out.chains.set(chain, [`ip saddr != { ${allowed.join(', ')} } drop`]);
+  for (const ip of sp.loadBalancerIPs) put(out, { kind: 'element', set: FIREWALL_IPS_MAP, key: [ip, sp.protocol, String(sp.port)], value: [`goto ${chain}`] });
 }
 
 function addEndpointChain(out: DesiredState, sp: ServicePortInfo, ep: EndpointInfo): void {

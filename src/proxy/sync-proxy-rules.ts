@@ -39,7 +39,7 @@ export function buildDesiredState(state: ProxyState): DesiredState {
   const out = emptyDesiredState();
   for (const sp of state.servicePorts) {
     const key = endpointsKey(sp);
-    addServicePort(out, sp, state.endpoints.get(key) ?? [], state.clusterCIDR, key);
+    addServicePort(out, sp, state.endpoints.get(key) ?? [], state, key);
   }
   return out;
 }

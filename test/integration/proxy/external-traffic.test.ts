@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { Service } from '../../../src/api/types.js';
-import { ip, ipBatch, nftApply } from '../../../src/dataplane/exec.js';
+import { ip, ipBatch, nftApply, run } from '../../../src/dataplane/exec.js';
 import { netnsAdd } from '../../../src/dataplane/netns.js';
 import { renderRuleset } from '../../../src/proxy/render.js';
 import { clusterIP, makeService, makeSlice, port } from '../../unit/proxy/fixtures.js';
@@ -42,9 +42,16 @@ before(async () => {
   const local = makeService('default', 'np-local', clusterIP('10.96.0.61'), port(80, 'http'), nodePort(30081, 'Local'));
   const sticky = makeService('default', 'sticky', clusterIP('10.96.0.62'), port(80, 'http'), (s) => { s.spec!.sessionAffinity = 'ClientIP'; });
   const spread = makeService('default', 'spread', clusterIP('10.96.0.63'), port(80, 'http'));
+  const lb = makeService('default', 'lb', clusterIP('10.96.0.64'), port(80, 'http'), nodePort(30082, 'Cluster'), (s) => {
+    s.spec!.type = 'LoadBalancer';
+    s.spec!.loadBalancerSourceRanges = [' 172.18.0.200/32 '];
+    (s as { status?: Service['status'] }).status = { loadBalancer: { ingress: [{ ip: '192.168.77.10' }] } };
+  });
+  // The outside host reaches the LB IP through the node, as a cloud LB would hand it over.
+  await ipBatch(OUTSIDE, ['addr add 172.18.0.201/16 dev eth0', 'route add 192.168.77.10/32 via 172.18.0.11']);
   const one = (svc: string) => makeSlice('default', svc, [{ name: 'http', port: 80 }], [{ ip: '10.244.0.3', node: 'node1' }]);
   const two = (svc: string) => makeSlice('default', svc, [{ name: 'http', port: 8080 }], [{ ip: '10.244.0.3', node: 'node1' }, { ip: '10.244.0.4', node: 'node1' }]);
-  await nftApply(NODE, renderRuleset([cluster, local, sticky, spread], [one('np-cluster'), one('np-local'), two('sticky'), two('spread')], opts));
+  await nftApply(NODE, renderRuleset([cluster, local, sticky, spread, lb], [one('np-cluster'), one('np-local'), two('sticky'), two('spread'), one('lb')], opts));
 });
 
 after(async () => {
@@ -75,4 +82,13 @@ test('ClientIP affinity sends one client to one endpoint; without it both endpoi
   assert.equal(sticky.size, 1, `sticky service answered from ${[...sticky].join(', ')}`);
   const spread = await hits('http://10.96.0.63:80/');
   assert.deepEqual([...spread].sort(), ['10.244.0.3', '10.244.0.4'], 'random choice reaches both endpoints in 16 tries');
+});
+
+test('loadBalancerSourceRanges: an allowed source reaches the LB IP, another is dropped', async () => {
+  const from = async (src: string) =>
+    (await run('ip', ['netns', 'exec', OUTSIDE, 'curl', '-s', '--max-time', '1', '--interface', src, 'http://192.168.77.10:80/'], { allowFailure: true })).code;
+  assert.equal(await from('172.18.0.200'), 0);
+  assert.equal(await from('172.18.0.201'), 28, 'dropped: no answer');
+  // The NodePort of the same service is not subject to the source ranges.
+  assert.equal((await run('ip', ['netns', 'exec', OUTSIDE, 'curl', '-s', '--max-time', '2', '--interface', '172.18.0.201', 'http://172.18.0.11:30082/'], { allowFailure: true })).code, 0);
 });

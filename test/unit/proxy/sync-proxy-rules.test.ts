@@ -1,3 +1,4 @@
+import type { Service } from '../../../src/api/types.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderRuleset } from '../../../src/proxy/render.js';
@@ -229,4 +230,20 @@ test('a partial sync writes only what changed since the previous sync', async ()
   `));
   const unchanged = partialSyncProxyRules({ ...base, servicePorts: buildServicePorts([svc1, svc2]), endpoints: buildEndpointsMap([s1, s2('10.180.0.2')], 'n') }, first.desired);
   assert.equal(unchanged.tx.numOperations, 0);
+});
+
+test('loadBalancerSourceRanges: firewall chain and firewall-ips element; LB IPs allowed when a range holds the node IP', () => {
+  const lb = (ranges: string[]) => makeService('ns5', 'svc5', clusterIP('172.30.0.45'), port(80, 'p80'), (s) => {
+    s.spec!.type = 'LoadBalancer';
+    s.spec!.ports![0].nodePort = 3002;
+    s.spec!.loadBalancerSourceRanges = ranges;
+    (s as { status?: Service['status'] }).status = { loadBalancer: { ingress: [{ ip: '5.6.7.8' }] } };
+  });
+  const slice = makeSlice('ns5', 'svc5', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.3' }]);
+  const got = renderRuleset([lb([' 203.0.113.0/25 '])], [slice], opts);
+  assert.ok(got.includes('add rule ip kube-proxy firewall-HVFWP5L3-ns5/svc5/tcp/p80 ip saddr != { 203.0.113.0/25 } drop\n'));
+  assert.ok(got.includes('add element ip kube-proxy firewall-ips { 5.6.7.8 . tcp . 80 : goto firewall-HVFWP5L3-ns5/svc5/tcp/p80 }\n'));
+  assert.ok(got.includes('add element ip kube-proxy service-ips { 5.6.7.8 . tcp . 80 : goto external-HVFWP5L3-ns5/svc5/tcp/p80 }\n'));
+  const withNode = renderRuleset([lb(['203.0.113.0/25', '192.168.0.0/24'])], [slice], opts);
+  assert.ok(withNode.includes('ip saddr != { 203.0.113.0/25, 192.168.0.0/24, 5.6.7.8 } drop\n'));
 });
