@@ -57,7 +57,8 @@ export class FlannelAgent {
   readonly ready = new Promise<void>((r) => (this.markReady = r));
 
   constructor(private readonly opts: FlannelOptions) {
-    parseCIDR(opts.clusterCIDR, 'clusterCIDR');
+    parseCIDR(opts.clusterCIDR, 'flannel: clusterCIDR');
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.nodeIP ?? '')) throw new Error(`flannel: nodeIP: Invalid value "${opts.nodeIP}": must be an IPv4 address`);
     this.nodes = new Informer<NodeObj>(opts.client, 'nodes');
     this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
       name: `flannel ${opts.nodeName}`,

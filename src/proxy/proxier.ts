@@ -13,6 +13,7 @@ import { BoundedFrequencyRunner } from '../util/runner.js';
 import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from './conntrack.js';
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
 import { readTableContents, type TableContents } from './kernel-state.js';
+import { validateProxyOptions } from './options.js';
 import { buildServicePorts } from './service-port.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
 
@@ -82,6 +83,7 @@ export class Proxier {
     private readonly opts: ProxyOptions,
     private readonly deps: ProxierDeps = realDeps,
   ) {
+    validateProxyOptions(opts);
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
     // when the model is built (service-port.ts, endpoints.ts), so no server-side selector is needed.
     this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });

@@ -87,3 +87,13 @@ test('ip-masq rules: keep sources inside the pod network, masquerade the rest', 
   assert.match(text, /^add table ip flannel-ipv4 \{ comment "rules for flannel-ipv4" ; \}\n/);
   assert.ok(text.indexOf('flush chain ip flannel-ipv4 postrtg') < text.indexOf('add rule ip flannel-ipv4 postrtg'));
 });
+
+test('startFlannel rejects bad options naming the field', async () => {
+  const { FlannelAgent } = await import('../../../src/overlay/flannel.js');
+  const { Client } = await import('../../../src/client/client.js');
+  const client = new Client({ server: 'http://127.0.0.1:1' });
+  const base = { client, nodeName: 'n1', netns: 'x', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', subnetFile: '/tmp/x' };
+  assert.throws(() => new FlannelAgent({ ...base, clusterCIDR: '10.244.0.0' }), /flannel: clusterCIDR: Invalid value "10\.244\.0\.0"/);
+  assert.throws(() => new FlannelAgent({ ...base, nodeIP: 'node1' }), /flannel: nodeIP: Invalid value "node1"/);
+  client.close();
+});

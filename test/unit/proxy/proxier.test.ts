@@ -101,3 +101,10 @@ test('full sync first, partial after, full again after a failure and after the f
     await p.stop();
   }
 });
+
+test('bad options are rejected with every field named', () => {
+  assert.throws(
+    () => new Proxier({ client, nodeName: 'n1', netns: 'x', nodeIP: '172.18.0', clusterCIDR: '10.244.0.0', serviceCIDR: '10.96.0.0/12' }, deps),
+    /^Error: proxy: Invalid options: nodeIP: Invalid value "172\.18\.0": must be an IPv4 address; clusterCIDR: Invalid value "10\.244\.0\.0"/,
+  );
+});
