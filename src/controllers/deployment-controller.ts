@@ -10,12 +10,10 @@ import { calculateDeploymentStatus, sameDeploymentStatus } from './deployment-st
 import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
 import { computeHash, templatesEqualIgnoringHash } from './pod-template-hash.js';
-import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets, resolveFenceposts } from './rolling-update.js';
+import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets } from './rolling-update.js';
+import { newReplicaSetFor, POD_TEMPLATE_HASH, replicaAnnotations, REVISION } from './replicaset-for.js';
 
-export const POD_TEMPLATE_HASH = 'pod-template-hash';
-export const REVISION = 'deployment.kubernetes.io/revision';
-export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
-export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
+export { DESIRED_REPLICAS, MAX_REPLICAS, newReplicaSetFor, POD_TEMPLATE_HASH, REVISION } from './replicaset-for.js';
 
 const DEPLOY = { kind: 'Deployment', apiVersion: 'apps/v1' };
 
@@ -179,33 +177,4 @@ export class DeploymentController extends BaseController {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
-}
-
-function replicaAnnotations(d: Deployment): Record<string, string> {
-  const [surge] = resolveFenceposts(d);
-  return { [DESIRED_REPLICAS]: String(desiredReplicas(d)), [MAX_REPLICAS]: String(desiredReplicas(d) + surge) };
-}
-
-/** The ReplicaSet for a template: selector, labels and template labels carry the hash. */
-export function newReplicaSetFor(d: Deployment, hash: string, revision: number, replicas: number): ReplicaSet {
-  const t = structuredClone(d.spec?.template ?? {});
-  t.metadata = { ...t.metadata, labels: { ...(t.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
-  const sel = d.spec?.selector ?? {};
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name: `${d.metadata?.name}-${hash}`,
-      namespace: d.metadata?.namespace,
-      labels: t.metadata.labels,
-      annotations: { ...replicaAnnotations(d), [REVISION]: String(revision) },
-      ownerReferences: [controllerRef(d, 'apps/v1', 'Deployment')],
-    },
-    spec: {
-      replicas,
-      minReadySeconds: d.spec?.minReadySeconds,
-      selector: { ...sel, matchLabels: { ...(sel.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
-      template: t,
-    },
-  };
 }
