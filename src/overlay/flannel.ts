@@ -8,7 +8,7 @@ import type { KubeObject, Node } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
-import { BACKEND_DATA, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
+import { ANNOTATION_PREFIX, BACKEND_DATA, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
 import { ensureIpMasq } from './ip-masq.js';
 import { formatCIDR, networkAddress, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
 import { ensureVxlanDevice } from './vxlan-device.js';
@@ -49,6 +49,12 @@ export interface Flannel {
 
 type NodeObj = Node & KubeObject;
 
+/** What of a Node matters to flannel: its pod CIDR and the flannel annotations. */
+function leaseKey(n: NodeObj): string {
+  const ann = Object.entries(n.metadata?.annotations ?? {}).filter(([k]) => k.startsWith(ANNOTATION_PREFIX)).sort();
+  return JSON.stringify([n.spec?.podCIDR ?? '', ann]);
+}
+
 export class FlannelAgent {
   private readonly nodes: Informer<NodeObj>;
   private readonly runner: BoundedFrequencyRunner;
@@ -70,7 +76,10 @@ export class FlannelAgent {
 
   async start(): Promise<void> {
     const kick = () => this.runner.run();
-    this.nodes.on({ add: kick, update: kick, delete: kick });
+    // Node status heartbeats are frequent and irrelevant here: only lease changes trigger a sync
+    // (the periodic resync still repairs kernel drift).
+    const update = (a: NodeObj, b: NodeObj) => leaseKey(a) !== leaseKey(b) && kick();
+    this.nodes.on({ add: kick, update, delete: kick });
     await this.nodes.start();
     this.runner.start();
   }
