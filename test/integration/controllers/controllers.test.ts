@@ -381,3 +381,34 @@ test('a deleted node frees its CIDR for the next node', async () => {
   const n = await eventually('node3 CIDR', async () => (await client.get<Node>('nodes', undefined, 'node3')).spec?.podCIDR);
   assert.equal(n, '10.244.0.0/24');
 });
+
+test('restarted controllers rebuild their state from the API and converge', async () => {
+  controllers.stop();
+  await addNode('node4');
+  await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'late' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'late' } },
+      template: { metadata: { labels: { app: 'late' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } },
+    },
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await client.list('replicasets', 'default', { labelSelector: 'app=late' })).items.length, 0, 'nothing happens while stopped');
+  controllers = await startControllers(client, {});
+  const cidr = await eventually('node4 CIDR', async () => (await client.get<Node>('nodes', undefined, 'node4')).spec?.podCIDR);
+  // node2 has 10.244.1.0/24 and node3 took the freed 10.244.0.0/24: the rebuilt allocator knows both
+  assert.equal(cidr, '10.244.2.0/24');
+  const pods = await eventually('3 late pods scheduled', async () => {
+    const p = await podsOf('app=late');
+    return p.length === 3 && p.every((x) => x.spec?.nodeName) && p;
+  });
+  assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), ['node2', 'node3', 'node4']);
+  await client.delete('deployments', 'default', 'late');
+  await eventually('late pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=late')).length === 0;
+  });
+});
