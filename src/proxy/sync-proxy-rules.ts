@@ -75,7 +75,10 @@ export function syncProxyRules(state: ProxyState): SyncResult {
 export function partialSyncProxyRules(state: ProxyState, previous: DesiredState): SyncResult {
   const desired = buildDesiredState(state);
   const tx = new Transaction('ip', TABLE_NAME);
-  for (const [name, set] of desired.affinitySets) if (!previous.affinitySets.has(name)) tx.add(set);
+  // Re-adding an existing set updates its timeout in place (affinity timeout changed).
+  for (const [name, set] of desired.affinitySets) {
+    if (JSON.stringify(previous.affinitySets.get(name)) !== JSON.stringify(set)) tx.add(set);
+  }
   for (const [name, rules] of desired.chains) {
     const old = previous.chains.get(name);
     if (!old || old.length !== rules.length || old.some((r, i) => r !== rules[i])) writeChain(tx, name, rules);

@@ -247,3 +247,16 @@ test('loadBalancerSourceRanges: firewall chain and firewall-ips element; LB IPs 
   const withNode = renderRuleset([lb(['203.0.113.0/25', '192.168.0.0/24'])], [slice], opts);
   assert.ok(withNode.includes('ip saddr != { 203.0.113.0/25, 192.168.0.0/24, 5.6.7.8 } drop\n'));
 });
+
+test('a partial sync re-adds an affinity set whose timeout changed, and nothing else', async () => {
+  const { partialSyncProxyRules } = await import('../../../src/proxy/sync-proxy-rules.js');
+  const svc = (t: number) => makeService('ns5', 'svc5', clusterIP('172.30.0.45'), port(80, 'p80'), (s) => {
+    s.spec!.sessionAffinity = 'ClientIP';
+    s.spec!.sessionAffinityConfig = { clientIP: { timeoutSeconds: t } };
+  });
+  const slice = makeSlice('ns5', 'svc5', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.3' }]);
+  const state = (t: number) => ({ nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', servicePorts: buildServicePorts([svc(t)]), endpoints: buildEndpointsMap([slice], 'n') });
+  const first = syncProxyRules(state(10800));
+  const { tx } = partialSyncProxyRules(state(60), first.desired);
+  assert.equal(tx.toString(), 'add set ip kube-proxy affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }\n');
+});
