@@ -46,7 +46,6 @@ export function buildDesiredState(state: ProxyState): DesiredState {
 
 /** Full sync: base rules, every service chain (flushed and rewritten), elements, stale deletes. */
 export function syncProxyRules(state: ProxyState): SyncResult {
-  const desired = buildDesiredState(state);
   const tx = new Transaction('ip', TABLE_NAME);
   if (state.existing && hasForeignLayout(state.existing)) {
     // Base chains cannot change hook or priority in place (kube-proxy's add+delete on its first
@@ -54,6 +53,7 @@ export function syncProxyRules(state: ProxyState): SyncResult {
     const fresh = syncProxyRules({ ...state, existing: undefined });
     return { ...fresh, tx: prependOps(tx.delete({ kind: 'table' }), fresh.tx) };
   }
+  const desired = buildDesiredState(state);
   writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR });
   for (const set of desired.affinitySets.values()) tx.add(set);
   for (const [name, rules] of desired.chains) writeChain(tx, name, rules);
