@@ -40,3 +40,14 @@ export async function readTableContents(netns: string | undefined): Promise<Tabl
     throw e;
   }
 }
+
+/** Whether `ip kube-proxy` exists in `netns`, by listing its two-rule `services` chain. */
+export async function tableExists(netns: string | undefined): Promise<boolean> {
+  try {
+    await nft(netns, ['list', 'chain', 'ip', TABLE_NAME, 'services']);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}

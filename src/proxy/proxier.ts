@@ -12,7 +12,7 @@ import { nftApply } from '../dataplane/exec.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
 import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from './conntrack.js';
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
-import { readTableContents, type TableContents } from './kernel-state.js';
+import { readTableContents, tableExists, type TableContents } from './kernel-state.js';
 import { validateProxyOptions } from './options.js';
 import { buildServicePorts } from './service-port.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
@@ -47,6 +47,8 @@ export interface Proxy {
 export interface ProxierDeps {
   apply(netns: string, script: string): Promise<void>;
   readTable(netns: string): Promise<TableContents>;
+  /** Whether the table is still there (a cheap canary: its small `services` chain). */
+  tableExists(netns: string): Promise<boolean>;
   listUdpFlows(netns: string): Promise<FlowEntry[]>;
   deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
   now(): number;
@@ -55,6 +57,7 @@ export interface ProxierDeps {
 const realDeps: ProxierDeps = {
   apply: nftApply,
   readTable: readTableContents,
+  tableExists,
   listUdpFlows,
   deleteConntrack: deleteConntrackEntries,
   now: () => Date.now(),
@@ -135,7 +138,9 @@ export class Proxier {
     const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
     const servicePorts = buildServicePorts(this.services.list());
     const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
-    const full = !this.written || this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    // Someone flushed the ruleset (or deleted the netns table): rewrite everything now.
+    const full = !this.written || due || !(await this.deps.tableExists(netns));
     const previous = this.written;
     this.written = undefined; // a failure below makes the next sync a full one
     const { tx, desired, reachable } = full || !previous

@@ -111,3 +111,14 @@ test('deleting the Service removes its chains and elements', async () => {
   // Unallocated now: dropped by the proxy or unroutable in a node without a default route.
   assert.notEqual((await curl(CLIENT, 'http://10.96.0.50:80/', 1)).code, 0);
 });
+
+test('a flushed ruleset is rewritten on the next sync', async () => {
+  await client.create<Svc>('services', 'default', {
+    apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web2' },
+    spec: { clusterIP: '10.96.0.52', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  });
+  await eventually('web2 programmed', async () => /10\.96\.0\.52/.test(await nft(NODE, ['list', 'table', 'ip', 'kube-proxy'])));
+  await nft(NODE, ['delete', 'table', 'ip', 'kube-proxy']);
+  await proxy!.syncNow();
+  assert.match(await nft(NODE, ['list', 'table', 'ip', 'kube-proxy']), /10\.96\.0\.52 \. tcp \. 80 comment "default\/web2:http" : goto reject-chain/);
+});

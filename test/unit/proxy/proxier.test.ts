@@ -18,6 +18,7 @@ const applied: string[] = [];
 let failNext = false;
 let clock = 0;
 let flowLists = 0;
+let tablePresent = true;
 const deps: ProxierDeps = {
   apply: async (_ns, script) => {
     if (failNext) {
@@ -27,6 +28,7 @@ const deps: ProxierDeps = {
     applied.push(script);
   },
   readTable: async () => ({ chains: [], sets: [], baseChains: [] }),
+  tableExists: async () => tablePresent,
   listUdpFlows: async () => {
     flowLists++;
     return [];
@@ -97,6 +99,9 @@ test('full sync first, partial after, full again after a failure and after the f
     await p.syncNow();
     assert.ok(isFull(applied.at(-1)!), 'full sync again once fullSyncPeriodMs passed');
     assert.equal(flowLists, 0, 'no UDP service: conntrack is not even listed');
+    tablePresent = false;
+    await p.syncNow();
+    assert.ok(isFull(applied.at(-1)!), 'a vanished table is rewritten at once');
   } finally {
     await p.stop();
   }
