@@ -140,6 +140,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([synced, new Promise<void>((r) => (timer = setTimeout(r, opts.startupTimeoutMs ?? 5000)))]);
   clearTimeout(timer);
+  // CoreDNS's words: the server answers SERVFAIL for the zone until the caches fill.
+  if (!controller.hasSynced()) console.warn('[WARNING] plugin/kubernetes: starting server with unsynced Kubernetes API');
   return {
     port: listener.port,
     ready: () => controller.hasSynced(),
