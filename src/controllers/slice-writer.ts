@@ -1,0 +1,89 @@
+/**
+ * Writes a set of EndpointSlices toward the desired ones with the fewest API calls, as upstream's
+ * endpointslice reconciler: existing slices are matched to desired ones by port set, updated only
+ * when their content or labels differ, missing ones created (generateName), extra ones deleted.
+ * Its tracker holds an owner back until the cache has seen our own creates and deletes.
+ */
+import type { EndpointSlice, OwnerReference } from '../api/types.js';
+import { type Client, isConflict, isNotFound } from '../client/client.js';
+import type { Informer } from '../client/informer.js';
+import { portSetKey, type ResolvedPort } from './endpoint-ports.js';
+import type { DesiredSlice } from './endpointslice-compute.js';
+import { Expectations } from './expectations.js';
+import { canonicalJson } from './pod-template-hash.js';
+
+export interface SliceTarget {
+  /** `namespace/name` of the owner, the tracker's key. */
+  ownerKey: string;
+  namespace: string;
+  generateName: string;
+  labels: Record<string, string>;
+  ownerRef: OwnerReference;
+}
+
+export class SliceWriter {
+  private readonly tracker = new Expectations(10_000);
+
+  constructor(
+    private readonly client: Client,
+    private readonly cache: Informer<EndpointSlice>,
+  ) {}
+
+  /** False when our last writes for this owner are not in the cache yet (try again later). */
+  ready(t: SliceTarget): boolean {
+    return this.tracker.satisfied(t.ownerKey, (name) => this.cache.get(`${t.namespace}/${name}`) !== undefined);
+  }
+
+  async reconcile(t: SliceTarget, existing: EndpointSlice[], desired: DesiredSlice[]): Promise<void> {
+    const byKey = new Map<string, EndpointSlice[]>();
+    for (const s of existing) {
+      const k = portSetKey((s.ports ?? []) as ResolvedPort[]);
+      byKey.set(k, [...(byKey.get(k) ?? []), s]);
+    }
+    for (const want of desired) {
+      const have = byKey.get(want.key)?.shift();
+      if (!have) await this.create(t, want);
+      else if (!sliceEquals(have, t.labels, want)) await this.update(have, t.labels, want);
+    }
+    for (const extra of [...byKey.values()].flat()) await this.delete(t.ownerKey, extra);
+  }
+
+  /** Deletes every slice in `slices` (the owner no longer wants any). */
+  async deleteAll(ownerKey: string, slices: EndpointSlice[]): Promise<void> {
+    for (const s of slices) await this.delete(ownerKey, s);
+  }
+
+  private async create(t: SliceTarget, want: DesiredSlice): Promise<void> {
+    const slice: EndpointSlice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { generateName: t.generateName, namespace: t.namespace, labels: t.labels, ownerReferences: [t.ownerRef] },
+      addressType: 'IPv4',
+      endpoints: want.endpoints,
+      ports: want.ports,
+    };
+    const created = await this.client.create<EndpointSlice>('endpointslices', t.namespace, slice);
+    this.tracker.expectCreate(t.ownerKey, created.metadata?.name ?? '');
+  }
+
+  private async update(have: EndpointSlice, labels: Record<string, string>, want: DesiredSlice): Promise<void> {
+    const merged = { ...(have.metadata?.labels ?? {}), ...labels };
+    await this.client.update('endpointslices', { ...have, metadata: { ...have.metadata, labels: merged }, endpoints: want.endpoints, ports: want.ports });
+  }
+
+  private async delete(ownerKey: string, slice: EndpointSlice): Promise<void> {
+    const m = slice.metadata ?? {};
+    this.tracker.expectDelete(ownerKey, m.name ?? '');
+    try {
+      await this.client.delete('endpointslices', m.namespace, m.name ?? '', { preconditions: { uid: m.uid } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+}
+
+function sliceEquals(have: EndpointSlice, labels: Record<string, string>, want: DesiredSlice): boolean {
+  const labelsOk = Object.entries(labels).every(([k, v]) => have.metadata?.labels?.[k] === v);
+  return labelsOk && canonicalJson(have.endpoints ?? []) === canonicalJson(want.endpoints) &&
+    canonicalJson(have.ports ?? []) === canonicalJson(want.ports);
+}
