@@ -13,7 +13,7 @@ import { isTerminating } from './owners.js';
 
 /** Dependents we collect, and the owner kinds whose caches we keep. */
 const DEPENDENTS = ['replicasets', 'pods', 'endpointslices'];
-const OWNERS = ['deployments', 'replicasets', 'services'];
+const OWNERS = ['deployments', 'replicasets', 'services', 'endpoints'];
 export const ORPHAN_FINALIZER = 'orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 

@@ -6,6 +6,7 @@ import type { Client } from '../client/client.js';
 import { DeploymentController } from './deployment-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { NodeIpamController } from './node-ipam-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
@@ -15,6 +16,7 @@ import { SharedInformers } from './shared-informers.js';
 export { DeploymentController } from './deployment-controller.js';
 export { EndpointsController } from './endpoints-controller.js';
 export { EndpointSliceController } from './endpointslice-controller.js';
+export { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 export { GarbageCollector } from './garbage-collector.js';
 export { NodeIpamController } from './node-ipam-controller.js';
 export { ReplicaSetController } from './replicaset-controller.js';
@@ -38,6 +40,7 @@ export async function startControllers(client: Client, opts: ControllersOptions 
     new ReplicaSetController(client, { informers }),
     new EndpointSliceController(client, { informers }),
     new EndpointsController(client, { informers }),
+    new EndpointSliceMirroringController(client, { informers }),
     new GarbageCollector(client, { informers }),
   ];
   const stop = () => {

@@ -375,6 +375,36 @@ test('deleting the deployment removes its ReplicaSets and pods (garbage collecti
   });
 });
 
+test('a selector-less Service with hand-written Endpoints gets mirrored slices', async () => {
+  await client.create<Service>('services', 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'external' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+  await client.create<Endpoints>('endpoints', 'default', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'external' },
+    subsets: [{ addresses: [{ ip: '172.18.0.200' }], ports: [{ name: 'http', port: 8080 }] }],
+  });
+  const mirrored = async () =>
+    (await client.list<EndpointSlice>('endpointslices', 'default', { labelSelector: 'kubernetes.io/service-name=external' })).items;
+  const [slice] = await eventually('mirrored slice', async () => {
+    const s = await mirrored();
+    return s.length === 1 && s;
+  });
+  assert.equal(slice.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+  assert.equal(slice.metadata?.ownerReferences?.[0]?.kind, 'Endpoints');
+  assert.deepEqual(slice.ports, [{ name: 'http', protocol: 'TCP', port: 8080 }]);
+  assert.deepEqual(slice.endpoints?.map((e) => [e.addresses[0], e.conditions?.ready]), [['172.18.0.200', true]]);
+  // the Endpoints keeps its hand-written content: the endpoints controller leaves it alone
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual((await client.get<Endpoints>('endpoints', 'default', 'external')).subsets?.[0]?.addresses?.map((a) => a.ip), ['172.18.0.200']);
+  const ep = await client.get<Endpoints>('endpoints', 'default', 'external');
+  ep.subsets![0].addresses!.push({ ip: '172.18.0.201' });
+  await client.update('endpoints', ep);
+  await eventually('mirrored update', async () => (await mirrored())[0]?.endpoints?.length === 2);
+  await client.delete('endpoints', 'default', 'external');
+  await eventually('mirrored slice collected', async () => (await mirrored()).length === 0);
+  await client.delete('services', 'default', 'external');
+});
+
 test('a deleted node frees its CIDR for the next node', async () => {
   await client.delete('nodes', undefined, 'node1');
   await addNode('node3');

@@ -80,3 +80,21 @@ test('legacy Endpoints subsets: ready and not ready addresses, per port set, ter
     ],
   );
 });
+
+test('mirroring: an Endpoints object becomes slices per port set, ready and not ready', async () => {
+  const { mirroredSlices } = await import('../../../src/controllers/endpointslice-mirroring.js');
+  const slices = mirroredSlices({
+    metadata: { name: 'ext', namespace: 'default' },
+    subsets: [
+      { addresses: [{ ip: '172.18.0.200', hostname: 'laptop' }], notReadyAddresses: [{ ip: '172.18.0.201' }], ports: [{ name: 'http', port: 8080 }] },
+      { addresses: [{ ip: '172.18.0.202' }], ports: [{ port: 53, protocol: 'UDP' }] },
+    ],
+  });
+  assert.deepEqual(
+    slices.map((s) => ({ ports: s.ports, eps: s.endpoints.map((e) => [e.addresses[0], e.conditions?.ready, e.hostname ?? '']) })),
+    [
+      { ports: [{ name: '', protocol: 'UDP', port: 53 }], eps: [['172.18.0.202', true, '']] },
+      { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }], eps: [['172.18.0.200', true, 'laptop'], ['172.18.0.201', false, '']] },
+    ],
+  );
+});
