@@ -7,7 +7,7 @@ import type { Node, Pod, PodCondition } from '../api/types.js';
 import { type Client, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { isTerminating, metaNow } from './owners.js';
-import { selectNode } from './scheduling.js';
+import { type HostPort, hostPortsOf, selectNode } from './scheduling.js';
 
 export const DEFAULT_SCHEDULER = 'default-scheduler';
 
@@ -27,35 +27,41 @@ export class Scheduler extends BaseController {
   protected async sync(): Promise<void> {
     const pods = this.informers.get<Pod>('pods').list();
     const nodes = this.informers.get<Node>('nodes').list();
-    const counts = this.podCounts(pods);
+    const { counts, ports } = this.nodeUsage(pods);
     const pending = pods
       .filter((p) => !p.spec?.nodeName && !this.assumed.has(key(p)) && !isTerminating(p))
       .filter((p) => (p.spec?.schedulerName ?? DEFAULT_SCHEDULER) === DEFAULT_SCHEDULER && isActive(p))
       .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
     // Decisions are taken one by one (each sees the earlier ones in `counts`); binds overlap.
-    await this.forEach(pending, (pod) => this.schedulePod(pod, nodes, counts), BIND_CONCURRENCY);
+    await this.forEach(pending, (pod) => this.schedulePod(pod, nodes, counts, ports), BIND_CONCURRENCY);
   }
 
-  private podCounts(pods: Pod[]): Map<string, number> {
+  /** Pods and host ports per node, bound or assumed (upstream's scheduler cache NodeInfo). */
+  private nodeUsage(pods: Pod[]): { counts: Map<string, number>; ports: Map<string, HostPort[]> } {
     const counts = new Map<string, number>();
+    const ports = new Map<string, HostPort[]>();
     const seen = new Set<string>();
     for (const p of pods) {
       seen.add(key(p));
       const node = p.spec?.nodeName ?? this.assumed.get(key(p));
       if (p.spec?.nodeName) this.assumed.delete(key(p));
-      if (node && isActive(p)) counts.set(node, (counts.get(node) ?? 0) + 1);
+      if (!node || !isActive(p)) continue;
+      counts.set(node, (counts.get(node) ?? 0) + 1);
+      ports.set(node, [...(ports.get(node) ?? []), ...hostPortsOf(p)]);
     }
     for (const k of this.assumed.keys()) if (!seen.has(k)) this.assumed.delete(k);
-    return counts;
+    return { counts, ports };
   }
 
-  private async schedulePod(pod: Pod, nodes: Node[], counts: Map<string, number>): Promise<void> {
-    const result = selectNode(pod, nodes, counts);
+  private async schedulePod(pod: Pod, nodes: Node[], counts: Map<string, number>, ports: Map<string, HostPort[]>): Promise<void> {
+    const result = selectNode(pod, nodes, counts, ports);
     if ('unschedulable' in result) return this.markUnschedulable(pod, result.unschedulable);
     const m = pod.metadata ?? {};
     // Assume before binding, as upstream's scheduler cache, so the next decision counts it.
     this.assumed.set(key(pod), result.nodeName);
     counts.set(result.nodeName, (counts.get(result.nodeName) ?? 0) + 1);
+    const taken = ports.get(result.nodeName) ?? [];
+    ports.set(result.nodeName, [...taken, ...hostPortsOf(pod)]);
     try {
       // The resourceVersion precondition makes the bind fail (409) if the pod changed meanwhile.
       await this.client.patch('pods', m.namespace, m.name ?? '', {
@@ -65,6 +71,7 @@ export class Scheduler extends BaseController {
     } catch (e) {
       this.assumed.delete(key(pod));
       counts.set(result.nodeName, (counts.get(result.nodeName) ?? 1) - 1);
+      ports.set(result.nodeName, taken);
       if (isNotFound(e) || isConflict(e)) return;
       throw e;
     }

@@ -21,8 +21,30 @@ export function toleratesTaint(t: Toleration, taint: Taint): boolean {
   return (t.value ?? '') === (taint.value ?? '');
 }
 
+/** A host port a pod asks for (containers[].ports[].hostPort), as upstream's NodePorts plugin. */
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
+
+export function hostPortsOf(pod: Pod): HostPort[] {
+  const out: HostPort[] = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort && p.hostPort > 0) out.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: p.hostPort });
+    }
+  }
+  return out;
+}
+
+/** Same port and protocol, and the same address or either one the wildcard. */
+function portsConflict(a: HostPort, b: HostPort): boolean {
+  return a.port === b.port && a.protocol === b.protocol && (a.ip === b.ip || a.ip === '0.0.0.0' || b.ip === '0.0.0.0');
+}
+
 /** Why `pod` cannot go to `node` (the scheduler's filter messages), or undefined if it fits. */
-export function unfitReason(pod: Pod, node: Node): string | undefined {
+export function unfitReason(pod: Pod, node: Node, usedPorts: HostPort[] = []): string | undefined {
   if (node.spec?.unschedulable) return 'node(s) were unschedulable';
   if (!nodeIsReady(node)) return 'node(s) were not ready';
   const tolerations = pod.spec?.tolerations ?? [];
@@ -35,6 +57,8 @@ export function unfitReason(pod: Pod, node: Node): string | undefined {
   const labels = node.metadata?.labels ?? {};
   const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
   if (!selectorOk || !matchesRequiredAffinity(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
+  const wanted = hostPortsOf(pod);
+  if (wanted.some((w) => usedPorts.some((u) => portsConflict(w, u)))) return "node(s) didn't have free ports for the requested pod ports";
   return undefined;
 }
 
@@ -85,13 +109,19 @@ export type ScheduleResult = { nodeName: string } | { unschedulable: string };
 
 /**
  * Picks the fitting node with the fewest pods (`podCounts` by node name), ties by name; when none
- * fits, the message upstream writes into the PodScheduled condition.
+ * fits, the message upstream writes into the PodScheduled condition. `usedPorts` are the host
+ * ports already taken on each node.
  */
-export function selectNode(pod: Pod, nodes: Node[], podCounts: Map<string, number>): ScheduleResult {
+export function selectNode(
+  pod: Pod,
+  nodes: Node[],
+  podCounts: Map<string, number>,
+  usedPorts: Map<string, HostPort[]> = new Map(),
+): ScheduleResult {
   const fit: string[] = [];
   const reasons = new Map<string, number>();
   for (const node of nodes) {
-    const why = unfitReason(pod, node);
+    const why = unfitReason(pod, node, usedPorts.get(node.metadata?.name ?? ''));
     if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
     else fit.push(node.metadata?.name ?? '');
   }

@@ -375,6 +375,32 @@ test('deleting the deployment removes its ReplicaSets and pods (garbage collecti
   });
 });
 
+test('hostPort: one pod per node, the third is Unschedulable', async () => {
+  await client.create<Deployment>('deployments', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'hp' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'hp' } },
+      template: { metadata: { labels: { app: 'hp' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo', ports: [{ containerPort: 80, hostPort: 8080 }] }] } },
+    },
+  });
+  const pods = await eventually('2 bound, 1 unschedulable', async () => {
+    const p = await podsOf('app=hp');
+    const bound = p.filter((x) => x.spec?.nodeName);
+    const stuck = p.filter((x) => x.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+    return p.length === 3 && bound.length === 2 && stuck.length === 1 && { bound, stuck };
+  });
+  assert.deepEqual(pods.bound.map((p) => p.spec?.nodeName).sort(), ['node1', 'node2']);
+  assert.match(pods.stuck[0].status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '', /2 node\(s\) didn't have free ports for the requested pod ports/);
+  await client.delete('deployments', 'default', 'hp');
+  await eventually('hp pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=hp')).length === 0;
+  });
+});
+
 test('a selector-less Service with hand-written Endpoints gets mirrored slices', async () => {
   await client.create<Service>('services', 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'external' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
   await client.create<Endpoints>('endpoints', 'default', {

@@ -59,3 +59,18 @@ test('required node affinity: terms ORed, expressions ANDed, matchFields on the 
   );
   assert.ok('unschedulable' in selectNode(affinity([{ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }]), nodes, new Map()));
 });
+
+test('host ports: a node whose port is taken does not fit; wildcard and specific addresses conflict', () => {
+  const nodes = [node('node1'), node('node2')];
+  const withPort = (hostPort: number, hostIP?: string, protocol: 'TCP' | 'UDP' = 'TCP') =>
+    pod({ containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort, hostIP, protocol }] }] });
+  const used = new Map([['node1', [{ ip: '0.0.0.0', protocol: 'TCP', port: 8080 }]]]);
+  assert.deepEqual(selectNode(withPort(8080), nodes, new Map([['node2', 5]]), used), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(withPort(8080, '172.18.0.11'), nodes, new Map([['node2', 5]]), used), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(withPort(8080, undefined, 'UDP'), nodes, new Map([['node2', 5]]), used), { nodeName: 'node1' });
+  assert.deepEqual(selectNode(withPort(9090), nodes, new Map([['node2', 5]]), used), { nodeName: 'node1' });
+  const full = new Map([...used, ['node2', [{ ip: '172.18.0.12', protocol: 'TCP', port: 8080 }]]]);
+  assert.deepEqual(selectNode(withPort(8080), nodes, new Map(), full), {
+    unschedulable: "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.",
+  });
+});
