@@ -55,6 +55,21 @@ export class DeploymentController extends BaseController {
     const scaled = await this.scaleOldReplicaSets(d, newRS, oldRSs);
     await this.syncRevision(d, revisionOf(newRS));
     await this.syncStatus(d, newRS, [newRS, ...scaled], justCreated);
+    await this.cleanupOldReplicaSets(d, scaled);
+  }
+
+  /** Keeps at most revisionHistoryLimit (default 10) drained old ReplicaSets, oldest deleted first. */
+  private async cleanupOldReplicaSets(d: Deployment, oldRSs: ReplicaSet[]): Promise<void> {
+    const drained = oldRSs
+      .filter((rs) => (rs.spec?.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0 && !isTerminating(rs))
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    const extra = drained.length - (d.spec?.revisionHistoryLimit ?? 10);
+    for (const rs of drained.slice(0, Math.max(0, extra))) {
+      const m = rs.metadata ?? {};
+      await this.client.delete('replicasets', m.namespace, m.name ?? '', { preconditions: { uid: m.uid } }).catch((e: unknown) => {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      });
+    }
   }
 
   /**

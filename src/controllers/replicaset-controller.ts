@@ -82,7 +82,7 @@ export class ReplicaSetController extends BaseController {
   private async manageReplicas(rs: ReplicaSet, rsKey: string, owned: Pod[]): Promise<void> {
     const diff = owned.length - (rs.spec?.replicas ?? 1);
     if (diff < 0) {
-      await Promise.all(Array.from({ length: -diff }, () => this.createPod(rs, rsKey)));
+      await slowStart(-diff, () => this.createPod(rs, rsKey));
     } else if (diff > 0) {
       const victims = [...owned].sort(deletionOrder).slice(0, diff);
       await Promise.all(victims.map((p) => this.deletePod(rs, rsKey, p)));
@@ -128,6 +128,22 @@ export class ReplicaSetController extends BaseController {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
+}
+
+/**
+ * Runs `count` calls in batches of 1, 2, 4, ... and stops at the first failing batch, as
+ * upstream's slowStartBatch: a ReplicaSet whose pods are all rejected costs one call, not 500.
+ */
+export async function slowStart(count: number, fn: () => Promise<void>): Promise<number> {
+  let done = 0;
+  for (let batch = 1; done < count; batch *= 2) {
+    const n = Math.min(batch, count - done);
+    const results = await Promise.allSettled(Array.from({ length: n }, fn));
+    done += results.filter((r) => r.status === 'fulfilled').length;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+  return done;
 }
 
 /** Status from the owned active pods, zero counts omitted as upstream's omitempty does. */

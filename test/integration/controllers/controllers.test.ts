@@ -224,6 +224,11 @@ test('a template change rolls out a new ReplicaSet and scales the old one to 0',
   assert.equal(undone.first.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
   assert.equal(undone.x.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
   assert.equal(undone.x.spec?.template.spec?.containers[0].image, 'podnet/echo');
+
+  // revisionHistoryLimit 0: the drained ReplicaSet of revision 2 is deleted
+  await client.patch('deployments', 'default', 'web', { spec: { revisionHistoryLimit: 0 } });
+  await eventually('history cleaned', async () => (await client.list<ReplicaSet>('replicasets', 'default', { labelSelector: 'app=web' })).items.length === 1);
+  await client.patch('deployments', 'default', 'web', { spec: { revisionHistoryLimit: 10 } });
 });
 
 test('kubectl scale; a pod relabelled out of the selector is released and replaced', async () => {

@@ -90,3 +90,21 @@ test('progress deadline: no progress for progressDeadlineSeconds times out; prog
   const p = progressing(t0 + 11_000, readyMore);
   assert.deepEqual([p?.status, p?.reason, p?.lastUpdateTime], ['True', 'ReplicaSetUpdated', '2026-01-01T00:00:11Z']);
 });
+
+test('slowStart: batches 1, 2, 4, ... and stops at the first failure', async () => {
+  const { slowStart } = await import('../../../src/controllers/replicaset-controller.js');
+  let calls = 0;
+  assert.equal(await slowStart(10, async () => void calls++), 10);
+  assert.equal(calls, 10);
+  calls = 0;
+  await assert.rejects(slowStart(100, async () => {
+    calls++;
+    throw new Error('pods "x" is forbidden');
+  }), /forbidden/);
+  assert.equal(calls, 1);
+  calls = 0;
+  await assert.rejects(slowStart(100, async () => {
+    if (++calls > 3) throw new Error('quota');
+  }), /quota/);
+  assert.equal(calls, 7, '1 + 2 succeed, the batch of 4 fails');
+});
