@@ -88,6 +88,6 @@ export async function containerEnv(pod: Pod, c: Container, serviceEnv: [string, 
     if (e.valueFrom) vars.set(e.name, await valueFrom(pod, c, i, src));
     else vars.set(e.name, expandVars(e.value ?? '', vars));
   }
-  vars.set('HOSTNAME', pod.spec?.hostname || pod.metadata?.name || '');
+  vars.set('HOSTNAME', pod.spec?.hostNetwork ? pod.spec.nodeName ?? '' : pod.spec?.hostname || pod.metadata?.name || '');
   return vars;
 }

@@ -119,8 +119,6 @@ async function waitForPid(path: string, exitPath: string, timeoutMs: number): Pr
 export async function startContainer(req: StartRequest): Promise<ContainerAttempt> {
   const files = containerFiles(req.dir);
   await mkdir(req.dir, { recursive: true });
-  // The (empty) mountpoint must exist on the host for the bind mount inside the container.
-  if (req.spec.serviceAccountDir) await mkdir(req.spec.serviceAccountMount, { recursive: true });
   await rm(files.pid, { force: true });
   await rm(files.exit, { force: true });
   const shimSpec: ShimSpec = { ...req.spec, pidFile: files.pid, exitFile: files.exit, logFile: files.log };

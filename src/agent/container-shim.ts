@@ -9,12 +9,18 @@ import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs
 import { pathToFileURL } from 'node:url';
 import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
 
+/** A bind mount made inside the container's private mount namespace. */
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
 export interface ShimSpec {
   netns: string;
   hostname: string;
-  /** Bind-mounted read-only at the service account path; empty for none. */
-  serviceAccountDir: string;
-  serviceAccountMount: string;
+  /** Service account, volumes, per-pod /etc files: bound over their targets in the container only. */
+  mounts: BindMount[];
   workingDir: string;
   argv: string[];
   env: Record<string, string>;
@@ -32,22 +38,31 @@ export interface ExitRecord {
 }
 
 /**
- * Runs inside `ip netns exec` (private mount namespace) and `unshare --uts`: set the hostname,
- * mount the service account, enter the working dir, then become the container's program.
+ * Runs inside `ip netns exec` (private mount namespace, so the binds stay the container's own)
+ * and `unshare --uts`: set the hostname, make the bind mounts (creating a missing mountpoint),
+ * enter the working dir, then become the container's program.
+ * Arguments: hostname, workdir, mount count, then (source, target, ro|rw) per mount, then argv.
  */
 export const CONTAINER_INIT = [
-  'hostname "$1" || exit 126',
-  'if [ -n "$2" ]; then mount -o bind,ro "$2" "$3" || exit 126; fi',
-  'cd "$4" || { echo "podnet: Cannot enter working dir $4" >&2; exit 126; }',
-  'shift 4',
+  'host="$1"; wd="$2"; n="$3"; shift 3',
+  'hostname "$host" || exit 126',
+  'while [ "$n" -gt 0 ]; do',
+  '  src="$1"; dst="$2"; mode="$3"; shift 3; n=$((n - 1))',
+  '  if [ ! -e "$dst" ]; then',
+  '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : > "$dst"; fi || exit 126',
+  '  fi',
+  '  mount -o "bind,$mode" "$src" "$dst" || { echo "podnet: Cannot mount $src at $dst" >&2; exit 126; }',
+  'done',
+  'cd "$wd" || { echo "podnet: Cannot enter working dir $wd" >&2; exit 126; }',
   'exec "$@"',
 ].join('\n');
 
 /** The full argv the shim spawns for `spec`. */
 export function containerCommand(spec: ShimSpec): string[] {
+  const mounts = spec.mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
   return [
     'ip', 'netns', 'exec', spec.netns, 'unshare', '--uts', '--', '/bin/sh', '-c', CONTAINER_INIT, 'sh',
-    spec.hostname, spec.serviceAccountDir, spec.serviceAccountMount, spec.workingDir, ...spec.argv,
+    spec.hostname, spec.workingDir, String(spec.mounts.length), ...mounts, ...spec.argv,
   ];
 }
 

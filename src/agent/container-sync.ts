@@ -19,7 +19,9 @@ import {
   groupAlive,
 } from './container-runtime.js';
 import { existsSync } from 'node:fs';
-import { containerDir, containerFiles, serviceAccountDir, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
+import { containerDir, containerFiles } from './pod-paths.js';
+import { containerMounts } from './volumes.js';
+import type { BindMount } from './container-shim.js';
 import type { ContainerView } from './pod-status.js';
 import type { SandboxRecord } from './sandbox.js';
 import { type ProbeManager, hasProbes } from './prober.js';
@@ -31,6 +33,9 @@ export interface ContainerSyncDeps extends ContainerEnvDeps {
   probes?: { manager: ProbeManager; nodeNetns: string };
   log?(message: string): void;
   events?: EventSink;
+  /** The service account token for projected serviceAccountToken volumes. */
+  token?: string;
+  nodeName?: string;
   shimPath: string;
   nodePath: string;
   mainJs: string;
@@ -192,6 +197,14 @@ async function start(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord
     deps.events?.record(refOf(pod), 'Warning', 'Failed', `Error: ${message}`, c.name);
     return { view: { ...base, state: { waiting: { reason: 'CreateContainerConfigError', message } } }, resyncAfterMs: 5000 };
   }
+  let mounts: BindMount[];
+  try {
+    mounts = await containerMounts({ pod, podDir: deps.podDirOf(pod), sources: deps.envSources, token: deps.token }, c);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    deps.events?.record(refOf(pod), 'Warning', 'FailedMount', message, c.name);
+    return { view: { ...base, state: { waiting: { reason: 'ContainerCreating' } } }, resyncAfterMs: 5000 };
+  }
   const command = expandCommand(c.command, env);
   const args = expandCommand(c.args, env);
   const cmd = resolveCommand({ image: c.image ?? '', command, args, nodePath: deps.nodePath, mainJs: deps.mainJs });
@@ -202,9 +215,9 @@ async function start(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord
     shimPath: deps.shimPath,
     spec: {
       netns: sandbox.netns,
-      hostname: (pod.spec?.hostname || pod.metadata?.name || '').slice(0, 63),
-      serviceAccountDir: pod.spec?.automountServiceAccountToken === false ? '' : serviceAccountDir(deps.podDirOf(pod)),
-      serviceAccountMount: SERVICE_ACCOUNT_MOUNT,
+      // A hostNetwork pod sees the node's hostname, as it shares the node's UTS namespace upstream.
+      hostname: (pod.spec?.hostNetwork ? pod.spec.nodeName ?? deps.nodeName ?? '' : pod.spec?.hostname || pod.metadata?.name || '').slice(0, 63),
+      mounts,
       workingDir: c.workingDir || '/',
       argv: cmd.argv,
       env,

@@ -49,12 +49,14 @@ function mergeDnsConfig(base: ResolvParts, pod: Pod): ResolvParts {
   };
 }
 
-/** The resolv.conf text kubelet writes for `pod` (hostNetwork pods are not supported). */
+/** The resolv.conf text kubelet writes for `pod`. */
 export function resolvConf(pod: Pod, dns: DnsSettings): string {
   const ns = pod.metadata?.namespace ?? 'default';
   const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
   let base: ResolvParts;
-  if (policy === 'ClusterFirst' || policy === 'ClusterFirstWithHostNet') base = clusterFirst(ns, dns);
+  // kubelet: a hostNetwork pod with ClusterFirst gets the node's resolv.conf (ClusterFirstWithHostNet opts in).
+  if (policy === 'ClusterFirst' && pod.spec?.hostNetwork) base = parseResolvConf(dns.hostResolvConf ?? '');
+  else if (policy === 'ClusterFirst' || policy === 'ClusterFirstWithHostNet') base = clusterFirst(ns, dns);
   else if (policy === 'Default') base = parseResolvConf(dns.hostResolvConf ?? '');
   else if (policy === 'None') base = { nameservers: [], searches: [], options: [] };
   else throw new Error(`agent: Invalid value "${policy}" for spec.dnsPolicy: expected ClusterFirst, ClusterFirstWithHostNet, Default or None`);

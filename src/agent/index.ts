@@ -50,7 +50,9 @@ function syncDeps(o: ReturnType<typeof agentDefaults>, network: PodNetwork, svc:
   return {
     client: o.client,
     nodeIP: o.nodeIP,
-    sandbox: { clusterName: o.clusterName, network, token: o.token, dns: { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, hostResolvConf } },
+    nodeName: o.nodeName,
+    token: o.token,
+    sandbox: { clusterName: o.clusterName, nodeNetns: o.nodeNetns, nodeIP: o.nodeIP, network, token: o.token, dns: { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, hostResolvConf } },
     backoff: new Backoff(),
     probes: { manager: probes, nodeNetns: o.nodeNetns },
     shimPath: join(o.repoRoot, 'dist', 'src', 'agent', 'container-shim.js'),

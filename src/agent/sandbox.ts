@@ -21,10 +21,15 @@ export interface SandboxRecord {
   name: string;
   uid: string;
   createdAt: string;
+  /** A hostNetwork pod's "sandbox" is the node's own namespace: never created, never deleted. */
+  hostNetwork?: boolean;
 }
 
 export interface SandboxDeps {
   clusterName: string;
+  /** For hostNetwork pods: the node's netns and IP. */
+  nodeNetns: string;
+  nodeIP: string;
   network: PodNetwork;
   dns: DnsSettings;
   /** The service account token given to pods (written to serviceaccount/token). */
@@ -63,7 +68,10 @@ async function writeServiceAccount(podDir: string, pod: Pod, token: string | und
 /** The pod's /etc files, in /etc/netns/<netns>/ and (for the CLI and debugging) <podDir>/etc/. */
 async function writeEtcFiles(podDir: string, rec: SandboxRecord, pod: Pod, dns: DnsSettings): Promise<void> {
   const files = { 'resolv.conf': resolvConf(pod, dns), hosts: hostsFile(pod, rec.podIP, dns.clusterDomain) };
-  for (const dir of [etcNetnsDir(rec.netns), join(podDir, 'etc')]) {
+  // The node's /etc/netns files are not the pod's to write: a hostNetwork pod's resolv.conf is
+  // bound from <podDir>/etc by its containers instead.
+  const dirs = rec.hostNetwork ? [join(podDir, 'etc')] : [etcNetnsDir(rec.netns), join(podDir, 'etc')];
+  for (const dir of dirs) {
     await mkdir(dir, { recursive: true });
     for (const [name, text] of Object.entries(files)) await writeAtomic(join(dir, name), text);
   }
@@ -87,6 +95,7 @@ export async function createSandbox(podDir: string, pod: Pod, deps: SandboxDeps)
     createdAt: new Date().toISOString(),
   };
   await mkdir(podDir, { recursive: true });
+  if (pod.spec?.hostNetwork) return createHostNetworkSandbox(podDir, pod, { ...rec, netns: deps.nodeNetns, podIP: deps.nodeIP, hostNetwork: true }, deps);
   await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
   try {
     await netnsAdd(rec.netns);
@@ -101,11 +110,24 @@ export async function createSandbox(podDir: string, pod: Pod, deps: SandboxDeps)
   }
 }
 
+async function createHostNetworkSandbox(podDir: string, pod: Pod, rec: SandboxRecord, deps: SandboxDeps): Promise<SandboxRecord> {
+  if (!(await netnsExists(rec.netns))) throw new Error(`agent: Cannot run hostNetwork pod: node netns "${rec.netns}" does not exist`);
+  await writeEtcFiles(podDir, rec, pod, deps.dns);
+  await writeServiceAccount(podDir, pod, deps.token);
+  await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
+  return rec;
+}
+
 /**
  * Removes a sandbox: CNI DEL (which releases the IP), the namespace, /etc/netns/<netns>, and the
- * record. Idempotent: each step accepts what is already gone.
+ * record. Idempotent: each step accepts what is already gone. A hostNetwork sandbox only loses
+ * its record: the node's namespace is not the pod's.
  */
 export async function removeSandbox(podDir: string, rec: SandboxRecord, deps: Pick<SandboxDeps, 'network'>): Promise<void> {
+  if (rec.hostNetwork) {
+    await rm(sandboxFile(podDir), { force: true });
+    return;
+  }
   await deps.network.tearDown(sandboxNetworkRef(rec));
   await netnsDel(rec.netns);
   await rm(etcNetnsDir(rec.netns), { recursive: true, force: true });

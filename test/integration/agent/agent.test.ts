@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Event, Node, Pod } from '../../../src/api/types.js';
@@ -173,6 +173,61 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     pids.push(...recordedPids(node.nodeRoot));
     await client.delete('pods', 'default', 'inits', { gracePeriodSeconds: 0 });
     await client.delete('pods', 'default', 'initfail', { gracePeriodSeconds: 0 });
+  });
+
+  it('mounts configMap, secret, downwardAPI and emptyDir volumes into the containers only', async () => {
+    const mnt = `/tmp/${node.cluster}-mnt`;
+    await client.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { 'index.html': 'hello from configmap\n' } });
+    await client.create('secrets', 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sec' }, data: { pw: Buffer.from('hunter2').toString('base64') } });
+    await client.create('pods', 'default', podSpec('vols', [
+      {
+        name: 'writer', image: 'busybox',
+        command: ['sh', '-c', `cat ${mnt}/cfg/index.html ${mnt}/sec/pw; echo; cat ${mnt}/info/name; echo; echo shared > ${mnt}/scratch/f; exec sleep 3600`],
+        volumeMounts: [{ name: 'cfg', mountPath: `${mnt}/cfg` }, { name: 'sec', mountPath: `${mnt}/sec` }, { name: 'info', mountPath: `${mnt}/info` }, { name: 'scratch', mountPath: `${mnt}/scratch` }],
+      },
+      { name: 'reader', image: 'busybox', command: ['sh', '-c', `sleep 1; cat ${mnt}/s2/f; exec sleep 3600`], volumeMounts: [{ name: 'scratch', mountPath: `${mnt}/s2` }] },
+    ], {
+      volumes: [
+        { name: 'cfg', configMap: { name: 'cfg' } },
+        { name: 'sec', secret: { secretName: 'sec' } },
+        { name: 'info', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+        { name: 'scratch', emptyDir: {} },
+      ],
+    }));
+    try {
+      const pod = await eventually(async () => {
+        const p = await getPod('vols');
+        return p.status?.phase === 'Running' ? p : undefined;
+      }, 20_000, 'vols Running');
+      const logOf = (c: string) => readFileSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'containers', c, '0.log'), 'utf8');
+      const writer = await eventually(() => (logOf('writer').includes('vols') ? logOf('writer') : ''), 10_000, 'writer log');
+      assert.deepEqual(writer.split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' ')), ['hello from configmap', 'hunter2', 'vols']);
+      assert.match(await eventually(() => logOf('reader'), 10_000, 'reader log'), / stdout F shared$/m);
+      // The binds live in the containers' own mount namespaces: the host's mountpoints stay empty.
+      assert.deepEqual(readdirSync(`${mnt}/cfg`), []);
+      pids.push(...recordedPids(node.nodeRoot));
+      await client.delete('pods', 'default', 'vols', { gracePeriodSeconds: 0 });
+    } finally {
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a hostNetwork pod in the node namespace with the node IP', async () => {
+    execFileSync('ip', ['-n', node.netns, 'addr', 'add', '172.18.0.11/32', 'dev', 'lo']);
+    await client.create('pods', 'default', podSpec('hostnet', [
+      { name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['netexec', '--http-port=18080', '--udp-port=-1'] },
+    ], { hostNetwork: true }));
+    const pod = await eventually(async () => {
+      const p = await getPod('hostnet');
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 20_000, 'hostnet Running');
+    assert.equal(pod.status?.podIP, '172.18.0.11');
+    assert.equal(sandboxOf(pod).netns, node.netns);
+    assert.equal(await eventually(() => inNetns(node.netns, ['curl', '-s', 'http://172.18.0.11:18080/hostname']).stdout, 10_000, 'netexec on the node'), 'node1');
+    pids.push(...recordedPids(node.nodeRoot));
+    await client.delete('pods', 'default', 'hostnet');
+    await eventually(async () => (await client.get('pods', 'default', 'hostnet').then(() => false, (e) => isNotFound(e))), 30_000, 'hostnet removed');
+    assert.ok(existsSync(`/run/netns/${node.netns}`), 'the node netns survives a hostNetwork pod');
   });
 
   it('runs readiness and liveness probes (httpGet, tcpSocket, exec)', async () => {

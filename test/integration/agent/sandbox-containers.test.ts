@@ -47,7 +47,7 @@ describe('agent runtime on the real data plane', { timeout: 120_000 }, () => {
     await writeCniConfig(join(node.nodeRoot, 'cni', 'net.d'), { podCIDR: '10.244.0.0/24', dataDir: join(node.nodeRoot, 'cni', 'networks') });
     server = await startCniServer({ socketPath: join(node.nodeRoot, 'agent.sock'), hostNetns: node.netns });
     const network = createCniNetwork({ nodeRoot: node.nodeRoot, repoRoot: REPO, nodeNetns: node.netns });
-    sandboxDeps = { clusterName: node.cluster, network, token: 'tok-123', dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local' } };
+    sandboxDeps = { clusterName: node.cluster, nodeNetns: node.netns, nodeIP: '172.18.0.11', network, token: 'tok-123', dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local' } };
     deps = {
       backoff: new Backoff(),
       shimPath: join(REPO, 'dist', 'src', 'agent', 'container-shim.js'),
