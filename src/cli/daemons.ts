@@ -14,7 +14,7 @@ import { type ClusterConfig, paths } from '../cluster/config.js';
 import { bootstrapCluster, API_RELAY_PORT } from '../cluster/bootstrap.js';
 import { startRelay } from '../cluster/relay.js';
 import { REPO_ROOT } from '../cluster/processes.js';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 type Stopper = () => Promise<void> | void;
@@ -54,6 +54,9 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
     token: cfg.token,
     socketPath,
     serviceCIDR: cfg.serviceCIDR,
+    // kubectl users come over https; podnet's own components use plain http on loopback.
+    tls: { cert: readFileSync(paths.apiCert(cfg.root), 'utf8'), key: readFileSync(paths.apiKey(cfg.root), 'utf8') },
+    stateRoot: cfg.root,
   });
   console.log(`controlplane: apiserver listening on ${api.url} and ${socketPath}`);
   const client = clusterClient(cfg, 'podnet-controller-manager');

@@ -8,7 +8,7 @@ import { clusterClient } from './daemons.js';
 export async function status(name: string): Promise<number> {
   const cfg = loadClusterConfig(name);
   console.log(`Cluster "${cfg.name}"  (state ${cfg.root})`);
-  console.log(`  apiserver   http://127.0.0.1:${cfg.apiPort}`);
+  console.log(`  apiserver   https://127.0.0.1:${cfg.apiPort}`);
   console.log(`  networks    nodes ${cfg.nodeNetwork}  pods ${cfg.clusterCIDR}  services ${cfg.serviceCIDR}  dns ${cfg.clusterDNS}`);
   let healthy = true;
   console.log('Processes:');

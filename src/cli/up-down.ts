@@ -19,6 +19,7 @@ import {
 import { createClusterNetwork, removeClusterNetwork } from '../cluster/network.js';
 import { isAlive, readPid, sleep, spawnPodnet, stopRecorded } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
+import { selfSignedCert } from '../apiserver/tls.js';
 
 export interface UpOptions {
   name: string;
@@ -59,14 +60,17 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   await down(opts.name, { quiet: true });
   const cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
   saveClusterConfig(cfg);
-  writeFileSync(paths.kubeconfig(cfg.root), kubeconfigText(cfg), { mode: 0o600 });
+  const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
+  writeFileSync(paths.apiCert(cfg.root), tls.cert);
+  writeFileSync(paths.apiKey(cfg.root), tls.key, { mode: 0o600 });
+  writeFileSync(paths.kubeconfig(cfg.root), kubeconfigText(cfg, tls.cert), { mode: 0o600 });
   try {
     log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}`);
     await createClusterNetwork(cfg);
     spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
     const client = clusterClient(cfg, 'podnet-cli');
     await waitFor('the apiserver', opts.timeoutMs ?? 60_000, async () => (await client.raw('GET', '/readyz')).status === 200);
-    log(`Control plane ready: http://127.0.0.1:${cfg.apiPort}`);
+    log(`Control plane ready: https://127.0.0.1:${cfg.apiPort}`);
     spawnPodnet(cfg.root, { name: 'relay', args: ['relay', '--name', cfg.name], netns: cfg.controlPlane.netns });
     for (const n of cfg.nodes) spawnPodnet(cfg.root, { name: `agent-${n.name}`, args: ['agent', '--name', cfg.name, '--node', n.name] });
     await waitFor('nodes to be Ready', opts.timeoutMs ?? 90_000, () => nodesReady(client, cfg));

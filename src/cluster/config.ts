@@ -75,6 +75,9 @@ export function newClusterConfig(name: string, nodes: number, apiPort: number, t
 export const paths = {
   config: (root: string) => join(root, 'cluster.json'),
   kubeconfig: (root: string) => join(root, 'kubeconfig'),
+  /** The apiserver's self-signed serving certificate (also the CA kubeconfigs trust) and key. */
+  apiCert: (root: string) => join(root, 'pki', 'apiserver.crt'),
+  apiKey: (root: string) => join(root, 'pki', 'apiserver.key'),
   storeDb: (root: string) => join(root, 'store', 'state.db'),
   apiSocket: (root: string) => join(root, 'run', 'apiserver.sock'),
   pidFile: (root: string, proc: string) => join(root, 'run', `${proc}.pid`),
@@ -83,7 +86,7 @@ export const paths = {
 };
 
 export function saveClusterConfig(cfg: ClusterConfig): void {
-  for (const d of ['store', 'run', 'logs', 'nodes']) mkdirSync(join(cfg.root, d), { recursive: true });
+  for (const d of ['store', 'run', 'logs', 'nodes', 'pki']) mkdirSync(join(cfg.root, d), { recursive: true });
   writeFileSync(paths.config(cfg.root), JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
 }
 
@@ -97,8 +100,11 @@ export function loadClusterConfig(name: string): ClusterConfig {
   return JSON.parse(readFileSync(file, 'utf8')) as ClusterConfig;
 }
 
-/** The kubeconfig `podnet kubeconfig` prints: plain HTTP on loopback with the cluster's token. */
-export function kubeconfigText(cfg: ClusterConfig): string {
+/**
+ * The kubeconfig `podnet kubeconfig` prints: https on loopback, trusting the apiserver's
+ * self-signed certificate, with the cluster's token (kubectl sends a token only over TLS).
+ */
+export function kubeconfigText(cfg: ClusterConfig, caPem: string): string {
   const ctx = `podnet-${cfg.name}`;
   return [
     'apiVersion: v1',
@@ -106,8 +112,8 @@ export function kubeconfigText(cfg: ClusterConfig): string {
     'clusters:',
     `- name: ${ctx}`,
     '  cluster:',
-    `    server: http://127.0.0.1:${cfg.apiPort}`,
-    '    insecure-skip-tls-verify: true',
+    `    server: https://127.0.0.1:${cfg.apiPort}`,
+    `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
     'users:',
     `- name: ${ctx}-admin`,
     '  user:',

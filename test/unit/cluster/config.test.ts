@@ -27,14 +27,15 @@ describe('cluster config', () => {
 
   it('writes a kubeconfig that kubectl and the client read alike', () => {
     const cfg = newClusterConfig('demo', 2, 7000, 's3cret');
-    const text = kubeconfigText(cfg);
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const text = kubeconfigText(cfg, ca);
     const kc = parse(text);
     assert.equal(kc['current-context'], 'podnet-demo');
     assert.deepEqual(kubeconfigToClientConfig(text), {
-      server: 'http://127.0.0.1:7000',
+      server: 'https://127.0.0.1:7000',
       token: 's3cret',
-      ca: undefined,
-      insecureSkipTLSVerify: true,
+      ca,
+      insecureSkipTLSVerify: undefined,
     });
   });
 });
