@@ -9,14 +9,19 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { Expectations } from './expectations.js';
 import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
-import { deletionOrder, isPodActive, isPodAvailable, isPodReady } from './pod-status.js';
+import { deletionOrder, isPodActive, isPodAvailable, isPodReady, podReadyCondition } from './pod-status.js';
+import { calculateReplicaSetStatus, sameReplicaSetStatus } from './replicaset-status.js';
+import { slowStart } from './slow-start.js';
+
+export { calculateReplicaSetStatus } from './replicaset-status.js';
+export { slowStart } from './slow-start.js';
 
 const RS = { kind: 'ReplicaSet', apiVersion: 'apps/v1' };
 
-type RSStatus = NonNullable<ReplicaSet['status']>;
 
 export class ReplicaSetController extends BaseController {
   private readonly expectations = new Expectations();
+  private minReadyTimer: NodeJS.Timeout | undefined;
 
   constructor(client: Client, opts: ControllerOptions = {}) {
     super(client, 'replicaset-controller', ['replicasets', 'pods'], opts);
@@ -24,10 +29,43 @@ export class ReplicaSetController extends BaseController {
 
   protected async sync(): Promise<void> {
     const sets = this.informers.get<ReplicaSet>('replicasets').list();
-    await this.forEach(sets, (rs) => this.syncReplicaSet(rs));
+    const byNs = new Map<string, Pod[]>();
+    for (const p of this.informers.get<Pod>('pods').list()) {
+      if (!isPodActive(p)) continue;
+      const ns = p.metadata?.namespace ?? '';
+      const list = byNs.get(ns);
+      if (list) list.push(p);
+      else byNs.set(ns, [p]);
+    }
+    await this.forEach(sets, (rs) => this.syncReplicaSet(rs, byNs.get(rs.metadata?.namespace ?? '') ?? []));
+    this.wakeForMinReady(sets, byNs);
   }
 
-  private async syncReplicaSet(rs: ReplicaSet): Promise<void> {
+  override stop(): void {
+    super.stop();
+    clearTimeout(this.minReadyTimer);
+  }
+
+  /** A pod ready but not yet for minReadySeconds becomes available later: sync again then. */
+  private wakeForMinReady(sets: ReplicaSet[], byNs: Map<string, Pod[]>): void {
+    const now = Date.now();
+    let next = Infinity;
+    for (const rs of sets) {
+      const min = rs.spec?.minReadySeconds ?? 0;
+      if (min <= 0) continue;
+      for (const p of byNs.get(rs.metadata?.namespace ?? '') ?? []) {
+        if (controllerOf(p)?.uid !== rs.metadata?.uid || !isPodReady(p) || isPodAvailable(p, min, now)) continue;
+        const since = Date.parse(podReadyCondition(p)?.lastTransitionTime ?? '');
+        if (Number.isFinite(since)) next = Math.min(next, since + min * 1000);
+      }
+    }
+    clearTimeout(this.minReadyTimer);
+    if (next === Infinity) return;
+    this.minReadyTimer = setTimeout(() => this.runner.run(), Math.max(0, next - now) + 100);
+    this.minReadyTimer.unref();
+  }
+
+  private async syncReplicaSet(rs: ReplicaSet, inNs: Pod[]): Promise<void> {
     const ns = rs.metadata?.namespace ?? '';
     const rsKey = `${ns}/${rs.metadata?.name}`;
     const pods = this.informers.get<Pod>('pods');
@@ -35,7 +73,6 @@ export class ReplicaSetController extends BaseController {
       const p = pods.get(`${ns}/${name}`);
       return p !== undefined && !isTerminating(p);
     };
-    const inNs = pods.list().filter((p) => p.metadata?.namespace === ns && isPodActive(p));
     const mine = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid);
     const owned = mine.filter((p) => selectorMatches(rs.spec?.selector, p.metadata?.labels));
     if (!isTerminating(rs) && this.expectations.satisfied(rsKey, seen)) {
@@ -121,50 +158,11 @@ export class ReplicaSetController extends BaseController {
 
   private async updateStatus(rs: ReplicaSet, owned: Pod[]): Promise<void> {
     const status = calculateReplicaSetStatus(rs, owned, Date.now());
-    if (sameStatus(rs.status, status)) return;
+    if (sameReplicaSetStatus(rs.status, status)) return;
     try {
       await this.client.updateStatus('replicasets', { ...rs, status });
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
-}
-
-/**
- * Runs `count` calls in batches of 1, 2, 4, ... and stops at the first failing batch, as
- * upstream's slowStartBatch: a ReplicaSet whose pods are all rejected costs one call, not 500.
- */
-export async function slowStart(count: number, fn: () => Promise<void>): Promise<number> {
-  let done = 0;
-  for (let batch = 1; done < count; batch *= 2) {
-    const n = Math.min(batch, count - done);
-    const results = await Promise.allSettled(Array.from({ length: n }, fn));
-    done += results.filter((r) => r.status === 'fulfilled').length;
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-  return done;
-}
-
-/** Status from the owned active pods, zero counts omitted as upstream's omitempty does. */
-export function calculateReplicaSetStatus(rs: ReplicaSet, owned: Pod[], now: number): RSStatus {
-  const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
-  const minReady = rs.spec?.minReadySeconds ?? 0;
-  const fully = owned.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata?.labels?.[k] === v));
-  const status: RSStatus = { replicas: owned.length };
-  const put = (k: 'fullyLabeledReplicas' | 'readyReplicas' | 'availableReplicas', n: number) => {
-    if (n > 0) status[k] = n;
-  };
-  put('fullyLabeledReplicas', fully.length);
-  put('readyReplicas', owned.filter(isPodReady).length);
-  put('availableReplicas', owned.filter((p) => isPodAvailable(p, minReady, now)).length);
-  if (rs.metadata?.generation !== undefined) status.observedGeneration = rs.metadata.generation;
-  if (rs.status?.conditions) status.conditions = rs.status.conditions;
-  return status;
-}
-
-function sameStatus(a: RSStatus | undefined, b: RSStatus): boolean {
-  const f = (s: RSStatus | undefined) =>
-    [s?.replicas ?? 0, s?.fullyLabeledReplicas ?? 0, s?.readyReplicas ?? 0, s?.availableReplicas ?? 0, s?.observedGeneration ?? 0].join();
-  return f(a) === f(b);
 }

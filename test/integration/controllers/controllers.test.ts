@@ -380,6 +380,35 @@ test('deleting the deployment removes its ReplicaSets and pods (garbage collecti
   });
 });
 
+test('a bare ReplicaSet with minReadySeconds: pods available only after the wait', async () => {
+  await client.create<ReplicaSet>('replicasets', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'slow' },
+    spec: {
+      replicas: 1,
+      minReadySeconds: 1,
+      selector: { matchLabels: { app: 'slow' } },
+      template: { metadata: { labels: { app: 'slow' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } },
+    },
+  });
+  await eventually('slow pod scheduled', async () => (await podsOf('app=slow'))[0]?.spec?.nodeName);
+  await runPods('app=slow', 60);
+  const ready = await eventually('ready, not yet available', async () => {
+    const rs = await client.get<ReplicaSet>('replicasets', 'default', 'slow');
+    return rs.status?.readyReplicas === 1 && rs;
+  });
+  assert.equal(ready.status?.availableReplicas, undefined, 'not available before minReadySeconds');
+  const t0 = Date.now();
+  await eventually('available', async () => (await client.get<ReplicaSet>('replicasets', 'default', 'slow')).status?.availableReplicas === 1, 5_000);
+  assert.ok(Date.now() - t0 < 3_000, 'woken at the deadline, not at the 30 s resync');
+  await client.delete('replicasets', 'default', 'slow');
+  await eventually('slow pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=slow')).length === 0;
+  });
+});
+
 test('hostPort: one pod per node, the third is Unschedulable', async () => {
   await client.create<Deployment>('deployments', 'default', {
     apiVersion: 'apps/v1',
