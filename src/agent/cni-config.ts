@@ -12,6 +12,8 @@ export interface CniConfigInput {
   /** host-local's store: `<nodeRoot>/cni/networks`. */
   dataDir: string;
   mtu?: number;
+  /** Chain the portmap plugin (hostPort), when the node has one. */
+  portmap?: boolean;
 }
 
 /** The conflist object (stable key order, so the file text is deterministic). */
@@ -30,6 +32,8 @@ export function renderCniConfig(input: CniConfigInput): Record<string, unknown> 
         mtu: input.mtu ?? 1450,
         ipam: { type: 'host-local', ranges: [[{ subnet: input.podCIDR }]], dataDir: input.dataDir },
       },
+      // As flannel's default conflist: hostPort through the portMappings capability.
+      ...(input.portmap ? [{ type: 'portmap', capabilities: { portMappings: true } }] : []),
     ],
   };
 }

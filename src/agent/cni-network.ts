@@ -14,7 +14,10 @@ export interface CniNetworkOptions {
 }
 
 function runtimeConf(ref: SandboxNetworkRef): RuntimeConf {
-  return { containerId: ref.id, netns: ref.netnsPath, ifName: 'eth0', args: k8sCniArgs(ref) };
+  return {
+    containerId: ref.id, netns: ref.netnsPath, ifName: 'eth0', args: k8sCniArgs(ref),
+    ...(ref.portMappings?.length ? { capabilityArgs: { portMappings: ref.portMappings } } : {}),
+  };
 }
 
 export function createCniNetwork(o: CniNetworkOptions): PodNetwork {
@@ -28,13 +31,13 @@ export function createCniNetwork(o: CniNetworkOptions): PodNetwork {
   const tearDown = async (ref: SandboxNetworkRef) => {
     const conf = runtimeConf(ref);
     await rt.delNetwork(conf);
-    await rt.delLoopback({ ...conf, ifName: 'lo' });
+    await rt.delLoopback({ containerId: conf.containerId, netns: conf.netns, args: conf.args, ifName: 'lo' });
   };
   return {
     async setUp(ref) {
       const conf = runtimeConf(ref);
       try {
-        await rt.addLoopback({ ...conf, ifName: 'lo' });
+        await rt.addLoopback({ containerId: conf.containerId, netns: conf.netns, args: conf.args, ifName: 'lo' });
         const result = await rt.addNetwork(conf);
         const ip = result.ips?.find((x) => !x.address.includes(':'))?.address ?? result.ips?.[0]?.address;
         if (!ip) throw new Error(`agent: CNI ADD for sandbox ${ref.id.slice(0, 12)} returned no IP`);

@@ -24,7 +24,7 @@ import { EventRecorder, podRef } from './events.js';
 import { runProbe } from './probe-exec.js';
 import { defaultMasterService, podServiceEnv } from './service-env.js';
 import { type AgentOptions, agentDefaults, validateAgentOptions } from './options.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export type { AgentOptions } from './options.js';
 
@@ -118,7 +118,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   );
   const ready = (async () => {
     const cidr = await waitForPodCIDR(o.client, o.nodeName, abort.signal);
-    await writeCniConfig(join(o.nodeRoot, 'cni', 'net.d'), { podCIDR: cidr, dataDir: join(o.nodeRoot, 'cni', 'networks') });
+    const portmap = existsSync(join(o.repoRoot, 'cni-bin', 'portmap'));
+    await writeCniConfig(join(o.nodeRoot, 'cni', 'net.d'), { podCIDR: cidr, dataDir: join(o.nodeRoot, 'cni', 'networks'), portmap });
     await Promise.all([svc.start(), podInformer.start()]);
     if (abort.signal.aborted) return;
     for (const uid of await orphanUids(o.nodeRoot, podInformer.list())) workers.remove(uid);

@@ -3,6 +3,28 @@
  * takes them away (and accepts what is already gone). The CNI runtime implements it; tests may
  * pass their own.
  */
+import type { Pod } from '../api/types.js';
+/** A CNI portMappings capability entry (CONVENTIONS.md): what hostPort asks for. */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP?: string;
+}
+
+/** The pod's hostPorts as kubelet hands them to CNI (protocol in lower case). */
+export function portMappings(pod: Pod): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      const protocol = (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'];
+      out.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol, ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+    }
+  }
+  return out;
+}
+
 export interface SandboxNetworkRef {
   /** The sandbox id (CNI_CONTAINERID). */
   id: string;
@@ -11,6 +33,8 @@ export interface SandboxNetworkRef {
   namespace: string;
   name: string;
   uid: string;
+  /** hostPort mappings, passed as the portMappings capability (ADD and DEL alike). */
+  portMappings?: PortMapping[];
 }
 
 export interface PodNetwork {

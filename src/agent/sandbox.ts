@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
 import { NETNS_DIR, netnsAdd, netnsDel, netnsExists } from '../dataplane/netns.js';
 import { type DnsSettings, hostsFile, resolvConf } from './etc-files.js';
-import type { PodNetwork, SandboxNetworkRef } from './pod-network.js';
+import { type PodNetwork, type PortMapping, type SandboxNetworkRef, portMappings } from './pod-network.js';
 import { etcNetnsDir, sandboxFile, serviceAccountDir } from './pod-paths.js';
 
 export interface SandboxRecord {
@@ -23,6 +23,8 @@ export interface SandboxRecord {
   createdAt: string;
   /** A hostNetwork pod's "sandbox" is the node's own namespace: never created, never deleted. */
   hostNetwork?: boolean;
+  /** The hostPorts given to CNI at ADD, kept for DEL. */
+  portMappings?: PortMapping[];
 }
 
 export interface SandboxDeps {
@@ -37,7 +39,10 @@ export interface SandboxDeps {
 }
 
 export function sandboxNetworkRef(rec: SandboxRecord): SandboxNetworkRef {
-  return { id: rec.id, netnsPath: join(NETNS_DIR, rec.netns), namespace: rec.namespace, name: rec.name, uid: rec.uid };
+  return {
+    id: rec.id, netnsPath: join(NETNS_DIR, rec.netns), namespace: rec.namespace, name: rec.name, uid: rec.uid,
+    ...(rec.portMappings?.length ? { portMappings: rec.portMappings } : {}),
+  };
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -93,6 +98,7 @@ export async function createSandbox(podDir: string, pod: Pod, deps: SandboxDeps)
     name: m.name ?? '',
     uid: m.uid ?? '',
     createdAt: new Date().toISOString(),
+    portMappings: portMappings(pod),
   };
   await mkdir(podDir, { recursive: true });
   if (pod.spec?.hostNetwork) return createHostNetworkSandbox(podDir, pod, { ...rec, netns: deps.nodeNetns, podIP: deps.nodeIP, hostNetwork: true }, deps);

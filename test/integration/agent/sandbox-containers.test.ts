@@ -26,7 +26,7 @@ const pod: Pod = {
     nodeName: 'node1',
     containers: [
       { name: 'httpd-test', image: 'httpd' },
-      { name: 'bootcamp-test', image: 'bootcamp:v1' },
+      { name: 'bootcamp-test', image: 'bootcamp:v1', ports: [{ containerPort: 8080, hostPort: 18080 }] },
       { name: 'shell', image: 'busybox', command: ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo to-stderr >&2; echo host=$(hostname) svc=$KUBERNETES_SERVICE_HOST; exec sleep 3600'] },
     ],
   },
@@ -76,6 +76,10 @@ describe('agent runtime on the real data plane', { timeout: 120_000 }, () => {
     const addr = inNetns(sandbox.netns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).stdout;
     assert.match(addr, new RegExp(`inet ${sandbox.podIP.replace(/\./g, '\\.')}/24`));
     assert.ok(existsSync(join(node.nodeRoot, 'cni', 'networks', 'cbr0', sandbox.podIP)), 'host-local reserved the IP');
+    // libcni's cache shows what the runtime passed: the K8S_* args and the hostPort mapping.
+    const cache = JSON.parse(readFileSync(join(node.nodeRoot, 'cni', 'results', `cbr0-${sandbox.id}-eth0`), 'utf8'));
+    assert.deepEqual(cache.capabilityArgs, { portMappings: [{ hostPort: 18080, containerPort: 8080, protocol: 'tcp' }] });
+    assert.deepEqual(cache.cniArgs[0], ['K8S_POD_NAMESPACE', 'default']);
   });
 
   it('starts the containers in the sandbox; they share localhost', async () => {

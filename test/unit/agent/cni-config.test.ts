@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCniConfig, writeCniConfig } from '../../../src/agent/cni-config.js';
+import { portMappings } from '../../../src/agent/pod-network.js';
 
 describe('CNI network configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agent-cni-'));
@@ -20,6 +21,22 @@ describe('CNI network configuration', () => {
         },
       ],
     });
+  });
+
+  it('chains portmap for hostPort when the node has the plugin', () => {
+    const conf = renderCniConfig({ podCIDR: '10.244.1.0/24', dataDir: '/d', portmap: true }) as { plugins: { type: string; capabilities?: unknown }[] };
+    assert.deepEqual(conf.plugins.map((p) => p.type), ['bridge', 'portmap']);
+    assert.deepEqual(conf.plugins[1].capabilities, { portMappings: true });
+  });
+
+  it('hands hostPorts to CNI as portMappings, protocol in lower case', () => {
+    const pod = { spec: { containers: [
+      { name: 'a', ports: [{ containerPort: 8000, hostPort: 8000 }, { containerPort: 53, protocol: 'UDP', hostPort: 5353, hostIP: '172.18.0.11' }, { containerPort: 80 }] },
+    ] } };
+    assert.deepEqual(portMappings(pod), [
+      { hostPort: 8000, containerPort: 8000, protocol: 'tcp' },
+      { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '172.18.0.11' },
+    ]);
   });
 
   it('writes 10-podnet.conflist and leaves an unchanged file alone', async () => {
