@@ -4,7 +4,7 @@
  * registry over generic storage, and watches fed by one watch cache.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import net from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { resourceByPlural } from '../api/resources.js';
@@ -15,6 +15,7 @@ import { ClusterIPAllocator } from './cluster-ip-allocator.js';
 import { Compactor } from './compactor.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodLogs } from './pod-logs.js';
+import { type DualServer, createDualServer } from './dual-listener.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
 import { writeError, writeJSON, writeText } from './http-util.js';
@@ -36,7 +37,11 @@ export interface ApiServerOptions {
    * kubectl sends tokens only over https: pair a token with `tls` for kubectl users.
    */
   token?: string;
-  /** Serve https on the TCP port with this certificate (see selfSignedCert). The unix socket stays plain. */
+  /**
+   * Also serve https on the TCP port with this certificate (see selfSignedCert): the port then
+   * answers both TLS and plain http, so kubectl (https, token) and podnet's components (http)
+   * share it. The unix socket stays plain http.
+   */
   tls?: TLSCert;
   /** Also listen on this unix socket (the in-cluster relay's upstream). */
   socketPath?: string;
@@ -150,8 +155,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const servers: http.Server[] = [];
-  const tcp = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
-  servers.push(tcp);
+  const listeners: net.Server[] = [];
+  let tcp: net.Server;
+  let dual: DualServer | undefined;
+  if (opts.tls) {
+    dual = createDualServer(opts.tls, handler);
+    await dual.prepare();
+    tcp = dual.tcp;
+    servers.push(dual.servers[0]);
+  } else {
+    tcp = http.createServer(handler);
+    servers.push(tcp as http.Server);
+  }
+  listeners.push(tcp);
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(opts.port ?? 0, host, () => resolve());
@@ -162,6 +178,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (existsSync(opts.socketPath)) unlinkSync(opts.socketPath);
     const unix = http.createServer(handler);
     servers.push(unix);
+    listeners.push(unix);
     await new Promise<void>((resolve, reject) => {
       unix.once('error', reject);
       unix.listen(opts.socketPath, () => resolve());
@@ -176,15 +193,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       gc.stop();
       compactor.stop();
       cache.stop();
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      );
+      for (const s of servers) s.closeAllConnections();
+      await dual?.close();
+      await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+      for (const s of servers) s.closeAllConnections();
       if (opts.socketPath && existsSync(opts.socketPath)) unlinkSync(opts.socketPath);
     },
   };

@@ -13,6 +13,7 @@ import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js
 import { selfSignedCert } from '../../../src/apiserver/tls.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/store.js';
+import { Client } from '../../../src/client/client.js';
 import { type KubectlEnv, kubectl, kubectlEnv, kubectlStream } from '../../helpers/apiserver-kubectl.js';
 
 const manifest = (image: string): string => `apiVersion: apps/v1
@@ -83,6 +84,19 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       await store?.close();
       k?.cleanup();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('the TLS port also answers plain http (podnet components) with the same auth', async () => {
+      if (!secure) return;
+      const plain = new Client({ server: `http://127.0.0.1:${server.port}`, token: 's3cret' });
+      const anon = new Client({ server: `http://127.0.0.1:${server.port}` });
+      try {
+        assert.equal((await plain.get('namespaces', undefined, 'default')).metadata?.name, 'default');
+        assert.equal((await anon.raw('GET', '/api/v1/namespaces')).status, 401);
+      } finally {
+        plain.close();
+        anon.close();
+      }
     });
 
     it('lists the bootstrap namespaces', async () => {
