@@ -44,9 +44,11 @@ function portsConflict(a: HostPort, b: HostPort): boolean {
 }
 
 /** Why `pod` cannot go to `node` (the scheduler's filter messages), or undefined if it fits. */
-export function unfitReason(pod: Pod, node: Node, usedPorts: HostPort[] = []): string | undefined {
+export function unfitReason(pod: Pod, node: Node, usedPorts: HostPort[] = [], podCount = 0): string | undefined {
   if (node.spec?.unschedulable) return 'node(s) were unschedulable';
   if (!nodeIsReady(node)) return 'node(s) were not ready';
+  const maxPods = Number(node.status?.allocatable?.pods ?? Infinity);
+  if (podCount >= maxPods) return 'Too many pods';
   const tolerations = pod.spec?.tolerations ?? [];
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
@@ -121,9 +123,10 @@ export function selectNode(
   const fit: string[] = [];
   const reasons = new Map<string, number>();
   for (const node of nodes) {
-    const why = unfitReason(pod, node, usedPorts.get(node.metadata?.name ?? ''));
+    const name = node.metadata?.name ?? '';
+    const why = unfitReason(pod, node, usedPorts.get(name), podCounts.get(name) ?? 0);
     if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
-    else fit.push(node.metadata?.name ?? '');
+    else fit.push(name);
   }
   if (nodes.length === 0) return { unschedulable: 'no nodes available to schedule pods' };
   if (fit.length === 0) {

@@ -74,3 +74,9 @@ test('host ports: a node whose port is taken does not fit; wildcard and specific
     unschedulable: "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.",
   });
 });
+
+test('a node at its allocatable pods is full', () => {
+  const small = node('node1', (n) => (n.status!.allocatable = { pods: '2' }));
+  assert.deepEqual(selectNode(pod(), [small, node('node2')], new Map([['node1', 2], ['node2', 7]])), { nodeName: 'node2' });
+  assert.deepEqual(selectNode(pod(), [small], new Map([['node1', 2]])), { unschedulable: '0/1 nodes are available: 1 Too many pods.' });
+});
