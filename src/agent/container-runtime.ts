@@ -156,6 +156,25 @@ export function signalContainer(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Stops an attempt: SIGTERM, SIGKILL after `graceSeconds` (at once for 0), waits until its
+ * process group is gone, then (up to 2 s) for the shim to record the exit status.
+ */
+export async function stopContainer(dir: string, a: ContainerAttempt, graceSeconds: number): Promise<void> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const waitGone = async (ms: number) => {
+    for (let t = 0; t < ms && groupAlive(a.pid); t += 100) await sleep(100);
+  };
+  if (graceSeconds > 0) {
+    signalContainer(a.pid, 'SIGTERM');
+    await waitGone(graceSeconds * 1000);
+  }
+  signalContainer(a.pid, 'SIGKILL');
+  await waitGone(5000);
+  const exitFile = containerFiles(dir).exit;
+  for (let t = 0; t < 2000 && !(await readJson(exitFile)); t += 50) await sleep(50);
+}
+
 /** True while any process of the container's group is alive. */
 export function groupAlive(pid: number): boolean {
   try {

@@ -47,7 +47,7 @@ export class ProbeManager {
   ) {}
 
   /** Runs the container's probes for attempt `attemptId` (stopping older attempts' workers). */
-  ensure(podUid: string, c: Container, attemptId: string, target: ProbeTarget, startedAtMs: number): void {
+  ensure(podUid: string, c: Container, attemptId: string, target: ProbeTarget, startedAtMs: number, initiallyReady = false): void {
     for (const type of ['startup', 'readiness', 'liveness'] as ProbeType[]) {
       const probe = probeOf(c, type);
       const key = `${podUid}/${c.name}/${type}`;
@@ -55,7 +55,9 @@ export class ProbeManager {
       if (w && w.attemptId === attemptId) continue;
       if (w) this.stopWorker(key, w);
       if (!probe) continue;
-      const fresh: Worker = { attemptId, probe, successes: 0, failures: 0, result: undefined, output: '', stopped: false };
+      // kubelet keeps a container ready across its own restart instead of flapping to not ready.
+      const result = type === 'readiness' && initiallyReady ? true : undefined;
+      const fresh: Worker = { attemptId, probe, successes: 0, failures: 0, result, output: '', stopped: false };
       this.workers.set(key, fresh);
       const delay = Math.max(0, startedAtMs + (probe.initialDelaySeconds ?? 0) * 1000 - this.now());
       fresh.timer = setTimeout(() => void this.tick(podUid, key, fresh, target, type), delay);
