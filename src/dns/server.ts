@@ -10,6 +10,7 @@ import type { Answer, OptAnswer, Packet } from 'dns-packet';
 import type { Client } from '../client/client.js';
 import { DnsController } from './dns-controller.js';
 import { type HandlerConfig, RCODE, serveDns } from './handler.js';
+import { roundRobin } from './loadbalance.js';
 import type { DnsLookup } from './records.js';
 
 export interface DnsServerOptions {
@@ -22,6 +23,8 @@ export interface DnsServerOptions {
   host?: string;
   /** Record TTL in seconds (default 30, as kubeadm's Corefile). */
   ttl?: number;
+  /** Rotate A/AAAA records between answers (default true, as kubeadm's Corefile `loadbalance`). */
+  loadbalance?: boolean;
   /**
    * How long startDnsServer waits for the caches before resolving anyway (CoreDNS's
    * startup_timeout, default 5000 ms); until they sync, in-zone queries get SERVFAIL.
@@ -38,6 +41,11 @@ export interface DnsServer {
 
 const TCP_IDLE_MS = 10_000;
 
+export interface ServeConfig extends HandlerConfig {
+  /** Rotate A/AAAA answers (CoreDNS `loadbalance`). */
+  loadbalance?: boolean;
+}
+
 /** Encodes the answer for one transport, truncating for UDP when it does not fit. */
 export function encodeResponse(req: Packet, res: Packet, udp: boolean): Buffer {
   const opt = req.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
@@ -52,8 +60,10 @@ export function encodeResponse(req: Packet, res: Packet, udp: boolean): Buffer {
   return buf;
 }
 
+let turn = 0;
+
 /** Decodes and answers one message; undefined for garbage that has no header to answer. */
-export function answer(msg: Buffer, lookup: DnsLookup, cfg: HandlerConfig, udp: boolean): Buffer | undefined {
+export function answer(msg: Buffer, lookup: DnsLookup, cfg: ServeConfig, udp: boolean): Buffer | undefined {
   let req: Packet;
   try {
     req = dnsPacket.decode(msg);
@@ -62,10 +72,11 @@ export function answer(msg: Buffer, lookup: DnsLookup, cfg: HandlerConfig, udp: 
     return dnsPacket.encode({ id: msg.readUInt16BE(0), type: 'response', flags: RCODE.FORMERR });
   }
   if (req.type === 'response') return undefined;
-  return encodeResponse(req, serveDns(req, lookup, cfg), udp);
+  const res = serveDns(req, lookup, cfg);
+  return encodeResponse(req, cfg.loadbalance ? roundRobin(res, turn++) : res, udp);
 }
 
-function serveTcp(sock: net.Socket, lookup: DnsLookup, cfg: HandlerConfig): void {
+function serveTcp(sock: net.Socket, lookup: DnsLookup, cfg: ServeConfig): void {
   let buf = Buffer.alloc(0);
   sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
   sock.on('error', () => sock.destroy());
@@ -84,7 +95,7 @@ function serveTcp(sock: net.Socket, lookup: DnsLookup, cfg: HandlerConfig): void
 }
 
 /** Serves `lookup` on UDP and TCP; with port 0 both get the same free port. */
-export async function serveLookup(lookup: DnsLookup, cfg: HandlerConfig, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveLookup(lookup: DnsLookup, cfg: ServeConfig, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const tcp = net.createServer((s) => serveTcp(s, lookup, cfg));
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
@@ -132,7 +143,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const synced = controller.start();
   let listener: { port: number; close(): Promise<void> };
   try {
-    listener = await serveLookup(controller, { zone, ttl }, opts.host ?? '0.0.0.0', opts.port ?? 53);
+    listener = await serveLookup(controller, { zone, ttl, loadbalance: opts.loadbalance ?? true }, opts.host ?? '0.0.0.0', opts.port ?? 53);
   } catch (e) {
     controller.stop();
     throw e;
