@@ -189,11 +189,25 @@ const configmaps: Printer = {
 };
 
 const events: Printer = {
-  columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), NAME],
+  columns: [
+    col('Last Seen'),
+    col('Type'),
+    col('Reason'),
+    col('Object'),
+    col('Subobject', 'string', 1),
+    col('Source', 'string', 1),
+    col('Message'),
+    col('First Seen', 'string', 1),
+    col('Count', 'integer', 1),
+    { ...NAME, priority: 1 },
+  ],
   row: (o) => {
-    const inv = (o.involvedObject as { kind?: string; name?: string } | undefined) ?? {};
-    const last = (o.lastTimestamp as string | undefined) ?? (o.eventTime as string | undefined) ?? o.metadata?.creationTimestamp;
-    return [age(last), o.type ?? '', o.reason ?? '', `${(inv.kind ?? '').toLowerCase()}/${inv.name ?? ''}`, o.message ?? '', nameOf(o)];
+    const inv = (o.involvedObject as { kind?: string; name?: string; fieldPath?: string } | undefined) ?? {};
+    const src = (o.source as { component?: string; host?: string } | undefined) ?? {};
+    const first = (o.firstTimestamp as string | undefined) ?? (o.eventTime as string | undefined) ?? o.metadata?.creationTimestamp;
+    const last = (o.lastTimestamp as string | undefined) ?? first;
+    const source = [src.component ?? (o.reportingComponent as string | undefined) ?? '', src.host].filter(Boolean).join(', ');
+    return [age(last), o.type ?? '', o.reason ?? '', `${(inv.kind ?? '').toLowerCase()}/${inv.name ?? ''}`, inv.fieldPath ?? '', source, o.message ?? '', age(first), (o.count as number | undefined) ?? 1, nameOf(o)];
   },
 };
 

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { ClusterIPAllocator } from './cluster-ip-allocator.js';
 import { Compactor } from './compactor.js';
+import { EventTTL } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodLogs } from './pod-logs.js';
 import { type DualServer, createDualServer } from './dual-listener.js';
@@ -56,6 +57,8 @@ export interface ApiServerOptions {
    * node agents write under `nodes/<node>/pods/<uid>/containers/<name>/0.log`.
    */
   stateRoot?: string;
+  /** Events older than this are deleted (upstream --event-ttl); default 3600, 0 = keep. */
+  eventTTLSeconds?: number;
   /** Store compaction period (history older than one period is dropped); default 5 min, 0 = never. */
   compactIntervalMs?: number;
 }
@@ -133,6 +136,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await lifecycle.resume();
   const compactor = new Compactor(opts.store, opts.compactIntervalMs ?? 5 * 60_000);
   compactor.start();
+  const eventTTL = new EventTTL(registry, opts.eventTTLSeconds ?? 3600);
+  eventTTL.start();
   const gc = new GarbageCollector(registry, cache);
   gc.start();
   const podLogs = opts.stateRoot ? new PodLogs(registry, opts.stateRoot) : undefined;
@@ -192,6 +197,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       lifecycle.stop();
       gc.stop();
       compactor.stop();
+      eventTTL.stop();
       cache.stop();
       for (const s of servers) s.closeAllConnections();
       await dual?.close();
