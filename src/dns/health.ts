@@ -11,15 +11,20 @@ export interface ProbeServer {
 }
 
 /** Serves `path` on host:port, answering 200 OK when `ok()` and 503 otherwise. */
-export async function serveProbe(host: string, port: number, path: string, ok: () => boolean): Promise<ProbeServer> {
+export function serveProbe(host: string, port: number, path: string, ok: () => boolean): Promise<ProbeServer> {
+  return serveText(host, port, path, () => (ok() ? { status: 200, body: 'OK' } : { status: 503, body: 'Not ready: kubernetes' }));
+}
+
+/** Serves one plain-text `path` (404 elsewhere), e.g. the prometheus plugin's /metrics. */
+export async function serveText(host: string, port: number, path: string, body: () => { status: number; body: string }): Promise<ProbeServer> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '').split('?')[0];
     if (url !== path) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
       return;
     }
-    const good = ok();
-    res.writeHead(good ? 200 : 503, { 'Content-Type': 'text/plain' }).end(good ? 'OK' : 'Not ready: kubernetes');
+    const out = body();
+    res.writeHead(out.status, { 'Content-Type': 'text/plain; version=0.0.4' }).end(out.body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,12 +1,12 @@
 /**
  * The entry of the built-in image `registry.k8s.io/coredns/coredns`: the cluster DNS server
- * inside a pod, with the in-cluster API config, DNS on :53, `/health` on :8080 and `/ready` on
- * :8181. Flags: `-dns.port N` (as CoreDNS); `-conf FILE` is accepted and its `kubernetes <zone>`
+ * inside a pod, with the in-cluster API config, DNS on :53, `/health` on :8080, `/ready` on
+ * :8181 and `/metrics` on :9153. Flags: `-dns.port N` (as CoreDNS); `-conf FILE` is accepted and its `kubernetes <zone>`
  * and `ttl` read when the file exists.
  */
 import { readFileSync } from 'node:fs';
 import { Client, inClusterConfig } from '../client/client.js';
-import { serveProbe } from './health.js';
+import { serveProbe, serveText } from './health.js';
 import { startDnsServer } from './server.js';
 
 export interface DnsMainConfig {
@@ -54,12 +54,13 @@ export async function main(args: string[]): Promise<void> {
   const dns = await startDnsServer({ client, zone: cfg.zone, ttl: cfg.ttl, port: cfg.port, host: '0.0.0.0' });
   const health = await serveProbe('0.0.0.0', 8080, '/health', () => true);
   const ready = await serveProbe('0.0.0.0', 8181, '/ready', () => dns.ready());
+  const metrics = await serveText('0.0.0.0', 9153, '/metrics', () => ({ status: 200, body: dns.metrics.render() }));
   console.log(`[INFO] plugin/kubernetes: serving ${cfg.zone} on :${dns.port} (udp, tcp), ttl ${cfg.ttl}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await Promise.all([dns.close(), health.close(), ready.close()]);
+  await Promise.all([dns.close(), health.close(), ready.close(), metrics.close()]);
   client.close();
 }

@@ -11,6 +11,7 @@ import type { Client } from '../client/client.js';
 import { DnsController } from './dns-controller.js';
 import { type HandlerConfig, RCODE, serveDns } from './handler.js';
 import { roundRobin } from './loadbalance.js';
+import { DnsMetrics } from './metrics.js';
 import type { DnsLookup } from './records.js';
 
 export interface DnsServerOptions {
@@ -34,6 +35,8 @@ export interface DnsServerOptions {
 
 export interface DnsServer {
   port: number;
+  /** Query and response counters (Prometheus text via metrics.render()). */
+  metrics: DnsMetrics;
   close(): Promise<void>;
   /** True once the informers have synced (the `ready` plugin's answer). */
   ready(): boolean;
@@ -44,6 +47,8 @@ const TCP_IDLE_MS = 10_000;
 export interface ServeConfig extends HandlerConfig {
   /** Rotate A/AAAA answers (CoreDNS `loadbalance`). */
   loadbalance?: boolean;
+  /** Counts queries and answers when given. */
+  metrics?: DnsMetrics;
 }
 
 /** Encodes the answer for one transport, truncating for UDP when it does not fit. */
@@ -73,6 +78,7 @@ export function answer(msg: Buffer, lookup: DnsLookup, cfg: ServeConfig, udp: bo
   }
   if (req.type === 'response') return undefined;
   const res = serveDns(req, lookup, cfg);
+  cfg.metrics?.record(udp ? 'udp' : 'tcp', req.questions?.[0]?.type ?? 'other', (res.flags ?? 0) & 0xf);
   return encodeResponse(req, cfg.loadbalance ? roundRobin(res, turn++) : res, udp);
 }
 
@@ -140,10 +146,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw new Error(`dns: Invalid value for ttl: ${ttl} must be an integer between 0 and 3600`);
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(zone)) throw new Error(`dns: Invalid value for zone: "${opts.zone}" is not a domain name`);
   const controller = new DnsController(opts.client);
+  const metrics = new DnsMetrics(`dns://:${opts.port ?? 53}`);
   const synced = controller.start();
   let listener: { port: number; close(): Promise<void> };
   try {
-    listener = await serveLookup(controller, { zone, ttl, loadbalance: opts.loadbalance ?? true }, opts.host ?? '0.0.0.0', opts.port ?? 53);
+    listener = await serveLookup(controller, { zone, ttl, loadbalance: opts.loadbalance ?? true, metrics }, opts.host ?? '0.0.0.0', opts.port ?? 53);
   } catch (e) {
     controller.stop();
     throw e;
@@ -155,6 +162,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   if (!controller.hasSynced()) console.warn('[WARNING] plugin/kubernetes: starting server with unsynced Kubernetes API');
   return {
     port: listener.port,
+    metrics,
     ready: () => controller.hasSynced(),
     close: async () => {
       controller.stop();

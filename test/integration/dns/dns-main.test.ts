@@ -1,7 +1,7 @@
 /**
  * The DNS pod entry (`main`) as the agent runs it: in a network namespace of its own, with the
  * in-cluster config (KUBERNETES_SERVICE_HOST/PORT and the service account token), DNS on :53,
- * /health on :8080 and /ready on :8181. Queried from inside that namespace with dig and curl.
+ * /health on :8080, /ready on :8181, /metrics on :9153. Queried from inside that namespace with dig and curl.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,6 +45,9 @@ test('main() serves DNS, /health and /ready from inside a pod-like namespace, an
   assert.equal(await inNs('dig', '@127.0.0.1', 'web.default.svc.cluster.local', '+tcp', '+short'), '10.96.0.50');
   assert.equal(await inNs('curl', '-s', 'http://127.0.0.1:8080/health'), 'OK');
   assert.equal(await inNs('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:8181/ready'), '200');
+  const metrics = await inNs('curl', '-s', 'http://127.0.0.1:9153/metrics');
+  assert.match(metrics, /coredns_dns_requests_total\{family="1",proto="tcp",server="dns:\/\/:53",type="A",view="",zone="."\} 1/);
+  assert.match(metrics, /coredns_dns_responses_total\{plugin="",rcode="NOERROR",server="dns:\/\/:53",view="",zone="."\} \d+/);
   const exited = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);

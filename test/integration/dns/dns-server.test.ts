@@ -108,6 +108,7 @@ test('health and ready endpoints', async () => {
     ready = dns.ready();
     assert.deepEqual(await get('/ready'), [200, 'OK']);
     assert.equal((await get('/nope'))[0], 404);
+    assert.match(dns.metrics.render(), /coredns_dns_responses_total\{plugin="",rcode="NXDOMAIN",server="dns:\/\/:0",view="",zone="."\} [1-9]/);
   } finally {
     await probe.close();
   }
