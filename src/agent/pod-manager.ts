@@ -1,0 +1,94 @@
+/**
+ * Everything the agent needs to run pods, wired together: the sync dependencies (sandboxes via
+ * CNI, container runtime, env sources, back-off), the prober, the event recorder, and the
+ * per-pod workers that serialize syncs and cleanups.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod, Service } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
+import { Backoff } from './backoff.js';
+import { createCniNetwork } from './cni-network.js';
+import { apiEnvSources } from './container-env-deps.js';
+import { EventRecorder, podRef } from './events.js';
+import type { ResolvedAgentOptions } from './options.js';
+import { podDir } from './pod-paths.js';
+import { type PodSyncDeps, cleanupPod, syncPod } from './pod-sync.js';
+import { PodWorkers } from './pod-workers.js';
+import { runProbe } from './probe-exec.js';
+import { ProbeManager, type ProbeType } from './prober.js';
+import { defaultMasterService, podServiceEnv } from './service-env.js';
+
+export interface PodManager {
+  workers: PodWorkers;
+  stop(): void;
+}
+
+/** Every Service the agent knows, plus the `kubernetes` one when the API has none yet. */
+function services(informer: Informer<Service>, o: ResolvedAgentOptions): Service[] {
+  const list = informer.list();
+  const hasMaster = list.some((s) => s.metadata?.namespace === 'default' && s.metadata?.name === 'kubernetes');
+  return hasMaster ? list : [...list, defaultMasterService(o.apiServiceHost, o.apiServicePort)];
+}
+
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return ''; // dnsPolicy Default then gets an empty resolv.conf
+  }
+}
+
+function syncDeps(o: ResolvedAgentOptions, svc: Informer<Service>, probes: ProbeManager, events: EventRecorder): PodSyncDeps {
+  const network = createCniNetwork({ nodeRoot: o.nodeRoot, repoRoot: o.repoRoot, nodeNetns: o.nodeNetns });
+  const dns = { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, hostResolvConf: hostResolvConf() };
+  return {
+    client: o.client,
+    nodeIP: o.nodeIP,
+    nodeName: o.nodeName,
+    token: o.token,
+    sandbox: { clusterName: o.clusterName, nodeNetns: o.nodeNetns, nodeIP: o.nodeIP, network, token: o.token, dns },
+    backoff: new Backoff(),
+    probes: { manager: probes, nodeNetns: o.nodeNetns },
+    events,
+    shimPath: join(o.repoRoot, 'dist', 'src', 'agent', 'container-shim.js'),
+    nodePath: process.execPath,
+    mainJs: join(o.repoRoot, 'dist', 'src', 'images', 'main.js'),
+    serviceEnv: (pod: Pod) => podServiceEnv(pod, services(svc, o)),
+    envSources: apiEnvSources(o.client),
+    podDirOf: (pod: Pod) => podDir(o.nodeRoot, pod.metadata?.uid ?? ''),
+    log: (m: string) => console.error(`agent ${o.nodeName}: ${m}`),
+  };
+}
+
+export function createPodManager(o: ResolvedAgentOptions, pods: Informer<Pod>, svc: Informer<Service>): PodManager {
+  const events = new EventRecorder(o.client, o.nodeName);
+  const unhealthy = (uid: string, container: string, type: ProbeType, output: string) => {
+    const pod = pods.list().find((p) => p.metadata?.uid === uid);
+    const kind = type[0].toUpperCase() + type.slice(1);
+    if (pod) events.record(podRef(pod), 'Warning', 'Unhealthy', `${kind} probe failed: ${output}`, container);
+  };
+  // Probe results wake the pod's worker; `workers` exists before any probe runs.
+  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid), Date.now, unhealthy);
+  const deps = syncDeps(o, svc, probes, events);
+  const workers: PodWorkers = new PodWorkers(
+    {
+      sync: (pod) => syncPod(pod, podDir(o.nodeRoot, pod.metadata?.uid ?? ''), deps),
+      cleanup: async (uid) => {
+        probes.removePod(uid);
+        events.forget(uid);
+        await cleanupPod(podDir(o.nodeRoot, uid), deps);
+        deps.backoff.resetPrefix(`${uid}/`);
+        deps.backoff.resetPrefix(`pull:${uid}/`);
+      },
+    },
+    (uid, e) => deps.log(`sync of pod ${uid} failed: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  return {
+    workers,
+    stop: () => {
+      workers.stop();
+      probes.stop();
+    },
+  };
+}
