@@ -42,66 +42,82 @@ function parseResourceVersion(rv: string | null): number | undefined {
   return Number(rv);
 }
 
-export async function serveWatch(ctx: WatchContext, req: IncomingMessage, res: ServerResponse, ri: RequestInfo, q: URLSearchParams): Promise<void> {
-  const { info, namespace } = ri;
+interface WatchRequest {
+  matches: (o: Obj) => boolean;
+  /** Undefined: start with synthetic ADDED events of what exists. */
+  rv: number | undefined;
+  initialEvents: boolean;
+  initialEventsEnd: boolean;
+  bookmarks: boolean;
+  timeoutSeconds: number;
+}
+
+function parseWatchRequest(ri: RequestInfo, q: URLSearchParams): WatchRequest {
   const labels = parseLabelSelector(q.get('labelSelector'));
-  const fields = parseFieldSelector(q.get('fieldSelector'), info.kind);
+  const fields = parseFieldSelector(q.get('fieldSelector'), ri.info.kind);
   if (ri.name) fields.push({ field: 'metadata.name', equal: true, value: ri.name });
-  const matches = (o: Obj): boolean => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o);
   const rv = parseResourceVersion(q.get('resourceVersion'));
-  const initialEvents = q.get('sendInitialEvents') === 'true' || rv === undefined;
+  const sendInitial = q.get('sendInitialEvents') === 'true';
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  return {
+    matches: (o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o),
+    rv,
+    initialEvents: sendInitial || rv === undefined,
+    initialEventsEnd: sendInitial && bookmarks,
+    bookmarks,
+    // Upstream picks a random timeout in [minRequestTimeout, 2*minRequestTimeout] when none is given.
+    timeoutSeconds: Number(q.get('timeoutSeconds')) || 1800 + Math.floor(Math.random() * 1800),
+  };
+}
+
+/** Writes events as JSON lines, or as one-row Tables (column definitions on the first only). */
+function eventWriter(req: IncomingMessage, res: ServerResponse, kind: string, q: URLSearchParams): (type: string, obj: unknown, cached?: string) => void {
   const table = wantsTable(req.headers.accept);
   const include: IncludeObject = parseIncludeObject(q.get('includeObject'));
-  const gv = info.group ? `${info.group}/${info.version}` : info.version;
   let headersSent = false;
-
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
-  res.flushHeaders();
-
-  const send = (type: string, obj: unknown, cached?: string): void => {
-    let line = cached;
+  return (type, obj, cached) => {
+    let line = table ? undefined : cached;
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
-      line = `${JSON.stringify({ type, object: toTable(info.kind, [obj as Obj], undefined, include, !headersSent) })}\n`;
+      line = `${JSON.stringify({ type, object: toTable(kind, [obj as Obj], undefined, include, !headersSent) })}\n`;
       headersSent = true;
     }
     res.write(line ?? `${JSON.stringify({ type, object: obj })}\n`);
     if (res.writableLength > MAX_BUFFERED) res.destroy();
   };
+}
 
-  let after = rv ?? 0;
-  if (initialEvents) {
+export async function serveWatch(ctx: WatchContext, req: IncomingMessage, res: ServerResponse, ri: RequestInfo, q: URLSearchParams): Promise<void> {
+  const { info, namespace } = ri;
+  const w = parseWatchRequest(ri, q);
+  const gv = info.group ? `${info.group}/${info.version}` : info.version;
+  const bookmark = (rv: number, annotations?: Record<string, string>): unknown => ({ kind: info.kind, apiVersion: gv, metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  const send = eventWriter(req, res, info.kind, q);
+
+  let after = w.rv ?? 0;
+  if (w.initialEvents) {
     const list = await ctx.registry.list(info, namespace);
-    for (const o of list.items) if (matches(o)) send('ADDED', o);
-    after = rv ?? list.revision;
-    if (q.get('sendInitialEvents') === 'true' && bookmarks) {
-      send('BOOKMARK', { kind: info.kind, apiVersion: gv, metadata: { resourceVersion: String(after), annotations: { 'k8s.io/initial-events-end': 'true' } } });
-    }
+    for (const o of list.items) if (w.matches(o)) send('ADDED', o);
+    after = w.rv ?? list.revision;
+    if (w.initialEventsEnd) send('BOOKMARK', bookmark(after, { 'k8s.io/initial-events-end': 'true' }));
   }
-
-  let sub: { dispose(): void } | undefined;
+  let sub: { dispose(): void };
   try {
     sub = ctx.cache.subscribe(storePrefix(info, namespace), after, (ev) => {
-      const type = eventTypeFor(ev, matches);
-      if (type) send(type, ev.obj, type === ev.type && !table ? ev.line() : undefined);
+      const type = eventTypeFor(ev, w.matches);
+      if (type) send(type, ev.obj, type === ev.type ? ev.line() : undefined);
     });
   } catch (e) {
     if (!(e instanceof StatusError)) throw e;
     send('ERROR', e.toStatus());
-    res.end();
-    return;
+    return void res.end();
   }
-
-  const timers: NodeJS.Timeout[] = [];
-  if (bookmarks) {
-    const t = setInterval(() => send('BOOKMARK', { kind: info.kind, apiVersion: gv, metadata: { resourceVersion: String(ctx.cache.revision) } }), ctx.bookmarkIntervalMs);
-    timers.push(t);
-  }
-  const timeoutS = Number(q.get('timeoutSeconds')) || 1800 + Math.floor(Math.random() * 1800);
-  timers.push(setTimeout(() => res.end(), timeoutS * 1000));
+  const timers = [setTimeout(() => res.end(), w.timeoutSeconds * 1000)];
+  if (w.bookmarks) timers.push(setInterval(() => send('BOOKMARK', bookmark(ctx.cache.revision)), ctx.bookmarkIntervalMs));
   // res 'close', not req 'close': the request closes as soon as its (empty) body has been read.
   res.on('close', () => {
-    sub?.dispose();
+    sub.dispose();
     for (const t of timers) clearTimeout(t);
   });
 }

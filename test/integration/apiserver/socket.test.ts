@@ -37,3 +37,14 @@ it('serves the API on a unix socket and removes it on close', async () => {
   assert.equal(existsSync(socketPath), false);
   rmSync(dir, { recursive: true, force: true });
 });
+
+it('a port already in use fails the start with the listen error', async () => {
+  const store = await openStore({ kind: 'memory' });
+  const first = await startApiServer({ store, port: 0 });
+  try {
+    await assert.rejects(startApiServer({ store, port: first.port }), /EADDRINUSE/);
+  } finally {
+    await first.close();
+    await store.close();
+  }
+});
