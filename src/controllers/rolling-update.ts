@@ -36,7 +36,11 @@ export function resolveFenceposts(d: Deployment): [number, number] {
 }
 
 export const specReplicas = (rs: ReplicaSet | undefined): number => rs?.spec?.replicas ?? 0;
-const available = (rs: ReplicaSet): number => rs.status?.availableReplicas ?? 0;
+/**
+ * Available pods counted for scaling: never more than the spec, because a status written before
+ * the last scale-down still counts pods the ReplicaSet controller is about to delete.
+ */
+const available = (rs: ReplicaSet): number => Math.min(specReplicas(rs), rs.status?.availableReplicas ?? 0);
 const sum = (sets: ReplicaSet[], f: (rs: ReplicaSet) => number): number => sets.reduce((n, rs) => n + f(rs), 0);
 const byAge = (a: ReplicaSet, b: ReplicaSet): number =>
   (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||

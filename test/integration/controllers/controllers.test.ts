@@ -380,6 +380,58 @@ test('deleting the deployment removes its ReplicaSets and pods (garbage collecti
   });
 });
 
+test('rolling update honours maxSurge 1 / maxUnavailable 0 at every step', async () => {
+  const spec = (image: string): Deployment => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'surge' },
+    spec: {
+      replicas: 4,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      selector: { matchLabels: { app: 'surge' } },
+      template: { metadata: { labels: { app: 'surge' } }, spec: { containers: [{ name: 'c', image }] } },
+    },
+  });
+  await client.create('deployments', 'default', spec('v1'));
+  const settled = async (image: string) =>
+    eventually(`rollout to ${image}`, async () => {
+      await runPods('app=surge', 70);
+      await reapTerminating();
+      const x = await client.get<Deployment>('deployments', 'default', 'surge');
+      const pods = (await podsOf('app=surge')).filter((p) => !p.metadata?.deletionTimestamp);
+      return x.status?.conditions?.some((c) => c.reason === 'NewReplicaSetAvailable') && x.status?.observedGeneration === x.metadata?.generation &&
+        pods.length === 4 && pods.every((p) => p.spec?.containers[0].image === image);
+    }, 20_000);
+  await settled('v1');
+  // Watch every pod change during the rollout: active (not terminating) pods and ready ones.
+  const active = new Map<string, boolean>();
+  let maxActive = 0;
+  let minReady = Infinity;
+  const w = client.watch<Pod>('pods', 'default', { labelSelector: 'app=surge' }, (ev) => {
+    const name = ev.object.metadata?.name ?? '';
+    if (ev.type === 'DELETED' || ev.object.metadata?.deletionTimestamp) active.delete(name);
+    else active.set(name, ev.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+    maxActive = Math.max(maxActive, active.size);
+    if (active.size >= 4) minReady = Math.min(minReady, [...active.values()].filter(Boolean).length);
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const d = await client.get<Deployment>('deployments', 'default', 'surge');
+    d.spec!.template.spec!.containers[0].image = 'v2';
+    await client.update('deployments', d);
+    await settled('v2');
+  } finally {
+    w.stop();
+  }
+  assert.equal(maxActive, 5, 'never more than replicas + maxSurge pods');
+  assert.ok(minReady >= 4, `never fewer than replicas - maxUnavailable ready pods (saw ${minReady})`);
+  await client.delete('deployments', 'default', 'surge');
+  await eventually('surge pods gone', async () => {
+    await reapTerminating();
+    return (await podsOf('app=surge')).length === 0;
+  });
+});
+
 test('a bare ReplicaSet with minReadySeconds: pods available only after the wait', async () => {
   await client.create<ReplicaSet>('replicasets', 'default', {
     apiVersion: 'apps/v1',
