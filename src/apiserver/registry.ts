@@ -159,7 +159,10 @@ export class Registry {
     this.checkTypeMeta(info, next);
     const out = prepareForUpdate(info, next, current, subresource);
     applyDefaults(info.kind, out);
-    const errs = validateObjectUpdate(info.kind, info.namespaced, out, current);
+    // Compare with the stored object as today's defaulting sees it, so a newer default is no change.
+    const prev = structuredClone(current);
+    applyDefaults(info.kind, prev);
+    const errs = validateObjectUpdate(info.kind, info.namespaced, out, prev);
     if (current.metadata?.deletionTimestamp) errs.push(...newFinalizerErrors(out, current));
     this.throwIfInvalid(info, out, errs);
     updateGeneration(out, current);

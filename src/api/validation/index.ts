@@ -8,6 +8,7 @@ import { validateEndpointSlice, validateEndpoints } from './endpoints.js';
 import { type NameValidator, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validatePodSpec } from './pod.js';
+import { validatePodUpdate } from './pod-update.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from './workloads.js';
 
@@ -43,5 +44,6 @@ export function validateObjectUpdate(kind: string, namespaced: boolean, next: Un
   }
   const errs = validateObject(kind, namespaced, next);
   if (kind === 'Deployment' || kind === 'ReplicaSet') errs.push(...validateSelectorUpdate(next as Deployment, prev as Deployment));
+  if (kind === 'Pod') errs.push(...validatePodUpdate(next as Pod, prev as Pod));
   return errs;
 }

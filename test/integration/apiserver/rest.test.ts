@@ -162,12 +162,38 @@ describe('create, update, patch', () => {
     assert.equal(e.status?.message, 'Scale "st" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
+  it('a pod binds once: spec.nodeName may be set, not changed; other spec fields are immutable', async () => {
+    const p = await c.create<Pod>('pods', 'default', podObj('bind'));
+    const bound = await c.patch<Pod>('pods', 'default', 'bind', { metadata: { resourceVersion: p.metadata!.resourceVersion }, spec: { nodeName: 'node1' } });
+    assert.equal(bound.spec!.nodeName, 'node1');
+    const e = await apiError(c.patch('pods', 'default', 'bind', { spec: { nodeName: 'node2' } }));
+    assert.equal(e.status?.message, 'Pod "bind" is invalid: spec.nodeName: Forbidden: pod is already assigned to node "node1"');
+    const e2 = await apiError(c.patch('pods', 'default', 'bind', { spec: { restartPolicy: 'Never' } }));
+    assert.equal(e2.code, 422);
+    const img = await c.patch<Pod>('pods', 'default', 'bind', { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } }, 'strategic');
+    assert.equal(img.spec!.containers[0].image, 'busybox:2');
+  });
+
   it('merge, JSON and strategic merge patches; a resourceVersion in a patch is a precondition', async () => {
     await c.create<Pod>('pods', 'default', podObj('pt'));
     const j = await c.patch<Pod>('pods', 'default', 'pt', [{ op: 'add', path: '/metadata/labels/j', value: '1' }], 'json');
     assert.equal(j.metadata!.labels!.j, '1');
-    const s = await c.patch<Pod>('pods', 'default', 'pt', { spec: { containers: [{ name: 'c', image: 'busybox:2' }, { name: 'd', image: 'x' }] } }, 'strategic');
-    assert.deepEqual(s.spec!.containers.map((x) => [x.name, x.image]), [['c', 'busybox:2'], ['d', 'x']]);
+    await c.create('replicasets', 'default', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'smp' },
+      spec: { replicas: 0, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'E', value: '1' }] }] } } },
+    } as KubeObject);
+    const s = await c.patch<KubeObject & { spec: { template: { spec: Pod['spec'] } } }>(
+      'replicasets',
+      'default',
+      'smp',
+      { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox:2' }, { name: 'd', image: 'x' }] } } } },
+      'strategic',
+    );
+    const containers = s.spec.template.spec!.containers;
+    assert.deepEqual(containers.map((x) => [x.name, x.image]), [['c', 'busybox:2'], ['d', 'x']]);
+    assert.deepEqual(containers[0].env, [{ name: 'E', value: '1' }], 'merged by name, not replaced');
     const e = await apiError(c.patch('pods', 'default', 'pt', { metadata: { resourceVersion: '1', labels: { z: '1' } } }, 'merge'));
     assert.equal(e.reason, 'Conflict');
     const m = await c.patch<Pod>('pods', 'default', 'pt', { metadata: { labels: { j: null } } }, 'merge');

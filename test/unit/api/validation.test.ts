@@ -86,6 +86,33 @@ describe('validation', () => {
   });
 });
 
+describe('pod updates', () => {
+  const update = (tweak: (o: Obj) => void, prevTweak: (o: Obj) => void = () => {}): string[] => {
+    const prev = base.Pod();
+    prevTweak(prev);
+    applyDefaults('Pod', prev as UnstructuredObject);
+    const next = structuredClone(prev);
+    tweak(next);
+    applyDefaults('Pod', next as UnstructuredObject);
+    return validateObjectUpdate('Pod', true, next as UnstructuredObject, prev as UnstructuredObject).map(fieldErrorMessage);
+  };
+  it('allows image changes, added tolerations, labels', () => {
+    assert.deepEqual(update((o) => ((o.spec.containers[0].image = 'j'), (o.metadata.labels = { a: 'b' }))), []);
+    assert.deepEqual(update((o) => (o.spec.tolerations = [{ key: 'a' }, { key: 'b' }]), (o) => (o.spec.tolerations = [{ key: 'a' }])), []);
+  });
+  it('allows binding once, not re-binding', () => {
+    assert.deepEqual(update((o) => (o.spec.nodeName = 'n1')), []);
+    assert.deepEqual(update((o) => (o.spec.nodeName = 'n2'), (o) => (o.spec.nodeName = 'n1')), ['spec.nodeName: Forbidden: pod is already assigned to node "n1"']);
+  });
+  it('forbids other spec changes', () => {
+    assert.match(update((o) => (o.spec.containers[0].command = ['sh'])).join(), /^spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
+    assert.equal(update((o) => (o.spec.tolerations = []), (o) => (o.spec.tolerations = [{ key: 'a' }])).length, 1);
+  });
+  it('key order is no change', () => {
+    assert.deepEqual(update((o) => (o.spec = Object.fromEntries(Object.entries(o.spec).reverse()))), []);
+  });
+});
+
 describe('defaulting', () => {
   it('pods and containers', () => {
     const p = base.Pod();
