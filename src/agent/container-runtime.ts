@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExitRecord, ShimSpec } from './container-shim.js';
+import { type ExitRecord, type ShimSpec, containerCommand } from './container-shim.js';
 import { rfc3339Nano } from './cri-log.js';
 import { containerFiles } from './pod-paths.js';
 
@@ -72,14 +72,31 @@ export async function processMatches(pid: number, argv: readonly string[]): Prom
   return tail.every((p, i) => p === argv[i]);
 }
 
+/** True while the shim of the container in `dir` runs (its command line names the dir). */
+async function shimAlive(dir: string): Promise<boolean> {
+  const pid = Number((await readFile(containerFiles(dir).shimPid, 'utf8').catch(() => '')).trim());
+  if (!pid) return false;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes(dir);
+}
+
 /** What the container in `dir` is doing now. */
 export async function observeContainer(dir: string): Promise<ContainerObservation> {
   const state = await readContainerState(dir);
   const attempt = state.current;
   if (!attempt) return { kind: 'none', state };
+  const exited = (exit: ExitRecord): ContainerObservation => ({ kind: 'exited', state, attempt, exit: { ...exit, id: attempt.id, startedAt: attempt.startedAt } });
   const exit = await readJson<ExitRecord>(containerFiles(dir).exit);
-  if (exit) return { kind: 'exited', state, attempt, exit: { ...exit, id: attempt.id, startedAt: attempt.startedAt } };
+  if (exit) return exited(exit);
   if (await processMatches(attempt.pid, attempt.argv)) return { kind: 'running', state, attempt };
+  // The container is gone but its shim may still be writing the exit record: wait for it.
+  for (let t = 0; t < 3000 && (await shimAlive(dir)); t += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    const late = await readJson<ExitRecord>(containerFiles(dir).exit);
+    if (late) return exited(late);
+  }
+  const late = await readJson<ExitRecord>(containerFiles(dir).exit);
+  if (late) return exited(late);
   // The shim died with its container and left no exit record: kubelet's ContainerStatusUnknown.
   const gone: TerminatedRecord = {
     id: attempt.id,
@@ -94,6 +111,7 @@ export async function observeContainer(dir: string): Promise<ContainerObservatio
 
 export interface StartRequest {
   dir: string;
+  /** `container-shim.pl` (run by perl) or the compiled `container-shim.js` (run by node). */
   shimPath: string;
   spec: Omit<ShimSpec, 'pidFile' | 'exitFile' | 'logFile'>;
   image: string;
@@ -124,9 +142,14 @@ export async function startContainer(req: StartRequest): Promise<ContainerAttemp
   const shimSpec: ShimSpec = { ...req.spec, pidFile: files.pid, exitFile: files.exit, logFile: files.log };
   await writeJson(files.spec, shimSpec);
   const shimLog = await open(join(req.dir, 'shim.log'), 'a');
+  // The Perl shim takes its files and the command line as arguments and the container's env as
+  // its own; the Node shim reads shim.json.
+  const [cmd, args, env] = req.shimPath.endsWith('.pl')
+    ? ['perl', [req.shimPath, files.pid, files.exit, files.log, ...containerCommand(req.spec)], req.spec.env]
+    : [process.execPath, [req.shimPath, files.spec], process.env];
   try {
     // detached + unref: the shim (and so the container) outlives the agent.
-    const shim = spawn(process.execPath, [req.shimPath, files.spec], { detached: true, stdio: ['ignore', shimLog.fd, shimLog.fd] });
+    const shim = spawn(cmd, args, { detached: true, env, stdio: ['ignore', shimLog.fd, shimLog.fd] });
     shim.unref();
     if (shim.pid) await writeFile(files.shimPid, `${shim.pid}\n`);
   } finally {

@@ -5,7 +5,7 @@
  * exit status, so that containers and their logs outlive an agent restart.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
 
@@ -45,23 +45,34 @@ export interface ExitRecord {
  */
 export const CONTAINER_INIT = [
   'host="$1"; wd="$2"; n="$3"; shift 3',
-  'hostname "$host" || exit 126',
+  // The container's own PATH may lack the system tools the setup needs.
+  'sys=/usr/sbin:/usr/bin:/sbin:/bin',
+  'PATH=$sys hostname "$host" || exit 126',
   'while [ "$n" -gt 0 ]; do',
   '  src="$1"; dst="$2"; mode="$3"; shift 3; n=$((n - 1))',
   '  if [ ! -e "$dst" ]; then',
   '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : > "$dst"; fi || exit 126',
   '  fi',
-  '  mount -o "bind,$mode" "$src" "$dst" || { echo "podnet: Cannot mount $src at $dst" >&2; exit 126; }',
+  '  PATH=$sys mount -o "bind,$mode" "$src" "$dst" || { echo "podnet: Cannot mount $src at $dst" >&2; exit 126; }',
   'done',
   'cd "$wd" || { echo "podnet: Cannot enter working dir $wd" >&2; exit 126; }',
   'exec "$@"',
 ].join('\n');
 
-/** The full argv the shim spawns for `spec`. */
-export function containerCommand(spec: ShimSpec): string[] {
+/** A system tool by absolute path: the container's env (PATH included) is not the host's. */
+function tool(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  return name;
+}
+
+const IP = tool('ip');
+const UNSHARE = tool('unshare');
+
+/** The full argv the shim spawns for `spec` (`ip netns exec ... unshare --uts -- sh -c ...`). */
+export function containerCommand(spec: Omit<ShimSpec, 'pidFile' | 'exitFile' | 'logFile'>): string[] {
   const mounts = spec.mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
   return [
-    'ip', 'netns', 'exec', spec.netns, 'unshare', '--uts', '--', '/bin/sh', '-c', CONTAINER_INIT, 'sh',
+    IP, 'netns', 'exec', spec.netns, UNSHARE, '--uts', '--', '/bin/sh', '-c', CONTAINER_INIT, 'sh',
     spec.hostname, spec.workingDir, String(spec.mounts.length), ...mounts, ...spec.argv,
   ];
 }
