@@ -42,6 +42,15 @@ function toCacheEvent(ev: StoreEvent): CacheEvent {
   return new CacheEvent(ev.revision, ev.kv.key, prev ? 'MODIFIED' : 'ADDED', decodeFromStore(ev.kv), prev);
 }
 
+/** One watcher's failure must not stop delivery to the others; that watcher is dropped. */
+function deliver(s: Subscriber, ev: CacheEvent): void {
+  try {
+    s.onEvent(ev);
+  } catch {
+    s.onEvent = () => {};
+  }
+}
+
 interface Subscriber {
   prefix: string;
   after: number;
@@ -96,7 +105,7 @@ export class WatchCache {
   subscribe(prefix: string, after: number, onEvent: (ev: CacheEvent) => void): Disposable {
     if (after < this.oldest) throw expired(`too old resource version: ${after} (${this.oldest + 1})`);
     const sub: Subscriber = { prefix, after, onEvent };
-    for (const ev of this.events) if (ev.revision > after && ev.key.startsWith(prefix)) onEvent(ev);
+    for (const ev of this.events) if (ev.revision > after && ev.key.startsWith(prefix)) deliver(sub, ev);
     this.subscribers.add(sub);
     return { dispose: () => this.subscribers.delete(sub) };
   }
@@ -106,7 +115,7 @@ export class WatchCache {
       const ev = toCacheEvent(sev);
       this.events.push(ev);
       if (ev.revision > this.latest) this.latest = ev.revision;
-      for (const s of this.subscribers) if (ev.revision > s.after && ev.key.startsWith(s.prefix)) s.onEvent(ev);
+      for (const s of this.subscribers) if (ev.revision > s.after && ev.key.startsWith(s.prefix)) deliver(s, ev);
     }
     if (this.events.length > this.capacity) {
       const drop = this.events.splice(0, this.events.length - this.capacity);

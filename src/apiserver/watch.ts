@@ -105,8 +105,12 @@ export async function serveWatch(ctx: WatchContext, req: IncomingMessage, res: S
   let sub: { dispose(): void };
   try {
     sub = ctx.cache.subscribe(storePrefix(info, namespace), after, (ev) => {
-      const type = eventTypeFor(ev, w.matches);
-      if (type) send(type, ev.obj, type === ev.type ? ev.line() : undefined);
+      try {
+        const type = eventTypeFor(ev, w.matches);
+        if (type) send(type, ev.obj, type === ev.type ? ev.line() : undefined);
+      } catch {
+        res.destroy(); // the client re-watches rather than silently missing events
+      }
     });
   } catch (e) {
     if (!(e instanceof StatusError)) throw e;
