@@ -4,10 +4,10 @@
  */
 import { RESOURCES, type ResourceInfo, groupVersion } from '../api/resources.js';
 
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** How each subresource is described: its verbs and, for scale, the autoscaling/v1 Scale kind. */
-const SUBRESOURCES: Record<string, { verbs: string[]; group?: string; version?: string; kind?: string }> = {
+export const SUBRESOURCE_INFO: Record<string, { verbs: string[]; group?: string; version?: string; kind?: string }> = {
   status: { verbs: ['get', 'patch', 'update'] },
   scale: { verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1', kind: 'Scale' },
   finalize: { verbs: ['update'] },
@@ -54,7 +54,7 @@ function resourceEntries(r: ResourceInfo): unknown[] {
   if (r.shortNames.length) main.shortNames = r.shortNames;
   if (r.categories.length) main.categories = r.categories;
   const subs = r.subresources.map((s) => {
-    const d = SUBRESOURCES[s] ?? { verbs: ['get'] };
+    const d = SUBRESOURCE_INFO[s] ?? { verbs: ['get'] };
     const e: Record<string, unknown> = { name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, kind: d.kind ?? r.kind, verbs: d.verbs };
     if (d.group !== undefined) e.group = d.group;
     if (d.version !== undefined) e.version = d.version;

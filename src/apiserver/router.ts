@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { aggregatedContentType, aggregatedDiscovery, wantsAggregated } from './aggregated-discovery.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
 import { writeError, writeJSON, writeText } from './http-util.js';
@@ -65,6 +66,10 @@ async function route(ctx: HandlerContext, opts: RouterOptions, req: IncomingMess
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
   if (!PUBLIC_PATHS.test(path) && !authorized(req, opts.token)) throw unauthorized();
   if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) return writeText(res, 200, 'ok');
+  const aggregated = path === '/api' || path === '/apis' ? wantsAggregated(req.headers.accept) : undefined;
+  if (aggregated) {
+    return writeJSON(res, 200, aggregatedDiscovery(path as '/api' | '/apis', aggregated), { 'Content-Type': aggregatedContentType(aggregated) });
+  }
   const doc = nonResourceDocument(path, opts.serverAddress());
   if (doc === undefined) throw notFoundPath();
   if (doc !== null) return writeJSON(res, 200, doc);

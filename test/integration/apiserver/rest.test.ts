@@ -76,6 +76,24 @@ describe('auth, health, version, discovery, openapi', () => {
     assert.ok(groups.groups.some((g) => g.name === 'discovery.k8s.io'));
   });
 
+  it('aggregated discovery v2 / v2beta1 by Accept, legacy otherwise', async () => {
+    const get = async (path: string, accept: string) => {
+      const res = await fetch(`${server.url}${path}`, { headers: { Accept: accept, Authorization: `Bearer ${TOKEN}` } });
+      return { type: res.headers.get('content-type'), body: (await res.json()) as { kind: string; apiVersion: string; items: { metadata: { name: string }; versions: { resources: Record<string, unknown>[] }[] }[] } };
+    };
+    const v2 = await get('/apis', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json');
+    assert.equal(v2.type, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    assert.equal(v2.body.apiVersion, 'apidiscovery.k8s.io/v2');
+    const apps = v2.body.items.find((i) => i.metadata.name === 'apps')!;
+    const deploy = apps.versions[0].resources.find((r) => r.resource === 'deployments')!;
+    assert.deepEqual(deploy.responseKind, { group: 'apps', version: 'v1', kind: 'Deployment' });
+    assert.deepEqual((deploy.subresources as Record<string, unknown>[]).find((x) => x.subresource === 'scale')!.responseKind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const beta = await get('/api', 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json');
+    assert.equal(beta.body.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+    assert.equal(beta.body.items[0].metadata.name, '');
+    assert.equal((await get('/api', 'application/json, */*')).body.kind, 'APIVersions');
+  });
+
   it('OpenAPI v3 declares fieldValidation on PATCH', async () => {
     const idx = await c.request<{ paths: Record<string, { serverRelativeURL: string }> }>('GET', '/openapi/v3');
     const url = idx.paths['apis/apps/v1'].serverRelativeURL;
