@@ -76,6 +76,17 @@ export class Scheduler extends BaseController {
       throw e;
     }
     this.recorder.event(pod, POD, 'Normal', 'Scheduled', `Successfully assigned ${key(pod)} to ${result.nodeName}`);
+    if (pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')) await this.markScheduled(pod);
+  }
+
+  /** A pod once Unschedulable is now bound: flip its condition (upstream's binding does this). */
+  private async markScheduled(pod: Pod): Promise<void> {
+    const cond = { type: 'PodScheduled', status: 'True', lastTransitionTime: metaNow(), reason: null, message: null };
+    try {
+      await this.client.patch('pods', pod.metadata?.namespace, pod.metadata?.name ?? '', { status: { conditions: [cond] } }, 'strategic', 'status');
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
   }
 
   private async markUnschedulable(pod: Pod, message: string): Promise<void> {

@@ -353,6 +353,15 @@ test('a pod that fits no node is marked Unschedulable', async () => {
   });
   assert.equal(cond.reason, 'Unschedulable');
   assert.equal(cond.message, "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+  // a node that fits appears: the pod is bound and its condition flips
+  await client.patch('nodes', undefined, 'node2', { metadata: { labels: { disk: 'ssd' } } });
+  const bound = await eventually('picky bound', async () => {
+    const p = await client.get<Pod>('pods', 'default', 'picky');
+    return Boolean(p.spec?.nodeName) && p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status === 'True' && p;
+  });
+  assert.equal(bound.spec?.nodeName, 'node2');
+  assert.equal(bound.status?.conditions?.find((c) => c.type === 'PodScheduled')?.reason, undefined);
+  await client.patch('nodes', undefined, 'node2', { metadata: { labels: { disk: null } } });
   const other = await client.create<Pod>('pods', 'default', {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -361,7 +370,7 @@ test('a pod that fits no node is marked Unschedulable', async () => {
   });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await client.get<Pod>('pods', 'default', 'custom-sched')).spec?.nodeName, undefined, `${other.metadata?.name} left alone`);
-  await client.delete('pods', 'default', 'picky');
+  await client.delete('pods', 'default', 'picky', { gracePeriodSeconds: 0 });
   await client.delete('pods', 'default', 'custom-sched');
 });
 
