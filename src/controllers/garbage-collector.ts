@@ -14,18 +14,23 @@ import { isTerminating } from './owners.js';
 /** Dependents we collect, and the owner kinds whose caches we keep. */
 const DEPENDENTS = ['replicasets', 'pods', 'endpointslices'];
 const OWNERS = ['deployments', 'replicasets', 'services', 'endpoints'];
+const PRESENT_TTL_MS = 30_000;
 export const ORPHAN_FINALIZER = 'orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 export class GarbageCollector extends BaseController {
   /** uids confirmed absent by the apiserver: a uid never comes back. */
   private readonly absent = new Set<string>();
+  /** uids confirmed present by a GET (owners of kinds we keep no cache of), until a time. */
+  private readonly present = new Map<string, number>();
 
   constructor(client: Client, opts: ControllerOptions = {}) {
     super(client, 'garbage-collector', [...new Set([...DEPENDENTS, ...OWNERS])], opts);
   }
 
   protected async sync(): Promise<void> {
+    const now = Date.now();
+    for (const [uid, until] of this.present) if (until <= now) this.present.delete(uid);
     const live = new Set<string>();
     for (const plural of OWNERS) {
       for (const o of this.informers.get(plural).list()) if (o.metadata?.uid) live.add(o.metadata.uid);
@@ -131,11 +136,17 @@ export class GarbageCollector extends BaseController {
 
   private async ownerAbsent(ref: OwnerReference, ns: string | undefined): Promise<boolean> {
     if (this.absent.has(ref.uid)) return true;
+    if ((this.present.get(ref.uid) ?? 0) > Date.now()) return false;
     const info = resourceByKind(ref.apiVersion, ref.kind);
     if (!info) return false; // an owner kind we do not serve: leave the dependent alone
     try {
       const owner = await this.client.get(info, info.namespaced ? ns : undefined, ref.name);
-      if (owner.metadata?.uid === ref.uid) return false;
+      if (owner.metadata?.uid === ref.uid) {
+        // An owner kind we keep no cache of: ask again only after a while (syncs run on every
+        // change). Watched kinds are asked each time: their absence from our cache is just lag.
+        if (!OWNERS.includes(info.plural)) this.present.set(ref.uid, Date.now() + PRESENT_TTL_MS);
+        return false;
+      }
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

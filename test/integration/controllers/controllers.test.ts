@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, EndpointSlice, Endpoints, Event, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import type { Deployment, EndpointSlice, Endpoints, Event, KubeObject, Node, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
 import type { Client } from '../../../src/client/client.js';
 import { startControllers } from '../../../src/controllers/index.js';
 import { eventually, startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
@@ -529,6 +529,32 @@ test('a selector-less Service with hand-written Endpoints gets mirrored slices',
   await client.delete('endpoints', 'default', 'external');
   await eventually('mirrored slice collected', async () => (await mirrored()).length === 0);
   await client.delete('services', 'default', 'external');
+});
+
+test('GC: a pod owned by a live object of an unwatched kind stays; one whose owner is gone goes', async () => {
+  const ds = await client.create<KubeObject>('daemonsets', 'default', {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agentish' },
+    spec: { selector: { matchLabels: { app: 'ds' } }, template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } } },
+  } as KubeObject);
+  const owned = (name: string, uid: string): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'ds' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agentish', uid, controller: true }] },
+    spec: { nodeName: 'node2', containers: [{ name: 'c', image: 'podnet/echo' }] },
+  });
+  await client.create('pods', 'default', owned('ds-live', ds.metadata?.uid ?? ''));
+  await client.create('pods', 'default', owned('ds-orphan', '00000000-0000-4000-8000-000000000000'));
+  await eventually('orphan collected', async () => {
+    await reapTerminating();
+    return client.get('pods', 'default', 'ds-orphan').then(() => false, () => true);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const live = await client.get<Pod>('pods', 'default', 'ds-live');
+  assert.equal(live.metadata?.deletionTimestamp, undefined);
+  await client.delete('pods', 'default', 'ds-live', { gracePeriodSeconds: 0 });
+  await client.delete('daemonsets', 'default', 'agentish');
 });
 
 test('a deleted node frees its CIDR for the next node', async () => {
