@@ -14,6 +14,11 @@ export interface InformerOptions<T> {
   transform?: (obj: T) => T;
   /** Delay before re-watching after an error, ms. */
   retryDelayMs?: number;
+  /**
+   * Told about list/watch failures other than 410 Gone (an expected relist). Default: a warning
+   * on stderr, repeated only when the message changes, so a 401 or an unreachable API is visible.
+   */
+  onError?: (e: unknown) => void;
 }
 
 export interface EventHandler<T> {
@@ -35,6 +40,7 @@ export class Informer<T extends KubeObject> {
   private watch: Watch | undefined;
   private syncWaiters: (() => void)[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  private lastError = '';
 
   constructor(
     private readonly client: Client,
@@ -87,6 +93,7 @@ export class Informer<T extends KubeObject> {
       } catch (e) {
         if (this.stopped) return;
         if (isGone(e)) this.resourceVersion = '';
+        else this.reportError(e);
         await new Promise<void>((r) => {
           this.retryTimer = setTimeout(r, this.opts.retryDelayMs ?? 1000);
         });
@@ -164,6 +171,14 @@ export class Informer<T extends KubeObject> {
       else this.emit((h) => h.add?.(obj));
     }
     if (rv) this.resourceVersion = rv;
+  }
+
+  private reportError(e: unknown): void {
+    if (this.opts.onError) return this.opts.onError(e);
+    const msg = (e as Error).message ?? String(e);
+    if (msg === this.lastError) return;
+    this.lastError = msg;
+    console.warn(`informer: list/watch of ${typeof this.resource === 'string' ? this.resource : this.resource.plural} failed (retrying): ${msg}`);
   }
 
   private slim(obj: T): T {
