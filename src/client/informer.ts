@@ -4,7 +4,8 @@
  * the server closes the stream, and relists (diffing against the cache) on 410 Gone.
  */
 import { type KubeObject, objectKey } from '../api/types.js';
-import { type Client, type ResourceRef, type Watch, type WatchEvent, isGone } from './client.js';
+import type { Status } from '../api/types.js';
+import { ApiError, type Client, type ResourceRef, type Watch, type WatchEvent, isGone } from './client.js';
 
 export interface InformerOptions<T> {
   namespace?: string;
@@ -150,9 +151,8 @@ export class Informer<T extends KubeObject> {
 
   private handle(ev: WatchEvent<T>): void {
     if (ev.type === 'ERROR') {
-      const st = ev.object as unknown as { code?: number; message?: string };
-      if (st.code === 410) this.resourceVersion = '';
-      throw new Error(`informer: Watch error: ${st.message ?? JSON.stringify(st)}`);
+      const st = ev.object as unknown as Status;
+      throw new ApiError(st.code ?? 0, st.reason ?? '', st, `informer: Watch error: ${st.message ?? JSON.stringify(st)}`);
     }
     const rv = ev.object.metadata?.resourceVersion;
     if (ev.type === 'BOOKMARK') {
