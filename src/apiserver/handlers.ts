@@ -9,6 +9,7 @@ import { type DeleteOptionsBody, deleteObject, parseDeleteOptions } from './dele
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import { readBody, readBodyBytes, writeJSON } from './http-util.js';
 import { decodeProtobufObject } from './protobuf.js';
+import { checkFields, parseFieldValidation } from './field-validation.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { GarbageCollector } from './garbage-collector.js';
@@ -35,14 +36,27 @@ interface Call {
   ri: RequestInfo;
   q: URLSearchParams;
   dryRun: boolean;
+  /** `Warning` headers for the response (unknown fields under fieldValidation=Warn). */
+  warnings: string[];
+}
+
+/** Checks a body or patch for fields the kind does not have, per ?fieldValidation. */
+function validateFields(c: Call, obj: unknown, isPatch = false): void {
+  const kind = c.ri.subresource === 'scale' ? 'Scale' : c.ri.info.kind;
+  const decoding = isPatch ? undefined : { version: c.ri.info.version };
+  c.warnings.push(...checkFields(kind, obj, parseFieldValidation(c.q.get('fieldValidation')), decoding));
+}
+
+function warningHeaders(c: Call): Record<string, string | string[]> {
+  return c.warnings.length ? { Warning: c.warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {};
 }
 
 const gvOf = (info: ResourceInfo): string => (info.group ? `${info.group}/${info.version}` : info.version);
 
 function respond(c: Call, code: number, obj: Obj): void {
   if (wantsTable(c.req.headers.accept) && obj.kind === c.ri.info.kind) {
-    writeJSON(c.res, code, toTable(c.ri.info.kind, [obj], obj.metadata?.resourceVersion, parseIncludeObject(c.q.get('includeObject'))));
-  } else writeJSON(c.res, code, obj);
+    writeJSON(c.res, code, toTable(c.ri.info.kind, [obj], obj.metadata?.resourceVersion, parseIncludeObject(c.q.get('includeObject'))), warningHeaders(c));
+  } else writeJSON(c.res, code, obj, warningHeaders(c));
 }
 
 async function list(c: Call): Promise<void> {
@@ -96,13 +110,16 @@ async function body(c: Call): Promise<Obj> {
 
 async function create(c: Call): Promise<void> {
   if (c.ri.name) throw methodNotSupported(c.ri.info, 'create');
-  const obj = await c.ctx.registry.create(c.ri.info, c.ri.namespace, await body(c), { dryRun: c.dryRun });
+  const input = await body(c);
+  validateFields(c, input);
+  const obj = await c.ctx.registry.create(c.ri.info, c.ri.namespace, input, { dryRun: c.dryRun });
   respond(c, 201, obj);
 }
 
 async function update(c: Call): Promise<void> {
   const { info, namespace, name, subresource } = c.ri;
   const obj = await body(c);
+  validateFields(c, obj);
   if (subresource === 'scale') {
     writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { put: obj }, c.dryRun));
     return;
@@ -133,6 +150,8 @@ async function patch(c: Call): Promise<void> {
   const tryPatch = (cur: Obj): Obj => {
     const patched = applyPatch(kind, cur, doc);
     if (!isPlainObject(patched)) throw badRequest('the patch did not produce an object');
+    c.warnings = [];
+    validateFields(c, patched, true);
     const rv = (patched as Obj).metadata?.resourceVersion;
     // A resourceVersion written by the patch is a precondition (kubectl apply sends one).
     if (rv !== undefined && rv !== cur.metadata?.resourceVersion) throw conflict(info, name!);
@@ -189,7 +208,7 @@ const OBJECT_SUBRESOURCES = new Set(['status', 'scale', 'finalize']);
 export async function handleResource(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, ri: RequestInfo, q: URLSearchParams): Promise<void> {
   const dryRunValues = q.getAll('dryRun');
   if (dryRunValues.some((v) => v !== 'All')) throw badRequest(`Invalid dryRun value: ${JSON.stringify(dryRunValues)}; only "All" is supported`);
-  const c: Call = { ctx, req, res, ri, q, dryRun: dryRunValues.length > 0 };
+  const c: Call = { ctx, req, res, ri, q, dryRun: dryRunValues.length > 0, warnings: [] };
   const { info, name, subresource } = ri;
   if (subresource === 'log' && info.kind === 'Pod' && name && req.method === 'GET') {
     if (!ctx.podLogs) throw new StatusError(404, 'NotFound', 'pods/log is not served: the apiserver was started without stateRoot');

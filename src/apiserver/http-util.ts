@@ -27,7 +27,7 @@ export function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export function writeJSON(res: ServerResponse, code: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+export function writeJSON(res: ServerResponse, code: number, body: unknown, extraHeaders: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
   res.end(text);

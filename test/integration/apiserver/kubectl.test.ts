@@ -175,6 +175,21 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       assert.match(r2.stderr, /metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
     });
 
+    it('unknown fields: Strict (kubectl default) refuses with the path, warn prints and drops them', async () => {
+      const typo = pod('typo', 'busybox').replace('    image: busybox', '    image: busybox\n    imagePulPolicy: Always');
+      const strict = await kubectl(k, ['apply', '-f', '-'], typo);
+      assert.notEqual(strict.code, 0);
+      assert.match(strict.stderr, /Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers\[0\].imagePulPolicy"/);
+      const warn = await kubectl(k, ['apply', '--validate=warn', '-f', '-'], typo);
+      assert.equal(warn.code, 0, warn.stderr);
+      assert.match(warn.stderr, /Warning: unknown field "spec.containers\[0\].imagePulPolicy"/);
+      const stored = JSON.parse(await ok(k, ['get', 'pod', 'typo', '-o', 'json']));
+      assert.equal(stored.spec.containers[0].imagePulPolicy, undefined);
+      // The next apply's patch nulls the field the last-applied annotation still has: accepted.
+      assert.match(await ok(k, ['apply', '-f', '-'], pod('typo', 'busybox')), /pod\/typo (configured|unchanged)/);
+      await ok(k, ['delete', 'pod', 'typo']);
+    });
+
     it('kubectl create <generator> (protobuf bodies on kubectl 1.32) works', async () => {
       assert.match(await ok(k, ['create', 'namespace', 'gen']), /namespace\/gen created/);
       assert.match(await ok(k, ['-n', 'gen', 'create', 'deployment', 'api', '--image=nginx:1.27', '--replicas=0', '--port=8080']), /deployment.apps\/api created/);
