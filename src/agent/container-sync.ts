@@ -104,7 +104,9 @@ async function syncExited(pod: Pod, c: Container, dir: string, obs: Extract<Cont
     const delay = formatDelay(deps.backoff.delay(key) / 1000);
     const message = `back-off ${delay} restarting failed container=${c.name} pod=${podRefText(pod)}`;
     deps.events?.record(podRef(pod), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRefText(pod)}`, c.name);
-    return { view: waitingView(c, carried, 'CrashLoopBackOff', message), resyncAfterMs: deps.backoff.remainingSince(key, finished) };
+    // As kubelet, the status keeps naming the last container while it backs off.
+    const view = { ...waitingView(c, carried, 'CrashLoopBackOff', message), containerID: `podnet://${exit.id}` };
+    return { view, resyncAfterMs: deps.backoff.remainingSince(key, finished) };
   }
   if (!staleSandbox) deps.backoff.next(key, finished);
   return startAttempt(pod, c, dir, sandbox, { ...carried, restartCount: carried.restartCount + 1 }, deps);
