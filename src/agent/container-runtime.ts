@@ -133,10 +133,24 @@ async function waitForPid(path: string, exitPath: string, timeoutMs: number): Pr
   throw new Error(`agent: Cannot start container: the shim wrote no pid to ${path} within ${timeoutMs} ms`);
 }
 
+/**
+ * Kills a process left by a start the agent did not finish recording (it stopped between the
+ * shim's pid file and state.json): without this, a restart would run the container twice.
+ */
+async function reapUnrecorded(dir: string): Promise<void> {
+  const files = containerFiles(dir);
+  const pid = Number((await readFile(files.pid, 'utf8').catch(() => '')).trim());
+  const spec = await readJson<ShimSpec>(files.spec);
+  if (!pid || !spec || !(await processMatches(pid, spec.argv))) return;
+  signalContainer(pid, 'SIGKILL');
+  for (let t = 0; t < 5000 && groupAlive(pid); t += 50) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Starts a new attempt through a detached shim; resolves once its pid is recorded. */
 export async function startContainer(req: StartRequest): Promise<ContainerAttempt> {
   const files = containerFiles(req.dir);
   await mkdir(req.dir, { recursive: true });
+  await reapUnrecorded(req.dir);
   await rm(files.pid, { force: true });
   await rm(files.exit, { force: true });
   const shimSpec: ShimSpec = { ...req.spec, pidFile: files.pid, exitFile: files.exit, logFile: files.log };

@@ -70,6 +70,22 @@ for (const [kind, shimPath] of Object.entries(SHIMS)) {
       assert.deepEqual(records(dir).map((r) => `${r.slice(0, 8)}${r.length - 9}`), ['stdout P16384', 'stdout F3616']);
     });
 
+    it('a start the agent never recorded is killed before the container starts again', async () => {
+      const dir = join(root, 'stray');
+      const req = {
+        dir, shimPath, image: 'busybox', imageID: 'x', sandboxId: 's', previous: { restartCount: 0 },
+        spec: { netns: ns, hostname: 'pod-a', mounts: [], workingDir: '/', argv: ['sleep', '101'], env: { PATH: '/usr/bin:/bin' } },
+      };
+      const first = await startContainer(req);
+      started.push(first.pid);
+      rmSync(join(dir, 'state.json')); // as if the agent stopped before recording the attempt
+      const second = await startContainer(req);
+      started.push(second.pid);
+      assert.notEqual(second.pid, first.pid);
+      await eventually(() => !existsSync(`/proc/${first.pid}/cmdline`) || readFileSync(`/proc/${first.pid}/cmdline`, 'utf8') === '', 5000, 'stray gone');
+      assert.equal((await observeContainer(dir)).kind, 'running');
+    });
+
     it('reports a kill as 128+signal with the signal name', async () => {
       const { dir, attempt } = await run(['sleep', '100']);
       signalContainer(attempt.pid, 'SIGKILL');
