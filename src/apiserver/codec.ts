@@ -46,3 +46,18 @@ export function decodeFromStore(kv: KeyValue, rev = kv.modRevision): Obj {
 /** RFC 3339 with second precision, as metav1.Time marshals. */
 export const nowTimestamp = (offsetSeconds = 0): string =>
   new Date(Math.floor(Date.now() / 1000) * 1000 + offsetSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Removes null-valued fields, in place: Go's typed decoding turns a JSON null into the field's
+ * zero value, which is then omitted, so `"nodePort": null` inside a replaced list means unset.
+ */
+export function dropNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) dropNulls(x);
+  } else if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null) delete v[k];
+      else dropNulls(x);
+    }
+  }
+}

@@ -10,9 +10,8 @@ import { applyDefaults } from '../api/defaults/index.js';
 import { validateObject, validateObjectUpdate } from '../api/validation/index.js';
 import { type FieldError, forbidden as forbiddenField } from '../api/validation/field-errors.js';
 import { type KeyValue, type Store, isCompacted } from '../store/store.js';
-import type { ClusterIPAllocator } from './cluster-ip-allocator.js';
-import { type Obj, decodeFromStore, encodeForStore, nowTimestamp } from './codec.js';
-import { allocateServiceIPs, releaseServiceIPs, updateServiceIPs } from './service-ips.js';
+import type { ServiceAllocations } from './service-allocations.js';
+import { type Obj, decodeFromStore, dropNulls, encodeForStore, nowTimestamp } from './codec.js';
 import { StatusError, alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound } from './status.js';
 import { prepareForCreate, prepareForUpdate, updateGeneration } from './strategy.js';
 import { generateName } from './generate-name.js';
@@ -39,7 +38,7 @@ const MAX_NAME_ATTEMPTS = 8;
 export class Registry {
   constructor(
     readonly store: Store,
-    readonly clusterIPs: ClusterIPAllocator,
+    readonly services: ServiceAllocations,
   ) {}
 
   async get(info: ResourceInfo, ns: string | undefined, name: string): Promise<Obj> {
@@ -67,6 +66,7 @@ export class Registry {
 
   async create(info: ResourceInfo, ns: string | undefined, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
     const obj = structuredClone(body);
+    dropNulls(obj);
     this.checkTypeMeta(info, obj);
     const meta = (obj.metadata ??= {});
     if (info.namespaced) {
@@ -125,7 +125,7 @@ export class Registry {
     const res = await this.store.delete(kv.key, kv.modRevision);
     if (!res.ok) return undefined;
     const obj = decodeFromStore(kv);
-    if (info.kind === 'Service') releaseServiceIPs(this.clusterIPs, obj as Service);
+    if (info.kind === 'Service') this.services.onDelete(obj as Service);
     return obj;
   }
 
@@ -157,6 +157,7 @@ export class Registry {
       throw conflict(info, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata?.uid}`);
     }
     this.checkTypeMeta(info, next);
+    dropNulls(next);
     const out = prepareForUpdate(info, next, current, subresource);
     applyDefaults(info.kind, out);
     // Compare with the stored object as today's defaulting sees it, so a newer default is no change.
@@ -171,14 +172,14 @@ export class Registry {
 
   private serviceUpdateHooks(info: ResourceInfo, next: Obj, current: Obj): { rollback: () => void; commit: () => void } {
     if (info.kind !== 'Service') return { rollback: () => {}, commit: () => {} };
-    const res = updateServiceIPs(this.clusterIPs, next as Service, current as Service);
+    const res = this.services.onUpdate(next as Service, current as Service);
     if ('errors' in res) throw invalid(info, current.metadata?.name ?? '', res.errors);
     return res;
   }
 
   private allocateOnCreate(info: ResourceInfo, obj: Obj): () => void {
     if (info.kind !== 'Service') return () => {};
-    const res = allocateServiceIPs(this.clusterIPs, obj as Service);
+    const res = this.services.onCreate(obj as Service);
     if ('errors' in res) throw invalid(info, obj.metadata?.name ?? '', res.errors);
     return res.release;
   }
@@ -193,7 +194,7 @@ export class Registry {
         return obj;
       }
       if (!meta.generateName || attempt >= MAX_NAME_ATTEMPTS) {
-        if (info.kind === 'Service') releaseServiceIPs(this.clusterIPs, obj as Service);
+        if (info.kind === 'Service') this.services.onDelete(obj as Service);
         if (meta.generateName) {
           throw new StatusError(409, 'AlreadyExists', `${info.plural} "${meta.name}" already exists, the server was not able to generate a unique name for the object`);
         }

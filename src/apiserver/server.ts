@@ -8,6 +8,8 @@ import type { Service } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { bootstrapNamespaces } from './bootstrap.js';
 import { ClusterIPAllocator } from './cluster-ip-allocator.js';
+import { NodePortAllocator } from './node-port-allocator.js';
+import { ServiceAllocations } from './service-allocations.js';
 import { Compactor } from './compactor.js';
 import { EventTTL } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   socketPath?: string;
   /** Default 10.96.0.0/12. */
   serviceCIDR?: string;
+  /** Node ports for NodePort and LoadBalancer Services, inclusive; default [30000, 32767]. */
+  nodePortRange?: [number, number];
   /** BOOKMARK period for watches that allow them; default 60 s as upstream. */
   bookmarkIntervalMs?: number;
   /** Events the watch cache keeps for watches from an older resourceVersion; default 10000. */
@@ -63,10 +67,11 @@ export interface ApiServer {
 
 /** Everything behind the sockets: storage, watch cache and the background loops. */
 async function startServices(opts: ApiServerOptions): Promise<{ ctx: HandlerContext; stop: () => void }> {
-  const alloc = new ClusterIPAllocator(opts.serviceCIDR ?? '10.96.0.0/12');
-  const registry = new Registry(opts.store, alloc);
+  const [minPort, maxPort] = opts.nodePortRange ?? [30000, 32767];
+  const services = new ServiceAllocations(new ClusterIPAllocator(opts.serviceCIDR ?? '10.96.0.0/12'), new NodePortAllocator(minPort, maxPort));
+  const registry = new Registry(opts.store, services);
   const { items } = await registry.list(resourceByPlural('services', '')!, undefined);
-  for (const s of items as Service[]) if (s.spec?.clusterIP && s.spec.clusterIP !== 'None') alloc.restore(s.spec.clusterIP);
+  for (const s of items as Service[]) services.restore(s);
   const cache = new WatchCache(opts.store, { capacity: opts.watchCacheSize });
   await cache.start();
   const lifecycle = new NamespaceLifecycle(registry);

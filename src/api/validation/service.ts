@@ -1,6 +1,6 @@
 /** Service validation (ValidateService / ValidateServiceUpdate), the parts podnet relies on. */
 import type { Service, ServicePort } from '../types.js';
-import { type FieldError, duplicate, invalidValue, notSupported, required } from './field-errors.js';
+import { type FieldError, duplicate, forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { isIPAddress } from './ip.js';
 import { validateLabels } from './meta.js';
 import { PORT_RANGE, isDNS1123Label, isValidPortName, isValidPortNum } from './names.js';
@@ -76,6 +76,11 @@ export function validateService(svc: Service): FieldError[] {
     if (spec[f] && !oneOf(TRAFFIC_POLICIES, spec[f])) errs.push(notSupported(`spec.${f}`, spec[f], TRAFFIC_POLICIES));
   }
   errs.push(...validatePorts(spec));
+  if (spec.type === 'ClusterIP' || spec.type === 'ExternalName') {
+    (spec.ports ?? []).forEach((p, i) => {
+      if (p.nodePort) errs.push(forbidden(`spec.ports[${i}].nodePort`, `may not be used when \`type\` is '${spec.type}'`));
+    });
+  }
   errs.push(...validateLabels(spec.selector, 'spec.selector'));
   return errs;
 }

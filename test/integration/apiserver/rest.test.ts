@@ -384,6 +384,32 @@ describe('garbage collection', () => {
   });
 });
 
+describe('NodePort allocation', () => {
+  const np = (name: string, nodePort?: number): Service => ({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] } });
+
+  it('allocates, honours requests, keeps ports across updates, releases on type change and delete', async () => {
+    const a = await c.create<Service>('services', 'default', np('np-a'));
+    const port = a.spec!.ports![0].nodePort!;
+    assert.ok(port >= 30000 && port <= 32767);
+    const b = await c.create<Service>('services', 'default', np('np-b', 30080));
+    assert.equal(b.spec!.ports![0].nodePort, 30080);
+    const e = await apiError(c.create('services', 'default', np('np-c', 30080)));
+    assert.equal(e.status?.message, 'Service "np-c" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
+    const range = await apiError(c.create('services', 'default', np('np-d', 8080)));
+    assert.match(range.status!.message!, /spec.ports\[0\].nodePort: Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767/);
+    // A PUT without nodePort keeps the allocated one (as kubectl apply does).
+    const put = await c.update<Service>('services', { ...b, spec: { ...b.spec, ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] } });
+    assert.equal(put.spec!.ports![0].nodePort, 30080);
+    const toCluster = await c.patch<Service>('services', 'default', 'np-b', { spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: null }] } });
+    assert.equal(toCluster.spec!.ports![0].nodePort, undefined);
+    assert.equal((await c.create<Service>('services', 'default', np('np-c', 30080))).spec!.ports![0].nodePort, 30080);
+    await c.delete('services', 'default', 'np-c');
+    assert.equal((await c.create<Service>('services', 'default', np('np-e', 30080))).spec!.ports![0].nodePort, 30080);
+    const forbid = await apiError(c.create('services', 'default', { metadata: { name: 'np-f' }, spec: { ports: [{ port: 80, nodePort: 30001 }] } } as KubeObject));
+    assert.match(forbid.status!.message!, /spec.ports\[0\].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'/);
+  });
+});
+
 describe('ClusterIP allocation', () => {
   const svc = (name: string, clusterIP?: string): Service => ({ metadata: { name }, spec: { clusterIP, ports: [{ port: 80 }] } });
 
