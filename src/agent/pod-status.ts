@@ -117,10 +117,31 @@ export function computePodStatus(pod: Pod, view: PodView, now: string): PodStatu
     hostIPs: [{ ip: view.hostIP }],
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     startTime: old.startTime ?? now,
-    qosClass: old.qosClass ?? 'BestEffort',
+    qosClass: old.qosClass ?? qosClass(pod),
     containerStatuses: view.containers.map(containerStatus),
     ...(view.initContainers ? { initContainerStatuses: view.initContainers.map(containerStatus) } : {}),
   };
+}
+
+/**
+ * The pod's QoS class (kubelet's GetPodQOS, with quantities compared as written): Guaranteed
+ * when every container limits cpu and memory with requests equal to them, BestEffort when none
+ * asks for anything, Burstable otherwise.
+ */
+export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function canonical(v: unknown): unknown {

@@ -72,6 +72,24 @@ async function deletePodObject(pod: Pod, deps: PodSyncDeps): Promise<void> {
   }
 }
 
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** Milliseconds left of spec.activeDeadlineSeconds since status.startTime (undefined: none). */
+export function activeDeadlineLeft(pod: Pod, now = Date.now()): number | undefined {
+  const secs = pod.spec?.activeDeadlineSeconds;
+  const start = pod.status?.startTime ? Date.parse(pod.status.startTime) : NaN;
+  if (secs === undefined || Number.isNaN(start)) return undefined;
+  return start + secs * 1000 - now;
+}
+
+/** kubelet's active deadline: stop everything and fail the pod with reason DeadlineExceeded. */
+async function failDeadlineExceeded(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<void> {
+  deps.events?.record(podRef(pod), 'Normal', 'DeadlineExceeded', DEADLINE_MESSAGE);
+  deps.probes?.manager.removePod(pod.metadata?.uid ?? '');
+  await stopPod(podDir, gracePeriodSeconds(pod), deps.sandbox);
+  await writeStatus(pod, { ...pod.status, phase: 'Failed', reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }, deps);
+}
+
 export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SyncResult> {
   if (pod.metadata?.deletionTimestamp) {
     deps.probes?.manager.removePod(pod.metadata.uid ?? '');
@@ -82,6 +100,11 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
   }
   if (isTerminal(pod.status?.phase)) {
     await stopPod(podDir, 0, deps.sandbox);
+    return {};
+  }
+  const deadline = activeDeadlineLeft(pod);
+  if (deadline !== undefined && deadline <= 0) {
+    await failDeadlineExceeded(pod, podDir, deps);
     return {};
   }
   let sandbox: SandboxRecord;
@@ -95,7 +118,7 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
     return { resyncAfterMs: 2000 };
   }
-  let resync = 1000; // PLEG-like relist: notice exits within a second.
+  let resync = Math.max(100, Math.min(1000, deadline ?? 1000)); // PLEG-like relist: notice exits within a second.
   const soon = (ms: number | undefined) => {
     if (ms !== undefined) resync = Math.min(resync, Math.max(100, ms));
   };

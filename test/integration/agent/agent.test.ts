@@ -142,6 +142,18 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
     await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), 10_000, 'sandbox removed');
   });
 
+  it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded) and releases its sandbox', async () => {
+    await client.create('pods', 'default', podSpec('deadline', [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }], { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1 }));
+    const pod = await eventually(async () => {
+      const p = await getPod('deadline');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 20_000, 'deadline Failed');
+    assert.equal(pod.status?.reason, 'DeadlineExceeded');
+    await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), 10_000, 'sandbox removed');
+    pids.push(...recordedPids(node.nodeRoot));
+    await client.delete('pods', 'default', 'deadline', { gracePeriodSeconds: 0 });
+  });
+
   it('runs init containers in order before the app containers', async () => {
     await client.create('pods', 'default', podSpec('inits', [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }], {
       initContainers: [

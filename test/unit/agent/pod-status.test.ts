@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../src/api/types.js';
-import { type ContainerView, computePodStatus, podPhase, statusChanged } from '../../../src/agent/pod-status.js';
+import { type ContainerView, computePodStatus, podPhase, qosClass, statusChanged } from '../../../src/agent/pod-status.js';
+import { activeDeadlineLeft } from '../../../src/agent/pod-sync.js';
 
 const T0 = '2026-11-23T17:00:00Z';
 const T1 = '2026-11-23T17:05:00Z';
@@ -74,5 +75,23 @@ describe('computePodStatus', () => {
   it('statusChanged ignores key order', () => {
     assert.equal(statusChanged({ phase: 'Running', podIP: 'x' }, { podIP: 'x', phase: 'Running' }), false);
     assert.equal(statusChanged({ phase: 'Running' }, { phase: 'Pending' }), true);
+  });
+});
+
+describe('qosClass and active deadline', () => {
+  const withResources = (...rs: { requests?: Record<string, string>; limits?: Record<string, string> }[]): Pod => ({
+    spec: { containers: rs.map((resources, i) => ({ name: `c${i}`, resources })) },
+  });
+  it('classifies as kubelet does', () => {
+    assert.equal(qosClass(withResources({})), 'BestEffort');
+    assert.equal(qosClass(withResources({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
+    assert.equal(qosClass(withResources({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
+    assert.equal(qosClass(withResources({ requests: { cpu: '500m' } })), 'Burstable');
+    assert.equal(qosClass(withResources({ limits: { cpu: '1', memory: '1Gi' } }, {})), 'Burstable');
+  });
+  it('counts activeDeadlineSeconds from startTime', () => {
+    const p: Pod = { spec: { containers: [], activeDeadlineSeconds: 10 }, status: { startTime: '2026-01-01T00:00:00Z' } };
+    assert.equal(activeDeadlineLeft(p, Date.parse('2026-01-01T00:00:04Z')), 6000);
+    assert.equal(activeDeadlineLeft({ spec: { containers: [] } }), undefined);
   });
 });
