@@ -61,7 +61,7 @@ export async function nginx(): Promise<void> {
 export async function bootcamp(): Promise<void> {
   const started = Date.now();
   let total = 0;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     total++;
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.end(bootcampGreeting(hostname()));
