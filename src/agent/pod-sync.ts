@@ -10,7 +10,7 @@ import { type ContainerSyncDeps, syncContainer } from './container-sync.js';
 import { pendingView, syncInitContainers } from './init-containers.js';
 import { podRef } from './events.js';
 import { killContainers, removePod, stopPod } from './pod-termination.js';
-import { type ContainerView, computePodStatus, statusChanged } from './pod-status.js';
+import { type ContainerView, type PodView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
 
 export interface PodSyncDeps extends ContainerSyncDeps {
@@ -90,6 +90,34 @@ async function failDeadlineExceeded(pod: Pod, podDir: string, deps: PodSyncDeps)
   await writeStatus(pod, { ...pod.status, phase: 'Failed', reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }, deps);
 }
 
+/** Init containers, then app containers; what the status should show and when to look again. */
+async function syncContainers(pod: Pod, podDir: string, sandbox: SandboxRecord, deps: PodSyncDeps, deadline?: number): Promise<{ view: PodView; resyncAfterMs: number }> {
+  let resync = Math.max(100, Math.min(1000, deadline ?? 1000)); // PLEG-like relist: notice exits within a second.
+  const soon = (ms: number | undefined) => {
+    if (ms !== undefined) resync = Math.min(resync, Math.max(100, ms));
+  };
+  const init = pod.spec?.initContainers?.length ? await syncInitContainers(pod, podDir, sandbox, deps) : undefined;
+  soon(init?.resyncAfterMs);
+  const containers: ContainerView[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    if (init && !init.done) {
+      containers.push(pendingView(c));
+      continue;
+    }
+    const r = await syncContainer(pod, c, podDir, sandbox, deps);
+    containers.push(r.view);
+    soon(r.resyncAfterMs);
+  }
+  const view: PodView = {
+    hostIP: deps.nodeIP,
+    podIP: sandbox.podIP,
+    sandboxReady: true,
+    containers,
+    ...(init ? { initContainers: init.views, initialized: init.done, initFailed: init.failed } : {}),
+  };
+  return { view, resyncAfterMs: resync };
+}
+
 export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SyncResult> {
   if (pod.metadata?.deletionTimestamp) {
     deps.probes?.manager.removePod(pod.metadata.uid ?? '');
@@ -118,29 +146,7 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
     return { resyncAfterMs: 2000 };
   }
-  let resync = Math.max(100, Math.min(1000, deadline ?? 1000)); // PLEG-like relist: notice exits within a second.
-  const soon = (ms: number | undefined) => {
-    if (ms !== undefined) resync = Math.min(resync, Math.max(100, ms));
-  };
-  const init = pod.spec?.initContainers?.length ? await syncInitContainers(pod, podDir, sandbox, deps) : undefined;
-  soon(init?.resyncAfterMs);
-  const containers: ContainerView[] = [];
-  for (const c of pod.spec?.containers ?? []) {
-    if (init && !init.done) {
-      containers.push(pendingView(c));
-      continue;
-    }
-    const r = await syncContainer(pod, c, podDir, sandbox, deps);
-    containers.push(r.view);
-    soon(r.resyncAfterMs);
-  }
-  const view = {
-    hostIP: deps.nodeIP,
-    podIP: sandbox.podIP,
-    sandboxReady: true,
-    containers,
-    ...(init ? { initContainers: init.views, initialized: init.done, initFailed: init.failed } : {}),
-  };
+  const { view, resyncAfterMs } = await syncContainers(pod, podDir, sandbox, deps, deadline);
   const status = computePodStatus(pod, view, new Date().toISOString());
   await writeStatus(pod, status, deps);
   if (isTerminal(status.phase)) {
@@ -148,7 +154,7 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     await stopPod(podDir, 0, deps.sandbox);
     return {};
   }
-  return { resyncAfterMs: resync };
+  return { resyncAfterMs };
 }
 
 /** A pod that left the API (or this node): stop and remove everything it had here. */
