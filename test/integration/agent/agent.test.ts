@@ -219,9 +219,12 @@ describe('node agent against the real apiserver', { timeout: 180_000 }, () => {
       assert.deepEqual(readdirSync(`${mnt}/cfg`), []);
       pids.push(...recordedPids(node.nodeRoot));
       await client.delete('pods', 'default', 'vols', { gracePeriodSeconds: 0 });
+      await eventually(() => !existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!)), 15_000, 'vols removed');
     } finally {
+      // The mountpoints the containers created on the host (empty) go with the test.
       rmSync(mnt, { recursive: true, force: true });
     }
+    assert.equal(existsSync(mnt), false);
   });
 
   it('runs a hostNetwork pod in the node namespace with the node IP', async () => {
