@@ -15,10 +15,9 @@ import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { GarbageCollector } from './garbage-collector.js';
 import { type PodLogs, parseLogQuery } from './pod-logs.js';
 import { applyPatch, parsePatch, patchKind } from './patch.js';
-import type { Registry } from './registry.js';
 import type { RequestInfo } from './request-info.js';
 import { toScale, updateScale } from './scale.js';
-import { StatusError, badRequest, conflict, methodNotSupported, notFound } from './status.js';
+import { StatusError, badRequest, conflict, methodNotSupported } from './status.js';
 import { parseIncludeObject, toTable, wantsTable } from './table.js';
 import { type WatchContext, serveWatch } from './watch.js';
 
@@ -212,7 +211,7 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
   const { info, name, subresource } = ri;
   if (subresource === 'log' && info.kind === 'Pod' && name && req.method === 'GET') {
     if (!ctx.podLogs) throw new StatusError(404, 'NotFound', 'pods/log is not served: the apiserver was started without stateRoot');
-    return ctx.podLogs.serve(info, ri.namespace!, name, parseLogQuery(q), req, res);
+    return ctx.podLogs.serve(info, ri.namespace!, name, parseLogQuery(q), res);
   }
   if (subresource && (!info.subresources.includes(subresource) || !OBJECT_SUBRESOURCES.has(subresource))) {
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${info.plural}/${subresource} is not served)`);
@@ -238,4 +237,3 @@ export async function handleResource(ctx: HandlerContext, req: IncomingMessage, 
   }
 }
 
-export { notFound };

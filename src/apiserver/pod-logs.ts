@@ -6,7 +6,7 @@
  * sinceSeconds, limitBytes and follow.
  */
 import { open, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { ResourceInfo } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
@@ -85,7 +85,7 @@ export class PodLogs {
     private readonly stateRoot: string,
   ) {}
 
-  async serve(info: ResourceInfo, ns: string, name: string, q: LogQuery, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async serve(info: ResourceInfo, ns: string, name: string, q: LogQuery, res: ServerResponse): Promise<void> {
     const pod = (await this.reg.get(info, ns, name)) as Pod;
     const container = pickContainer(pod, q.container);
     if (q.previous) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
