@@ -58,14 +58,25 @@ export function kubectl(k: KubectlEnv, args: string[], stdin?: string): Promise<
 }
 
 /** Starts a long-running kubectl (e.g. `get -w`), collecting its stdout. */
-export function kubectlStream(k: KubectlEnv, args: string[]): { child: ChildProcess; output: () => string; waitFor(re: RegExp, ms?: number): Promise<string> } {
+export function kubectlStream(k: KubectlEnv, args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+  /** Kills kubectl and waits for it to exit, so it writes nothing into HOME after cleanup. */
+  stop(): Promise<void>;
+} {
   const child = spawn(KUBECTL, args, { env: k.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   return {
     child,
     output: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    },
     async waitFor(re, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (!re.test(out)) {

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -84,6 +84,7 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       await store?.close();
       k?.cleanup();
       rmSync(dir, { recursive: true, force: true });
+      assert.equal(existsSync(k.home), false, 'no kubectl left writing into its HOME');
     });
 
     it('the TLS port also answers plain http (podnet components) with the same auth', async () => {
@@ -147,7 +148,7 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
         await ok(k, ['apply', '-f', '-'], pod('p2', 'busybox'));
         await w.waitFor(/^p2\s+0\/1\s+Pending/m);
       } finally {
-        w.child.kill();
+        await w.stop();
       }
     });
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
@@ -41,6 +41,7 @@ describe('kubectl logs', () => {
     await store.close();
     k.cleanup();
     rmSync(root, { recursive: true, force: true });
+    assert.equal(existsSync(k.home), false, 'no kubectl left writing into its HOME');
   });
 
   it('prints, tails, timestamps and follows the CRI log', async () => {
@@ -66,10 +67,10 @@ describe('kubectl logs', () => {
       await follow.waitFor(/third line\n/);
       const cur = await c.get<Pod>('pods', 'default', 'logger');
       await c.updateStatus('pods', { ...cur, status: { ...cur.status, containerStatuses: [{ name: 'app', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } }] } });
-      const code = await new Promise<number | null>((resolve) => follow.child.on('exit', resolve));
+      const code = await new Promise<number | null>((resolve) => (follow.child.exitCode !== null ? resolve(follow.child.exitCode) : follow.child.on('exit', resolve)));
       assert.equal(code, 0);
     } finally {
-      follow.child.kill();
+      await follow.stop();
     }
   });
 
