@@ -58,6 +58,18 @@ function checkPreconditions(info: ResourceInfo, obj: Obj, pre: DeleteOptionsBody
   }
 }
 
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+/**
+ * propagationPolicy=Foreground holds the owner, with the foregroundDeletion finalizer, until the
+ * garbage collector has removed its dependents (garbage-collector.ts).
+ */
+function withForeground(obj: Obj, opts: DeleteOptionsBody): Obj {
+  const m = obj.metadata ?? {};
+  if (opts.propagationPolicy !== 'Foreground' || m.deletionTimestamp || m.finalizers?.includes(FOREGROUND_FINALIZER)) return obj;
+  return { ...obj, metadata: { ...m, finalizers: [...(m.finalizers ?? []), FOREGROUND_FINALIZER] } };
+}
+
 /** What the object looks like once deletion is requested; undefined means remove it now. */
 function markForDeletion(info: ResourceInfo, obj: Obj, grace: number): Obj | undefined {
   const m = obj.metadata ?? {};
@@ -89,9 +101,9 @@ export async function deleteObject(
     if (!kv) throw notFound(info, name);
     const current = decodeFromStore(kv);
     checkPreconditions(info, current, opts.preconditions);
-    const marked = markForDeletion(info, current, gracePeriod(info, current, opts.gracePeriodSeconds));
+    const marked = markForDeletion(info, withForeground(current, opts), gracePeriod(info, current, opts.gracePeriodSeconds));
     if (dryRun) return { obj: marked ?? current, removed: !marked };
-    if (marked === current) return { obj: current, removed: false };
+    if (marked === current && current.metadata?.deletionTimestamp) return { obj: current, removed: false };
     if (marked) {
       const res = await reg.store.update(key, encodeForStore(marked), kv.modRevision);
       if (res.ok) return { obj: { ...marked, metadata: { ...marked.metadata, resourceVersion: String(res.revision) } }, removed: false };

@@ -9,7 +9,7 @@ import { RESOURCES, type ResourceInfo, resourceByKind, storeKey } from '../api/r
 import type { OwnerReference } from '../api/types.js';
 import type { Disposable } from '../store/store.js';
 import type { Obj } from './codec.js';
-import { deleteObject } from './delete.js';
+import { FOREGROUND_FINALIZER, deleteObject } from './delete.js';
 import type { Registry } from './registry.js';
 import { StatusError } from './status.js';
 import type { WatchCache } from './watch-cache.js';
@@ -38,8 +38,15 @@ export class GarbageCollector {
   /** Follows deletions from now on, and sweeps for dependents of owners already gone. */
   start(): void {
     this.sub = this.cache.subscribe('/registry/', this.cache.revision, (ev) => {
-      if (ev.type !== 'DELETED' || !ev.obj.metadata?.uid) return;
-      this.enqueue(() => this.collectDependents(ev.obj));
+      const m = ev.obj.metadata;
+      if (!m?.uid) return;
+      if (ev.type === 'DELETED') {
+        this.enqueue(() => this.collectDependents(ev.obj));
+        // A dependent gone may be the last one a foreground deletion waits for.
+        for (const ref of m.ownerReferences ?? []) this.enqueue(() => this.recheckOwner(ref, m.namespace));
+      } else if (m.deletionTimestamp && m.finalizers?.includes(FOREGROUND_FINALIZER)) {
+        this.enqueue(() => this.deleteForeground(ev.obj));
+      }
     });
     this.enqueue(() => this.sweep());
   }
@@ -106,6 +113,33 @@ export class GarbageCollector {
       if (!refs.length) delete meta.ownerReferences;
       return { ...cur, metadata: meta };
     });
+  }
+
+  /** Foreground deletion: delete the dependents; once none is left, drop the owner's finalizer. */
+  private async deleteForeground(owner: Obj): Promise<void> {
+    const deps = await this.dependents(owner);
+    for (const { info, obj } of deps) {
+      if (!obj.metadata?.deletionTimestamp) await ignoreNotFound(deleteObject(this.reg, info, obj.metadata?.namespace, obj.metadata!.name!, {}));
+    }
+    if (deps.length) return; // their DELETED events bring us back
+    const info = resourceByKind(owner.apiVersion ?? '', owner.kind ?? '');
+    if (!info) return;
+    await ignoreNotFound(
+      this.reg.guaranteedUpdate(info, owner.metadata?.namespace, owner.metadata!.name!, (cur) => ({
+        ...cur,
+        metadata: { ...cur.metadata, finalizers: (cur.metadata?.finalizers ?? []).filter((f) => f !== FOREGROUND_FINALIZER) },
+      })),
+    );
+  }
+
+  private async recheckOwner(ref: OwnerReference, ns: string | undefined): Promise<void> {
+    const info = resourceByKind(ref.apiVersion, ref.kind);
+    if (!info) return;
+    const kv = await this.reg.store.get(storeKey(info, info.namespaced ? ns : undefined, ref.name));
+    const owner = kv ? (JSON.parse(kv.value) as Obj) : undefined;
+    if (owner?.metadata?.uid === ref.uid && owner.metadata?.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) {
+      await this.deleteForeground(owner);
+    }
   }
 
   /** Every object with owner references whose owners may be gone. */

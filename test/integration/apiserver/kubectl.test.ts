@@ -213,7 +213,7 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       const r = await kubectl(k, ['get', 'pod', 'p1']);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /pods "p1" not found/);
-      await ok(k, ['delete', '-f', '-'], manifest('nginx:1.28'));
+      await ok(k, ['delete', '--cascade=foreground', '-f', '-'], manifest('nginx:1.28'));
       assert.match((await kubectl(k, ['get', 'svc', 'web'])).stderr, /services "web" not found/);
     });
   });

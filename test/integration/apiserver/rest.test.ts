@@ -374,6 +374,22 @@ describe('garbage collection', () => {
     assert.deepEqual(refs.map((r) => (r as { name: string }).name), ['gc-b']);
   });
 
+  it('propagationPolicy=Foreground keeps the owner until its dependents are gone', async () => {
+    const owner = await c.create('configmaps', 'default', { metadata: { name: 'fg-owner' } });
+    await c.create('configmaps', 'default', owned('fg-a', [owner]));
+    const held = owned('fg-b', [owner]);
+    await c.create('configmaps', 'default', { ...held, metadata: { ...held.metadata, finalizers: ['example.com/hold'] } });
+    const r = await c.raw('DELETE', '/api/v1/namespaces/default/configmaps/fg-owner', JSON.stringify({ propagationPolicy: 'Foreground' }));
+    assert.equal(r.status, 202);
+    assert.ok(await gone('configmaps', 'fg-a'));
+    const waiting = await c.get('configmaps', 'default', 'fg-owner');
+    assert.deepEqual(waiting.metadata?.finalizers, ['foregroundDeletion']);
+    assert.ok(waiting.metadata?.deletionTimestamp);
+    await c.patch('configmaps', 'default', 'fg-b', { metadata: { finalizers: null } });
+    assert.ok(await gone('configmaps', 'fg-b'));
+    assert.ok(await gone('configmaps', 'fg-owner'));
+  });
+
   it('propagationPolicy=Orphan leaves dependents without the reference', async () => {
     const owner = await c.create('configmaps', 'default', { metadata: { name: 'gc-orph' } });
     await c.create('configmaps', 'default', owned('gc-kept', [owner]));
