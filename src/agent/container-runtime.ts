@@ -188,6 +188,14 @@ export async function startContainer(req: StartRequest): Promise<ContainerAttemp
 export function signalContainer(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+  // Just after the shim forks, the container may not lead its own process group yet: signal
+  // the process itself, or a kill right after a start would be lost.
+  try {
+    process.kill(pid, signal);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
