@@ -90,6 +90,8 @@ export class Informer<T extends KubeObject> {
     while (!this.stopped) {
       try {
         if (!this.resourceVersion) await this.relist();
+        // stop() may have come while the list was in flight: start no watch that nobody ends.
+        if (this.stopped) return;
         await this.watchOnce();
       } catch (e) {
         if (this.stopped) return;
