@@ -10,7 +10,7 @@ import { startControllers } from '../controllers/index.js';
 import { startAgent } from '../agent/index.js';
 import { startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
-import { type ClusterConfig, paths } from '../cluster/config.js';
+import { type ClusterConfig, paths, saveClusterConfig, writeKubeconfig } from '../cluster/config.js';
 import { bootstrapCluster, API_RELAY_PORT } from '../cluster/bootstrap.js';
 import { startRelay } from '../cluster/relay.js';
 import { REPO_ROOT } from '../cluster/processes.js';
@@ -47,10 +47,10 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
   const store = await openStore({ kind: 'sqlite', path: paths.storeDb(cfg.root) });
   const socketPath = paths.apiSocket(cfg.root);
   rmSync(socketPath, { force: true });
-  const api = await startApiServer({
+  const serve = (port: number) => startApiServer({
     store,
     host: '127.0.0.1',
-    port: cfg.apiPort,
+    port,
     token: cfg.token,
     socketPath,
     serviceCIDR: cfg.serviceCIDR,
@@ -58,6 +58,17 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
     tls: { cert: readFileSync(paths.apiCert(cfg.root), 'utf8'), key: readFileSync(paths.apiKey(cfg.root), 'utf8') },
     stateRoot: cfg.root,
   });
+  const api = await serve(cfg.apiPort).catch((e: NodeJS.ErrnoException) => {
+    // Another cluster (or program) took the port between `up` choosing it and us binding it.
+    if (e.code !== 'EADDRINUSE') throw e;
+    return serve(0);
+  });
+  if (api.port !== cfg.apiPort) {
+    console.log(`controlplane: port ${cfg.apiPort} was taken; serving on ${api.port}`);
+    cfg.apiPort = api.port;
+    saveClusterConfig(cfg);
+    writeKubeconfig(cfg);
+  }
   console.log(`controlplane: apiserver listening on ${api.url} and ${socketPath}`);
   const client = clusterClient(cfg, 'podnet-controller-manager');
   const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24 });

@@ -10,11 +10,12 @@ import type { Client } from '../client/client.js';
 import {
   type ClusterConfig,
   clusterRoot,
-  kubeconfigText,
+  loadClusterConfig,
   newClusterConfig,
   paths,
   saveClusterConfig,
   validateClusterName,
+  writeKubeconfig,
 } from '../cluster/config.js';
 import { createClusterNetwork, removeClusterNetwork } from '../cluster/network.js';
 import { isAlive, readPid, sleep, spawnPodnet, stopRecorded } from '../cluster/processes.js';
@@ -58,18 +59,18 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   }
   // Leftovers of a crashed cluster of the same name would collide with the new one.
   await down(opts.name, { quiet: true });
-  const cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
+  let cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
   saveClusterConfig(cfg);
   const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
   writeFileSync(paths.apiCert(cfg.root), tls.cert);
   writeFileSync(paths.apiKey(cfg.root), tls.key, { mode: 0o600 });
-  writeFileSync(paths.kubeconfig(cfg.root), kubeconfigText(cfg, tls.cert), { mode: 0o600 });
+  writeKubeconfig(cfg);
   try {
     log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}`);
     await createClusterNetwork(cfg);
     spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
+    cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000);
     const client = clusterClient(cfg, 'podnet-cli');
-    await waitFor('the apiserver', opts.timeoutMs ?? 60_000, async () => (await client.raw('GET', '/readyz')).status === 200);
     log(`Control plane ready: https://127.0.0.1:${cfg.apiPort}`);
     spawnPodnet(cfg.root, { name: 'relay', args: ['relay', '--name', cfg.name], netns: cfg.controlPlane.netns });
     for (const n of cfg.nodes) spawnPodnet(cfg.root, { name: `agent-${n.name}`, args: ['agent', '--name', cfg.name, '--node', n.name] });
@@ -85,6 +86,26 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
     await down(cfg.name, { quiet: true });
     throw e;
   }
+}
+
+/**
+ * Waits until the cluster's own apiserver answers. The control plane may have moved to another
+ * port (another cluster took the chosen one first) and rewritten cluster.json; an authenticated
+ * request tells our apiserver from another cluster's on the same port.
+ */
+async function waitForApiServer(initial: ClusterConfig, timeoutMs: number): Promise<ClusterConfig> {
+  let cfg = initial;
+  await waitFor('the apiserver', timeoutMs, async () => {
+    if (!isAlive(readPid(cfg.root, 'controlplane') ?? -1)) throw new Error('the controlplane process exited');
+    cfg = loadClusterConfig(cfg.name);
+    const client = clusterClient(cfg, 'podnet-cli');
+    try {
+      return (await client.raw('GET', '/api')).status === 200;
+    } finally {
+      client.close();
+    }
+  });
+  return cfg;
 }
 
 async function nodesReady(client: Client, cfg: ClusterConfig): Promise<boolean> {

@@ -90,6 +90,12 @@ export function saveClusterConfig(cfg: ClusterConfig): void {
   writeFileSync(paths.config(cfg.root), JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
 }
 
+/** (Re)writes `<root>/kubeconfig` for the cluster's current apiserver port. */
+export function writeKubeconfig(cfg: ClusterConfig): void {
+  const ca = readFileSync(paths.apiCert(cfg.root), 'utf8');
+  writeFileSync(paths.kubeconfig(cfg.root), kubeconfigText(cfg, ca), { mode: 0o600 });
+}
+
 /** Reads `<root>/cluster.json`; the error says which cluster is missing and how to start it. */
 export function loadClusterConfig(name: string): ClusterConfig {
   validateClusterName(name);
