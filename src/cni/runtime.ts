@@ -31,7 +31,8 @@ export interface CniRuntimeOptions {
   env?: Record<string, string>;
   /**
    * With PODNET_CNI_SOCKET set, call the CNI server directly for plugins that are podnet
-   * shims rather than exec'ing them (default true; false always execs, as libcni does).
+   * shims rather than exec'ing them. Default false: plugins are exec'd as the CNI spec and
+   * libcni do (the shim itself then delegates to the agent).
    */
   directShims?: boolean;
 }
@@ -178,6 +179,6 @@ export class CniRuntime {
   private async exec(type: string, conf: Record<string, unknown>, cniEnv: Record<string, string>): Promise<string> {
     const bin = await findInPath(type, this.opts.binDirs);
     const env = { ...process.env, ...this.opts.env, ...cniEnv, CNI_PATH: this.opts.binDirs.join(':') };
-    return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns, direct: this.opts.directShims ?? true });
+    return execPlugin({ type, bin, stdin: JSON.stringify(conf), env, netns: this.opts.hostNetns, direct: this.opts.directShims ?? false });
   }
 }
