@@ -8,5 +8,7 @@ const suites = { unit: 'dist/test/unit', integration: 'dist/test/integration', e
 const args = process.argv.slice(2);
 const targets = (args.length ? args : Object.keys(suites)).map((a) => suites[a] ?? a).filter((p) => existsSync(p));
 const concurrency = process.env.PODNET_TEST_CONCURRENCY ?? '3';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...targets], { stdio: 'inherit' });
+// --test-force-exit: a test file whose event loop stays alive after its last test (a leaked
+// handle) must fail its own leak checks, not hang the whole run until CI's time limit.
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...targets], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
