@@ -3,7 +3,7 @@
  * its Service's DNS name from a client pod on another node.
  */
 import { fileURLToPath } from 'node:url';
-import type { Pod } from '../api/types.js';
+import type { EndpointSlice, Pod } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { loadClusterConfig, paths, type ClusterConfig } from '../cluster/config.js';
 import { createObjects, readManifests } from './apply.js';
@@ -29,6 +29,11 @@ export async function deployExample(cfg: ClusterConfig, log: (l: string) => void
     for (const line of await createObjects(client, objs)) log(line);
     let web: Pod | undefined;
     await waitFor('the web pod to be Ready', 90_000, async () => !!(web = await readyPod(client, 'app=web_server')));
+    // Ready endpoints in the Service's EndpointSlice: what every node's proxy programs.
+    await waitFor('the web Service endpoints', 30_000, async () => {
+      const slices = await client.list<EndpointSlice>('endpointslices', 'default', { labelSelector: 'kubernetes.io/service-name=web' });
+      return slices.items.some((sl) => (sl.endpoints ?? []).some((e) => e.conditions?.ready === true));
+    });
     const webNode = web!.spec?.nodeName;
     const clientPod = readManifests(`${EXAMPLE_DIR}client.yaml`)[0] as Pod;
     // The client goes on another node, so that the request crosses the overlay.
