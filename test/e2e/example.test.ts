@@ -108,6 +108,13 @@ spec:
     assert.ok(line.startsWith(`${clientIP} `), `httpd saw ${line.split(' ')[0]}, expected the client pod IP ${clientIP}`);
   });
 
+  it('has a host outside the cluster on the node network', () => {
+    const out = exec(['--outside', '--', 'ip', '-br', 'addr', 'show', 'eth0']);
+    assert.match(out, /172\.18\.0\.200\/16/);
+    assert.match(exec(['--outside', '--', 'ping', '-c', '1', '-W', '2', '172.18.0.11']), /1 received/);
+    assert.match(exec(['--node', 'node1', '--', 'ip', '-br', 'addr', 'show', 'eth0']), /172\.18\.0\.11\/16/);
+  });
+
   it('routes pod to pod across nodes over the VXLAN overlay', () => {
     const out = exec(['client', '--', 'ping', '-c', '1', '-W', '2', webIP]);
     assert.match(out, /ttl=62/, 'a cross-node packet crosses two routers (both nodes)');
