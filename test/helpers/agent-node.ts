@@ -3,6 +3,7 @@
  * `podnet up` makes it (lo up, forwarding on), and a cleanup that removes every namespace and
  * process the test made, then reports what is left.
  */
+import { eventually as poll } from './eventually.js';
 import { existsSync, readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -104,20 +105,9 @@ export function destroyTestNode(node: TestNode, pidsSeen: SeenProcess[] = []): v
   rmSync(node.nodeRoot, { recursive: true, force: true });
 }
 
-/** Polls `fn` until it returns a truthy value or `ms` pass; returns the value or throws the last error. */
-export async function eventually<T>(fn: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `fn` until it returns a truthy value or `ms` pass (the shared poller, argument order of the agent tests). */
+export function eventually<T>(fn: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+  return poll(what, async () => ((await fn()) || undefined) as NonNullable<T> | undefined, ms, 100);
 }
 
 /** Runs a command in netns `ns`; returns stdout ('' on failure). */

@@ -1,4 +1,5 @@
 /** The shared client and informer against the real apiserver: CRUD, errors, and a watch-fed cache. */
+import { eventually } from '../../helpers/eventually.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
@@ -7,13 +8,6 @@ import { Client, isAlreadyExists, isConflict, isNotFound } from '../../../src/cl
 import { Informer } from '../../../src/client/informer.js';
 import type { ConfigMap } from '../../../src/api/types.js';
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('client and informer', () => {
   let server: ApiServer;
@@ -57,7 +51,7 @@ describe('client and informer', () => {
     await client.create('configmaps', 'default', mk('c', 'web'));
     await client.patch('configmaps', 'default', 'b', { data: { k: '2' } });
     await client.delete('configmaps', 'default', 'b');
-    await until(() => seen.length >= 3);
+    await eventually('three events', () => seen.length >= 3);
     inf.stop();
     assert.deepEqual(seen, ['add b', 'update b 2', 'delete b']);
     assert.equal(inf.get('default/b'), undefined);

@@ -3,6 +3,7 @@
  * annotations and subnet.env written, pods ping across flannel.1, a deleted Node's entries are
  * removed on the other node, and a restart keeps the VTEP MAC.
  */
+import { eventually } from '../../helpers/eventually.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,14 +39,6 @@ const subnetFile = (name: string) => join(dir, name, 'run', 'flannel', 'subnet.e
 const start = (n: (typeof nodes)[number]) =>
   startFlannel({ client, nodeName: n.name, netns: n.ns, nodeIP: n.ip, clusterCIDR: '10.244.0.0/16', subnetFile: subnetFile(n.name), minSyncPeriodMs: 50, onError: (e) => errors.push(e) });
 
-async function eventually(what: string, fn: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
 
 before(async () => {
   api = await startApiServer({ store: await openStore({ kind: 'memory' }), port: 0 });

@@ -3,6 +3,7 @@
  * and EndpointSlices written through the API become nftables rules in the node netns, and real
  * connections from a pod follow them as they change.
  */
+import { eventually } from '../../helpers/eventually.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -35,15 +36,6 @@ const slice = (ips: string[]): Slice => ({
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, nodeName: 'node1' })),
 });
 
-/** Polls `fn` until it returns true or `ms` pass; the proxy syncs asynchronously. */
-async function eventually(what: string, fn: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
 
 before(async () => {
   await makeNode(NODE, '10.244.0.1/24');
