@@ -108,6 +108,25 @@ spec:
     assert.ok(line.startsWith(`${clientIP} `), `httpd saw ${line.split(' ')[0]}, expected the client pod IP ${clientIP}`);
   });
 
+  it('runs a program installed on the host through command:', () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: pyweb}
+spec:
+  containers:
+  - {name: web, image: busybox, command: [python3, -m, http.server, "8000"], workingDir: /tmp}
+`;
+    kubectl.ok(['apply', '-f', '-'], manifest);
+    kubectl.ok(['wait', '--for=condition=Ready', 'pod/pyweb', '--timeout=60s']);
+    const ip = kubectl.ok(['get', 'pod', 'pyweb', '-o', 'jsonpath={.status.podIP}']).trim();
+    // python's server binds once it has started; retry briefly, as a readiness probe would.
+    let out = '';
+    for (let i = 0; i < 20 && !out.includes('Directory listing'); i++) {
+      out = podnet(['exec', '--name', name, 'client', '--', 'curl', '-sS', '--max-time', '3', `http://${ip}:8000/`]).stdout;
+    }
+    assert.match(out, /Directory listing for \//);
+  });
+
   it('has a host outside the cluster on the node network', () => {
     const out = exec(['--outside', '--', 'ip', '-br', 'addr', 'show', 'eth0']);
     assert.match(out, /172\.18\.0\.200\/16/);
