@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const name = values.name;
   switch (command) {
     case 'up': {
+      if (!/^\d+$/.test(values.nodes)) throw new Error(`--nodes: Invalid value "${values.nodes}": must be an integer from 1 to 200`);
       const nodes = Number(values.nodes);
       const { up } = await import('./up-down.js');
       const cfg = await up({ name, nodes });
