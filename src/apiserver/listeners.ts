@@ -1,6 +1,7 @@
 /** The apiserver's sockets: TCP (plain http, or http + https on one port) and an optional unix socket. */
 import http, { type RequestListener } from 'node:http';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { existsSync, unlinkSync } from 'node:fs';
 import { type DualServer, createDualServer } from './dual-listener.js';
 import type { TLSCert } from './tls.js';
@@ -17,7 +18,13 @@ function listen(server: net.Server, ...args: unknown[]): Promise<void> {
   });
 }
 
-export async function startListeners(handler: RequestListener, opts: { host: string; port: number; tls?: TLSCert; socketPath?: string }): Promise<Listeners> {
+/** Handles `Upgrade:` requests (pods/exec over WebSocket); it must answer or destroy the socket. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export async function startListeners(
+  handler: RequestListener,
+  opts: { host: string; port: number; tls?: TLSCert; socketPath?: string; upgrade?: UpgradeHandler },
+): Promise<Listeners> {
   const servers: http.Server[] = [];
   const listeners: net.Server[] = [];
   let dual: DualServer | undefined;
@@ -48,6 +55,7 @@ export async function startListeners(handler: RequestListener, opts: { host: str
       listeners.push(unix);
       await listen(unix, opts.socketPath);
     }
+    if (opts.upgrade) for (const s of [...servers, ...(dual?.servers ?? [])]) s.on('upgrade', opts.upgrade);
     return { port: (tcp.address() as net.AddressInfo).port, close };
   } catch (e) {
     await close();

@@ -45,7 +45,8 @@ export function parseLogQuery(q: URLSearchParams): LogQuery {
 }
 
 /** The container a log request means: the named one, the only one, or the default-container annotation. */
-function pickContainer(pod: Pod, name: string | undefined): string {
+/** The container a request names, or the default one (kubectl's annotation, else the first). */
+export function pickContainer(pod: Pod, name: string | undefined): string {
   const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
   const podName = pod.metadata?.name;
   if (name) {

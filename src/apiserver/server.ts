@@ -15,7 +15,8 @@ import { EventTTL } from './event-ttl.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodLogs } from './pod-logs.js';
 import type { HandlerContext } from './handlers.js';
-import { startListeners } from './listeners.js';
+import { startListeners, type UpgradeHandler } from './listeners.js';
+import { PodExec } from './pod-exec.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
 import { createRouter } from './router.js';
@@ -101,9 +102,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { ctx, stop } = await startServices(opts);
   let address = host;
   const handler = createRouter(ctx, { token: opts.token, serverAddress: () => address, log: process.env.PODNET_API_LOG === '1' });
+  const exec = opts.stateRoot ? new PodExec(ctx.registry, opts.stateRoot, opts.token) : undefined;
+  const upgrade: UpgradeHandler = (req, socket, head) => {
+    if (exec?.matches(req)) void exec.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+  };
   let listeners;
   try {
-    listeners = await startListeners(handler, { host, port: opts.port ?? 0, tls: opts.tls, socketPath: opts.socketPath });
+    listeners = await startListeners(handler, { host, port: opts.port ?? 0, tls: opts.tls, socketPath: opts.socketPath, upgrade });
   } catch (e) {
     stop();
     throw e;
@@ -114,6 +120,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port: listeners.port,
     close: async () => {
       stop();
+      exec?.close();
       await listeners.close();
     },
   };

@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Kubectl, leftovers, podnet, REPO, uniqueName } from '../helpers/cluster.js';
 
 const name = uniqueName('e');
@@ -77,6 +78,13 @@ spec:
   });
 
   it('answers through the Service DNS name from the other node', () => {
+    // Each node's proxy programs new endpoints within its sync period (upstream e2e tests poll
+    // for reachability the same way); after the first answer every request must succeed.
+    const url = 'http://web.default.svc.cluster.local/';
+    for (let i = 0; i < 40; i++) {
+      if (podnet(['exec', '--name', name, 'client', '--', 'curl', '-s', '--max-time', '2', url], 10_000).status === 0) break;
+      spawnSync('sleep', ['0.25']);
+    }
     assert.equal(exec(['client', '--', 'curl', '-sS', '--max-time', '10', 'http://web.default.svc.cluster.local/']),
       '<html><body><h1>It works!</h1></body></html>\n');
     assert.equal(exec(['client', '--', 'curl', '-sS', '--max-time', '10', 'http://web:8080/']),
@@ -106,6 +114,18 @@ spec:
     const line = log.split('\n').find((l) => l.includes(probe));
     assert.ok(line, `httpd access log has no line for ${probe}:\n${log}`);
     assert.ok(line.startsWith(`${clientIP} `), `httpd saw ${line.split(' ')[0]}, expected the client pod IP ${clientIP}`);
+  });
+
+  it('runs kubectl exec in a container (WebSocket v5): output, stdin, exit code', () => {
+    assert.equal(kubectl.ok(['exec', webPod, '-c', 'bootcamp-test', '--', 'hostname']), `${webPod}\n`);
+    assert.equal(kubectl.ok(['exec', '-i', 'client', '--', 'cat'], 'through stdin\n'), 'through stdin\n');
+    const r = kubectl.run(['exec', 'client', '--', 'sh', '-c', 'echo oops >&2; exit 3']);
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /oops/);
+    assert.match(r.stderr, /command terminated with exit code 3/);
+    const bad = kubectl.run(['exec', 'client', '-c', 'nope', '--', 'true']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /container nope is not valid for pod client/);
   });
 
   it('runs a program installed on the host through command:', () => {
