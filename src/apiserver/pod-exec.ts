@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { resourceByPlural } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
-import { pickContainer } from './pod-logs.js';
+import { containerDir, pickContainer } from './pod-logs.js';
 import type { Registry } from './registry.js';
 import { StatusError, badRequest, unauthorized } from './status.js';
 
@@ -69,8 +69,8 @@ export class PodExec {
     if (pod.status?.phase !== 'Running') {
       throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
     }
-    const dir = join(this.stateRoot, 'nodes', pod.spec?.nodeName ?? '', 'pods', pod.metadata?.uid ?? '', 'containers', container);
-    const pid = (await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim();
+    const dir = containerDir(this.stateRoot, pod, container);
+    const pid = dir ? (await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim() : '';
     if (!/^\d+$/.test(pid)) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
     return { argv: ['nsenter', `--target=${pid}`, '--net', '--uts', '--mount', '--', ...command], stdin: q.get('stdin') === 'true' };
   }

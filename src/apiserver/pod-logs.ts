@@ -45,6 +45,17 @@ export function parseLogQuery(q: URLSearchParams): LogQuery {
 }
 
 /** The container a log request means: the named one, the only one, or the default-container annotation. */
+/**
+ * Where the node agent keeps a container's records (pid, CRI log) under the state root
+ * (docs/layout.md); undefined while the pod has no node or uid.
+ */
+export function containerDir(stateRoot: string, pod: Pod, container: string): string | undefined {
+  const node = pod.spec?.nodeName;
+  const uid = pod.metadata?.uid;
+  if (!node || !uid) return undefined;
+  return join(stateRoot, 'nodes', node, 'pods', uid, 'containers', container);
+}
+
 /** The container a request names, or the default one (kubectl's annotation, else the first). */
 export function pickContainer(pod: Pod, name: string | undefined): string {
   const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
@@ -117,10 +128,8 @@ export class PodLogs {
   }
 
   private logFile(pod: Pod, container: string): string | undefined {
-    const node = pod.spec?.nodeName;
-    const uid = pod.metadata?.uid;
-    if (!node || !uid) return undefined;
-    return join(this.stateRoot, 'nodes', node, 'pods', uid, 'containers', container, '0.log');
+    const dir = containerDir(this.stateRoot, pod, container);
+    return dir && join(dir, '0.log');
   }
 
   /** Streams new records until the client goes, the pod goes, or the container has terminated. */
