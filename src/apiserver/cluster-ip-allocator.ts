@@ -1,8 +1,9 @@
 /**
  * ClusterIP allocation over the service CIDR, as upstream's service REST storage does on
  * Service create: requested IPs are honoured when free and in range; dynamic allocations
- * prefer the upper band, leaving the first addresses (10.96.0.1, 10.96.0.10) to static use.
- * State lives only in memory and is rebuilt from the stored Services on start.
+ * pick a random free address in the upper band first (upstream's random-scan-with-offset
+ * bitmap), leaving the low band (10.96.0.1, 10.96.0.10, ...) to static use until the upper
+ * band is full. State lives only in memory and is rebuilt from the stored Services on start.
  */
 import { type IPv4Cidr, cidrContains, ipv4ToNumber, numberToIPv4, parseIPv4Cidr } from '../api/validation/ip.js';
 import { type FieldError, invalidValue } from '../api/validation/field-errors.js';
@@ -10,15 +11,18 @@ import { type FieldError, invalidValue } from '../api/validation/field-errors.js
 export class ClusterIPAllocator {
   readonly cidr: IPv4Cidr;
   private readonly used = new Set<number>();
+  /** Usable host offsets 1..staticBand form the low band; 0 when the range is too small for one. */
   private readonly staticBand: number;
-  private next: number;
 
-  constructor(cidrText: string) {
+  constructor(
+    cidrText: string,
+    private readonly random: (n: number) => number = (n) => Math.floor(Math.random() * n),
+  ) {
     this.cidr = parseIPv4Cidr(cidrText);
-    // Upstream reserves min(max(16, size/16), 256) addresses at the bottom for static IPs.
-    this.staticBand = Math.min(Math.max(16, Math.floor(this.cidr.size / 16)), 256);
-    // Ranges too small for a band start at their first host address.
-    this.next = this.staticBand < this.cidr.size - 1 ? this.staticBand : 1;
+    // Upstream: ranges under 16 addresses have no band; else size/16 clamped to [16, 256].
+    const usable = this.cidr.size - 2;
+    const band = this.cidr.size < 16 ? 0 : Math.min(Math.max(16, Math.floor(this.cidr.size / 16)), 256);
+    this.staticBand = band < usable ? band : 0;
   }
 
   /** Marks an IP as used (rebuilding from storage); IPs outside the range are ignored. */
@@ -30,15 +34,23 @@ export class ClusterIPAllocator {
   allocate(requested?: string): { ip: string } | { error: FieldError } {
     if (requested) return this.allocateSpecific(requested);
     const usable = this.cidr.size - 2;
-    for (let tried = 0; tried < usable; tried++) {
-      const off = this.next;
-      this.next = this.next + 1 >= this.cidr.size - 1 ? 1 : this.next + 1;
-      if (!this.used.has(off)) {
-        this.used.add(off);
-        return { ip: numberToIPv4(this.cidr.base + off) };
-      }
+    const off = this.scan(this.staticBand + 1, usable - this.staticBand) ?? this.scan(1, this.staticBand);
+    if (off === undefined) {
+      return { error: invalidValue('spec.clusterIP', '', `failed to allocate IP: range is full (${this.cidr.text})`) };
     }
-    return { error: invalidValue('spec.clusterIP', '', `failed to allocate IP: range is full (${this.cidr.text})`) };
+    this.used.add(off);
+    return { ip: numberToIPv4(this.cidr.base + off) };
+  }
+
+  /** The first free offset in [first, first+count), scanning from a random start and wrapping. */
+  private scan(first: number, count: number): number | undefined {
+    if (count <= 0) return undefined;
+    const start = this.random(count);
+    for (let i = 0; i < count; i++) {
+      const off = first + ((start + i) % count);
+      if (!this.used.has(off)) return off;
+    }
+    return undefined;
   }
 
   release(ip: string | undefined): void {
