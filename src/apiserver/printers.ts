@@ -2,7 +2,7 @@
  * Table columns per kind, as upstream's printers (pkg/printers/internalversion AddHandlers):
  * the same column names, priorities (1 = only with -o wide) and cell formats.
  */
-import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, Service } from '../api/types.js';
+import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../api/types.js';
 import type { Obj } from './codec.js';
 import { age } from './human-duration.js';
 import { formatLabelSelector, formatMatchLabels } from './label-selector.js';
@@ -131,6 +131,21 @@ const replicasets: Printer = {
   },
 };
 
+const replicationcontrollers: Printer = {
+  columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, ...containerCols],
+  row: (o) => {
+    const rc = o as ReplicationController;
+    const cs = rc.spec?.template?.spec?.containers ?? [];
+    const selector = none(formatMatchLabels(rc.spec?.selector));
+    return [nameOf(o), rc.spec?.replicas ?? 0, rc.status?.replicas ?? 0, rc.status?.readyReplicas ?? 0, ageOf(o), cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(','), selector];
+  },
+};
+
+const secrets: Printer = {
+  columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
+  row: (o) => [nameOf(o), (o as Secret).type ?? '', Object.keys((o as Secret).data ?? {}).length, ageOf(o)],
+};
+
 function nodeStatus(node: Node): string {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   const parts = [ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown'];
@@ -218,6 +233,8 @@ const PRINTERS: Record<string, Printer> = {
   Service: services,
   Deployment: deployments,
   ReplicaSet: replicasets,
+  ReplicationController: replicationcontrollers,
+  Secret: secrets,
   Node: nodes,
   Endpoints: endpoints,
   EndpointSlice: endpointslices,

@@ -4,6 +4,7 @@
  * (generateName, uid, generation, defaulting, validation, status subresource).
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { type ResourceInfo, resourceByPlural, storeKey, storePrefix } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { applyDefaults } from '../api/defaults/index.js';
@@ -109,6 +110,11 @@ export class Registry {
       if (opts.dryRun) {
         hooks.rollback();
         return next;
+      }
+      // As etcd3 storage: an update that changes nothing is not written (no new resourceVersion).
+      if (sameStoredObject(next, current)) {
+        hooks.rollback();
+        return current;
       }
       const written = await this.writeUpdate(info, key, kv, next);
       if (written) {
@@ -227,6 +233,11 @@ export class Registry {
   private throwIfInvalid(info: ResourceInfo, obj: Obj, errs: FieldError[]): void {
     if (errs.length) throw invalid(info, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
   }
+}
+
+/** Whether two objects store the same (resourceVersion aside; key order does not matter). */
+function sameStoredObject(a: Obj, b: Obj): boolean {
+  return isDeepStrictEqual(JSON.parse(encodeForStore(a)), JSON.parse(encodeForStore(b)));
 }
 
 function newFinalizerErrors(next: Obj, current: Obj): FieldError[] {

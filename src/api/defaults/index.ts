@@ -2,14 +2,14 @@
  * Defaulting by kind, applied by the apiserver on every create and update before validation
  * (upstream runs defaulters when decoding a request).
  */
-import type { Deployment, EndpointSlice, Endpoints, KubeObject, Pod, ReplicaSet, Service } from '../types.js';
+import type { Deployment, EndpointSlice, Endpoints, KubeObject, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../types.js';
 import { defaultPodSpec } from './pod.js';
 import { defaultService } from './service.js';
-import { defaultDeployment, defaultReplicaSet } from './workloads.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
 
 export { defaultPodSpec, defaultPullPolicy } from './pod.js';
 export { defaultService } from './service.js';
-export { defaultDeployment, defaultReplicaSet } from './workloads.js';
+export { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
 
 const DEFAULTERS: Record<string, (obj: KubeObject) => void> = {
   Pod: (o) => {
@@ -19,6 +19,11 @@ const DEFAULTERS: Record<string, (obj: KubeObject) => void> = {
   Service: (o) => defaultService(o as Service),
   Deployment: (o) => defaultDeployment(o as Deployment),
   ReplicaSet: (o) => defaultReplicaSet(o as ReplicaSet),
+  ReplicationController: (o) => defaultReplicationController(o as ReplicationController),
+  // SetDefaults_Secret
+  Secret: (o) => {
+    (o as Secret).type ||= 'Opaque';
+  },
   DaemonSet: (o) => {
     const spec = (o as { spec?: { template?: { spec?: Pod['spec'] } } }).spec;
     if (spec?.template?.spec) defaultPodSpec(spec.template.spec);

@@ -1,5 +1,5 @@
-/** Deployment and ReplicaSet defaulting (apps/v1 SetDefaults_Deployment / _ReplicaSet). */
-import type { Deployment, ReplicaSet } from '../types.js';
+/** Deployment, ReplicaSet and ReplicationController defaulting (SetDefaults_Deployment / _ReplicaSet / _ReplicationController). */
+import type { Deployment, ReplicaSet, ReplicationController } from '../types.js';
 import { defaultPodSpec } from './pod.js';
 
 export function defaultDeployment(d: Deployment): void {
@@ -19,6 +19,19 @@ export function defaultDeployment(d: Deployment): void {
 
 export function defaultReplicaSet(rs: ReplicaSet): void {
   const spec = (rs.spec ??= {} as NonNullable<ReplicaSet['spec']>);
+  spec.replicas ??= 1;
+  if (spec.template?.spec) defaultPodSpec(spec.template.spec);
+}
+
+/** core/v1 SetDefaults_ReplicationController: selector and labels come from the template's labels. */
+export function defaultReplicationController(rc: ReplicationController): void {
+  const spec = (rc.spec ??= {});
+  const templateLabels = spec.template?.metadata?.labels;
+  if (templateLabels && Object.keys(templateLabels).length) {
+    if (!spec.selector || Object.keys(spec.selector).length === 0) spec.selector = { ...templateLabels };
+    const meta = (rc.metadata ??= {});
+    if (!meta.labels || Object.keys(meta.labels).length === 0) meta.labels = { ...templateLabels };
+  }
   spec.replicas ??= 1;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
 }
