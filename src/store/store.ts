@@ -69,9 +69,10 @@ export interface Store {
   /**
    * Events for keys under prefix with revision >= fromRevision (0 = only future events), replayed
    * from history then live, in revision order, delivered asynchronously. Throws CompactedError when
-   * fromRevision is below the compact revision.
+   * fromRevision is below the compact revision. A backend that can lose a watch later (etcd:
+   * compacted past where a broken stream would resume) ends it and calls onError once.
    */
-  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void): Disposable;
+  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError?: (err: Error) => void): Disposable;
   /** Forgets history older than revision: reads and watches at >= revision keep working. */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

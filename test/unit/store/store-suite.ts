@@ -16,40 +16,53 @@ function collect(store: Store, prefix: string, from: number): { events: StoreEve
   };
 }
 
-export function runStoreSuite(name: string, makeStore: () => Promise<Store>): void {
+export interface StoreSuiteOptions {
+  /**
+   * The revision a new store starts at: 0 for podnet's engines. A store sharing a backend with
+   * earlier tests (etcd under a fresh key prefix) starts wherever the backend is: undefined.
+   * Every other revision the suite checks is counted from the starting one.
+   */
+  initialRevision?: number;
+}
+
+export function runStoreSuite(name: string, makeStore: () => Promise<Store>, opts: StoreSuiteOptions = { initialRevision: 0 }): void {
   describe(`Store conformance: ${name}`, () => {
     let s: Store;
+    let base = 0;
+    /** The revision of the n-th write of the current test. */
+    const r = (n: number): number => base + n;
     beforeEach(async () => {
       s = await makeStore();
+      base = await s.currentRevision();
     });
     afterEach(async () => {
       await s.close();
     });
 
-    it('starts empty at revision 0', async () => {
-      assert.equal(await s.currentRevision(), 0);
+    it('starts empty at its initial revision', async () => {
+      if (opts.initialRevision !== undefined) assert.equal(await s.currentRevision(), opts.initialRevision);
       assert.deepEqual((await s.range('/')).kvs, []);
     });
 
     it('create assigns revisions, create-if-absent fails on an existing key', async () => {
       const a = await s.create('/a', 'v1');
       assert.equal(a.ok, true);
-      assert.equal(a.revision, 1);
-      assert.deepEqual(a.kv, { key: '/a', value: 'v1', createRevision: 1, modRevision: 1, version: 1 });
+      assert.equal(a.revision, r(1));
+      assert.deepEqual(a.kv, { key: '/a', value: 'v1', createRevision: r(1), modRevision: r(1), version: 1 });
       const again = await s.create('/a', 'v2');
       assert.equal(again.ok, false);
       assert.equal(again.kv?.value, 'v1');
-      assert.equal(await s.currentRevision(), 1);
+      assert.equal(await s.currentRevision(), r(1));
     });
 
     it('update is conditional on modRevision and bumps version', async () => {
       await s.create('/a', 'v1');
-      const bad = await s.update('/a', 'x', 7);
+      const bad = await s.update('/a', 'x', r(7));
       assert.equal(bad.ok, false);
-      assert.equal(bad.kv?.modRevision, 1);
-      const ok = await s.update('/a', 'v2', 1);
+      assert.equal(bad.kv?.modRevision, r(1));
+      const ok = await s.update('/a', 'v2', r(1));
       assert.equal(ok.ok, true);
-      assert.deepEqual(await s.get('/a'), { key: '/a', value: 'v2', createRevision: 1, modRevision: 2, version: 2 });
+      assert.deepEqual(await s.get('/a'), { key: '/a', value: 'v2', createRevision: r(1), modRevision: r(2), version: 2 });
       const missing = await s.update('/nope', 'x', 0);
       assert.equal(missing.ok, false);
       assert.equal(missing.kv, undefined);
@@ -57,32 +70,32 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
 
     it('delete is conditional, returns the deleted value, and a key can be recreated', async () => {
       await s.create('/a', 'v1');
-      assert.equal((await s.delete('/a', 5)).ok, false);
-      const d = await s.delete('/a', 1);
+      assert.equal((await s.delete('/a', r(5))).ok, false);
+      const d = await s.delete('/a', r(1));
       assert.equal(d.ok, true);
-      assert.equal(d.revision, 2);
+      assert.equal(d.revision, r(2));
       assert.equal(d.kv?.value, 'v1');
       assert.equal(await s.get('/a'), undefined);
       assert.equal((await s.delete('/a')).ok, false);
       const c = await s.create('/a', 'v3');
       assert.equal(c.ok, true);
-      assert.deepEqual(c.kv, { key: '/a', value: 'v3', createRevision: 3, modRevision: 3, version: 1 });
+      assert.deepEqual(c.kv, { key: '/a', value: 'v3', createRevision: r(3), modRevision: r(3), version: 1 });
     });
 
     it('get and range read history at a revision', async () => {
       await s.create('/p/a', 'a1'); // 1
       await s.create('/p/b', 'b1'); // 2
-      await s.update('/p/a', 'a2', 1); // 3
-      await s.delete('/p/b', 2); // 4
-      assert.equal((await s.get('/p/a', { revision: 2 }))?.value, 'a1');
-      assert.equal((await s.get('/p/b', { revision: 3 }))?.value, 'b1');
-      assert.equal(await s.get('/p/b', { revision: 4 }), undefined);
-      const at2 = await s.range('/p/', { revision: 2 });
+      await s.update('/p/a', 'a2', r(1)); // 3
+      await s.delete('/p/b', r(2)); // 4
+      assert.equal((await s.get('/p/a', { revision: r(2) }))?.value, 'a1');
+      assert.equal((await s.get('/p/b', { revision: r(3) }))?.value, 'b1');
+      assert.equal(await s.get('/p/b', { revision: r(4) }), undefined);
+      const at2 = await s.range('/p/', { revision: r(2) });
       assert.deepEqual(at2.kvs.map((kv) => [kv.key, kv.value]), [['/p/a', 'a1'], ['/p/b', 'b1']]);
-      assert.equal(at2.revision, 2);
+      assert.equal(at2.revision, r(2));
       const now = await s.range('/p/');
       assert.deepEqual(now.kvs.map((kv) => [kv.key, kv.value]), [['/p/a', 'a2']]);
-      assert.equal(now.revision, 4);
+      assert.equal(now.revision, r(4));
     });
 
     it('range is by prefix, sorted, with limit and startKey', async () => {
@@ -101,33 +114,33 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     it('watch delivers live events with prevKv, only under its prefix', async () => {
       await s.create('/w/a', 'a1');
       const w = collect(s, '/w/', 0);
-      await s.update('/w/a', 'a2', 1);
+      await s.update('/w/a', 'a2', r(1));
       await s.create('/other', 'x');
       await s.delete('/w/a');
       const evs = await w.wait(2);
       w.stop();
       assert.deepEqual(evs.map((e) => [e.type, e.kv.key, e.kv.value, e.revision]), [
-        ['put', '/w/a', 'a2', 2],
-        ['delete', '/w/a', 'a2', 4],
+        ['put', '/w/a', 'a2', r(2)],
+        ['delete', '/w/a', 'a2', r(4)],
       ]);
       assert.equal(evs[0].prevKv?.value, 'a1');
       assert.equal(evs[1].prevKv?.value, 'a2');
-      assert.equal(evs[1].prevKv?.modRevision, 2);
-      assert.equal(evs[1].kv.modRevision, 4);
+      assert.equal(evs[1].prevKv?.modRevision, r(2));
+      assert.equal(evs[1].kv.modRevision, r(4));
     });
 
     it('watch from an old revision replays history, then continues live in order', async () => {
       await s.create('/h/a', 'a1'); // 1
-      await s.update('/h/a', 'a2', 1); // 2
+      await s.update('/h/a', 'a2', r(1)); // 2
       await s.delete('/h/a'); // 3
-      const w = collect(s, '/h/', 2);
+      const w = collect(s, '/h/', r(2));
       await s.create('/h/b', 'b1'); // 4
       const evs = await w.wait(3);
       w.stop();
       assert.deepEqual(evs.map((e) => [e.type, e.kv.key, e.revision]), [
-        ['put', '/h/a', 2],
-        ['delete', '/h/a', 3],
-        ['put', '/h/b', 4],
+        ['put', '/h/a', r(2)],
+        ['delete', '/h/a', r(3)],
+        ['put', '/h/b', r(4)],
       ]);
       assert.equal(evs[0].prevKv?.value, 'a1');
       assert.equal(evs[2].prevKv, undefined);
@@ -143,21 +156,21 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
 
     it('compaction keeps current values, drops old history, and refuses old watches', async () => {
       await s.create('/c/a', 'a1'); // 1
-      await s.update('/c/a', 'a2', 1); // 2
+      await s.update('/c/a', 'a2', r(1)); // 2
       await s.create('/c/b', 'b1'); // 3
       await s.delete('/c/b'); // 4
-      await s.update('/c/a', 'a3', 2); // 5
-      await s.compact(4);
-      assert.equal(await s.compactRevision(), 4);
+      await s.update('/c/a', 'a3', r(2)); // 5
+      await s.compact(r(4));
+      assert.equal(await s.compactRevision(), r(4));
       assert.equal((await s.get('/c/a'))?.value, 'a3');
-      assert.equal((await s.get('/c/a', { revision: 4 }))?.value, 'a2');
-      assert.deepEqual((await s.range('/c/', { revision: 4 })).kvs.map((kv) => kv.value), ['a2']);
-      assert.throws(() => s.watch('/c/', 2, () => {}), (e: unknown) => isCompacted(e));
-      await assert.rejects(s.get('/c/a', { revision: 1 }), (e: unknown) => isCompacted(e));
-      const w = collect(s, '/c/', 4);
+      assert.equal((await s.get('/c/a', { revision: r(4) }))?.value, 'a2');
+      assert.deepEqual((await s.range('/c/', { revision: r(4) })).kvs.map((kv) => kv.value), ['a2']);
+      assert.throws(() => s.watch('/c/', r(2), () => {}), (e: unknown) => isCompacted(e));
+      await assert.rejects(s.get('/c/a', { revision: r(1) }), (e: unknown) => isCompacted(e));
+      const w = collect(s, '/c/', r(4));
       const evs = await w.wait(2);
       w.stop();
-      assert.deepEqual(evs.map((e) => [e.type, e.revision]), [['delete', 4], ['put', 5]]);
+      assert.deepEqual(evs.map((e) => [e.type, e.revision]), [['delete', r(4)], ['put', r(5)]]);
     });
 
     it('revisions keep increasing and values hold any JSON text', async () => {
