@@ -1,6 +1,6 @@
 /**
- * State survives a restart on the SQLite store: objects, their resourceVersions and ClusterIP
- * allocations come back, revisions keep increasing, watches from an old resourceVersion resume.
+ * State survives a restart on the SQLite store (etcd with PODNET_TEST_STORE=etcd): objects,
+ * their resourceVersions and ClusterIP allocations come back, revisions keep increasing, watches from an old resourceVersion resume.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/etcd-test-store.js';
 import { Client, ApiError, type WatchEvent } from '../../../src/client/client.js';
 import type { KubeObject, Service } from '../../../src/api/types.js';
 
 async function run<T>(path: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const store = await openStore({ kind: 'sqlite', path });
+  const store = await openTestStore({ path });
   const server = await startApiServer({ store, port: 0 });
   const c = new Client({ server: server.url });
   try {

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/etcd-test-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { Client, type WatchEvent, type WatchOptions } from '../../../src/client/client.js';
 import type { KubeObject, Pod } from '../../../src/api/types.js';
@@ -17,7 +17,7 @@ let server: ApiServer;
 let c: Client;
 
 before(async () => {
-  store = await openStore({ kind: 'memory' });
+  store = await openTestStore();
   server = await startApiServer({ store, port: 0, bookmarkIntervalMs: 100, watchCacheSize: 50 });
   c = new Client({ server: server.url });
 });
