@@ -2,6 +2,8 @@
  * DELETE semantics (genericregistry.Store.Delete): preconditions, graceful deletion of pods
  * (deletionTimestamp + grace period; the node agent finishes with gracePeriodSeconds=0),
  * finalizers (the object stays, marked, until the last one is removed), else immediate removal.
+ * propagationPolicy only leaves the garbage collector's finalizers (`orphan`,
+ * `foregroundDeletion`); the garbage collector controller (src/controllers) acts on them.
  */
 import { type ResourceInfo, storeKey } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
@@ -12,6 +14,8 @@ import { badRequest, conflict, notFound } from './status.js';
 export interface DeleteOptionsBody {
   gracePeriodSeconds?: number;
   propagationPolicy?: string;
+  /** Deprecated form of propagationPolicy: true = Orphan, false = Background. */
+  orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -31,6 +35,7 @@ export function parseDeleteOptions(body: unknown, query: URLSearchParams): Delet
   }
   const p = query.get('propagationPolicy');
   if (p) opts.propagationPolicy = p;
+  validateGCOptions(opts);
   return opts;
 }
 
@@ -58,16 +63,46 @@ function checkPreconditions(info: ResourceInfo, obj: Obj, pre: DeleteOptionsBody
   }
 }
 
+export const ORPHAN_FINALIZER = 'orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+const POLICIES = ['Background', 'Foreground', 'Orphan'];
+
+/** Checks propagationPolicy / orphanDependents as upstream's ValidateDeleteOptions. */
+function validateGCOptions(opts: DeleteOptionsBody): void {
+  const p = opts.propagationPolicy;
+  if (p !== undefined && !POLICIES.includes(p)) {
+    throw badRequest(`propagationPolicy: Unsupported value: "${p}": supported values: "Background", "Foreground", "Orphan"`);
+  }
+  if (p !== undefined && opts.orphanDependents !== undefined) {
+    throw badRequest(`propagationPolicy: Invalid value: "${p}": orphanDependents and deletionPropagation cannot be both set`);
+  }
+}
 
 /**
- * propagationPolicy=Foreground holds the owner, with the foregroundDeletion finalizer, until the
- * garbage collector has removed its dependents (garbage-collector.ts).
+ * The garbage-collection finalizers a delete leaves on the object, as upstream's
+ * deletionFinalizersForGarbageCollection: Orphan adds `orphan`, Foreground adds
+ * `foregroundDeletion`, Background drops both; without a policy the object keeps the ones it has.
+ * The garbage collector controller (src/controllers) does the work and removes them.
  */
-function withForeground(obj: Obj, opts: DeleteOptionsBody): Obj {
+export function gcFinalizers(finalizers: string[], opts: DeleteOptionsBody): string[] {
+  const has = (f: string) => finalizers.includes(f);
+  const p = opts.propagationPolicy;
+  const orphan = opts.orphanDependents ?? (p ? p === 'Orphan' : has(ORPHAN_FINALIZER));
+  const foreground = opts.orphanDependents === undefined && (p ? p === 'Foreground' : !orphan && has(FOREGROUND_FINALIZER));
+  const out = finalizers.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  if (orphan) out.push(ORPHAN_FINALIZER);
+  if (foreground) out.push(FOREGROUND_FINALIZER);
+  return out;
+}
+
+function withGCFinalizers(info: ResourceInfo, obj: Obj, opts: DeleteOptionsBody): Obj {
   const m = obj.metadata ?? {};
-  if (opts.propagationPolicy !== 'Foreground' || m.deletionTimestamp || m.finalizers?.includes(FOREGROUND_FINALIZER)) return obj;
-  return { ...obj, metadata: { ...m, finalizers: [...(m.finalizers ?? []), FOREGROUND_FINALIZER] } };
+  const old = m.finalizers ?? [];
+  const next = gcFinalizers(old, opts);
+  const same = next.length === old.length && next.every((f) => old.includes(f));
+  if (info.kind === 'Namespace' || same) return obj;
+  const { finalizers: _old, ...rest } = m;
+  return { ...obj, metadata: next.length ? { ...rest, finalizers: next } : rest };
 }
 
 /** What the object looks like once deletion is requested; undefined means remove it now. */
@@ -101,7 +136,7 @@ export async function deleteObject(
     if (!kv) throw notFound(info, name);
     const current = decodeFromStore(kv);
     checkPreconditions(info, current, opts.preconditions);
-    const marked = markForDeletion(info, withForeground(current, opts), gracePeriod(info, current, opts.gracePeriodSeconds));
+    const marked = markForDeletion(info, withGCFinalizers(info, current, opts), gracePeriod(info, current, opts.gracePeriodSeconds));
     if (dryRun) return { obj: marked ?? current, removed: !marked };
     if (marked === current && current.metadata?.deletionTimestamp) return { obj: current, removed: false };
     if (marked) {

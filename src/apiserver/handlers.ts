@@ -12,7 +12,6 @@ import { decodeProtobufObject } from './protobuf.js';
 import { checkFields, parseFieldValidation } from './field-validation.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
-import type { GarbageCollector } from './garbage-collector.js';
 import { type PodLogs, parseLogQuery } from './pod-logs.js';
 import { applyPatch, parsePatch, patchKind } from './patch.js';
 import type { RequestInfo } from './request-info.js';
@@ -23,7 +22,6 @@ import { type WatchContext, serveWatch } from './watch.js';
 
 export interface HandlerContext extends WatchContext {
   lifecycle: NamespaceLifecycle;
-  gc: GarbageCollector;
   /** pods/log; absent when the server does not know the cluster's state root. */
   podLogs?: PodLogs;
 }
@@ -176,7 +174,6 @@ async function readDeleteOptions(c: Call): Promise<DeleteOptionsBody> {
 async function remove(c: Call): Promise<void> {
   const { info, namespace, name } = c.ri;
   const opts = await readDeleteOptions(c);
-  if (opts.propagationPolicy === 'Orphan' && !c.dryRun) await c.ctx.gc.orphanDependents(await c.ctx.registry.get(info, namespace, name!));
   const r = await deleteObject(c.ctx.registry, info, namespace, name!, opts, c.dryRun);
   if (info.kind === 'Namespace' && !r.removed && !c.dryRun) c.ctx.lifecycle.finalize(name!);
   respond(c, r.removed ? 200 : 202, r.obj);

@@ -12,7 +12,6 @@ import { NodePortAllocator } from './node-port-allocator.js';
 import { ServiceAllocations } from './service-allocations.js';
 import { Compactor } from './compactor.js';
 import { EventTTL } from './event-ttl.js';
-import { GarbageCollector } from './garbage-collector.js';
 import { PodLogs } from './pod-logs.js';
 import type { HandlerContext } from './handlers.js';
 import { startListeners, type UpgradeHandler } from './listeners.js';
@@ -76,16 +75,14 @@ async function startServices(opts: ApiServerOptions): Promise<{ ctx: HandlerCont
   const cache = new WatchCache(opts.store, { capacity: opts.watchCacheSize });
   await cache.start();
   const lifecycle = new NamespaceLifecycle(registry);
-  const gc = new GarbageCollector(registry, cache);
   const compactor = new Compactor(opts.store, opts.compactIntervalMs ?? 5 * 60_000);
   const eventTTL = new EventTTL(registry, opts.eventTTLSeconds ?? 3600);
   const stop = (): void => {
-    for (const s of [lifecycle, gc, compactor, eventTTL, cache]) s.stop();
+    for (const s of [lifecycle, compactor, eventTTL, cache]) s.stop();
   };
   try {
     await bootstrapNamespaces(registry);
     await lifecycle.resume();
-    gc.start();
     compactor.start();
     eventTTL.start();
   } catch (e) {
@@ -93,7 +90,7 @@ async function startServices(opts: ApiServerOptions): Promise<{ ctx: HandlerCont
     throw e;
   }
   const podLogs = opts.stateRoot ? new PodLogs(registry, opts.stateRoot) : undefined;
-  return { ctx: { registry, cache, lifecycle, gc, podLogs, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, stop };
+  return { ctx: { registry, cache, lifecycle, podLogs, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, stop };
 }
 
 /** Starts the apiserver; resolves once it listens. close() stops it (the store stays open). */

@@ -3,6 +3,7 @@
  * recomputes the whole desired state from the caches (level-triggered) and writes only the
  * differences through the client.
  */
+import type { KubeObject } from '../api/types.js';
 import { type Client, isConflict } from '../client/client.js';
 import type { Disposable } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
@@ -49,8 +50,16 @@ export abstract class BaseController {
   /** Starts the informers, waits for their caches, then runs the first sync. */
   async start(): Promise<void> {
     await this.informers.start(...this.watched);
-    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
-    for (const plural of this.watched) this.subscriptions.push(this.informers.get(plural).on(kick));
+    for (const plural of this.watched) {
+      const kick = {
+        add: () => this.runner.run(),
+        update: (o: KubeObject, n: KubeObject) => {
+          if (this.relevantUpdate(plural, o, n)) this.runner.run();
+        },
+        delete: () => this.runner.run(),
+      };
+      this.subscriptions.push(this.informers.get(plural).on(kick));
+    }
     this.runner.start();
   }
 
@@ -63,6 +72,11 @@ export abstract class BaseController {
   /** Resolves once no sync is running or queued (tests). */
   whenIdle(): Promise<void> {
     return this.runner.whenIdle();
+  }
+
+  /** Whether an update of a `plural` object can change what a sync does (default: always). */
+  protected relevantUpdate(_plural: string, _old: KubeObject, _new: KubeObject): boolean {
+    return true;
   }
 
   /** One level-triggered pass over everything this controller owns. */

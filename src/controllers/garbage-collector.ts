@@ -1,156 +1,146 @@
 /**
- * The garbage collector, minimal: an object all of whose owners (by ownerReferences uid) are
- * gone is deleted, as upstream's background propagation. An owner missing from the cache is
- * confirmed with a live GET first, because a fresh owner may simply not have reached our cache.
- * Owners being deleted with the `orphan` finalizer have their dependents released, those with
- * `foregroundDeletion` have them deleted first; then the finalizer is removed.
+ * The garbage collector, as kube-controller-manager's: generic over every resource of the
+ * registry (Events excepted, as upstream ignores them). The apiserver only leaves the `orphan`
+ * and `foregroundDeletion` finalizers on a delete; this controller does the work:
+ * - a dependent all of whose owners are gone (or waiting in the foreground) is deleted;
+ *   references to gone owners are dropped when a live owner remains (attemptToDelete);
+ * - an owner being deleted with `orphan` has the references to it removed from its dependents,
+ *   then loses the finalizer (attemptToOrphan);
+ * - an owner being deleted with `foregroundDeletion` loses the finalizer once no dependent
+ *   blocks it (blockOwnerDeletion), its dependents being deleted meanwhile.
+ * An owner missing from the caches is confirmed absent with a live GET first: a fresh owner may
+ * simply not have reached our cache yet.
  */
+import { RESOURCES, resourceByKind } from '../api/resources.js';
 import type { KubeObject, OwnerReference } from '../api/types.js';
-import { resourceByKind } from '../api/resources.js';
 import { type Client, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
-import { isTerminating } from './owners.js';
+import { canonicalJson } from './pod-template-hash.js';
+import {
+  decideDependent,
+  FOREGROUND_FINALIZER,
+  type GraphNode,
+  hasFinalizer,
+  isDeletingDependents,
+  ORPHAN_FINALIZER,
+  OwnerGraph,
+  type OwnerState,
+} from './owner-graph.js';
 
-/** Dependents we collect, and the owner kinds whose caches we keep. */
-const DEPENDENTS = ['replicasets', 'pods', 'endpointslices'];
-const OWNERS = ['deployments', 'replicasets', 'services', 'endpoints'];
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './owner-graph.js';
+
+/** Upstream's ignoredResources: Events are never owners we wait for nor dependents we collect. */
+const IGNORED = new Set(['events']);
+export const MONITORED = RESOURCES.filter((r) => !IGNORED.has(r.plural)).map((r) => r.plural);
 const PRESENT_TTL_MS = 30_000;
-export const ORPHAN_FINALIZER = 'orphan';
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+const ignoreGone = (e: unknown): void => {
+  if (!isNotFound(e) && !isConflict(e)) throw e;
+};
 
 export class GarbageCollector extends BaseController {
-  /** uids confirmed absent by the apiserver: a uid never comes back. */
+  /** uids confirmed absent by the apiserver: a uid never comes back. Pruned when unreferenced. */
   private readonly absent = new Set<string>();
-  /** uids confirmed present by a GET (owners of kinds we keep no cache of), until a time. */
+  /** uids of owners of kinds we keep no cache of, confirmed present by a GET, until a time. */
   private readonly present = new Map<string, number>();
 
   constructor(client: Client, opts: ControllerOptions = {}) {
-    super(client, 'garbage-collector', [...new Set([...DEPENDENTS, ...OWNERS])], opts);
+    super(client, 'garbage-collector', MONITORED, { minIntervalMs: 50, ...opts });
+  }
+
+  /** Only identity, ownership and deletion state matter here, not status or spec. */
+  protected override relevantUpdate(_plural: string, o: KubeObject, n: KubeObject): boolean {
+    const f = (x: KubeObject) =>
+      canonicalJson([x.metadata?.uid, x.metadata?.ownerReferences ?? [], x.metadata?.finalizers ?? [], x.metadata?.deletionTimestamp ?? '']);
+    return f(o) !== f(n);
   }
 
   protected async sync(): Promise<void> {
+    const graph = new OwnerGraph();
+    for (const plural of MONITORED) for (const obj of this.informers.get(plural).list()) graph.add(plural, obj);
+    const work: (() => Promise<void>)[] = [];
+    for (const node of graph.all()) {
+      const m = node.obj.metadata ?? {};
+      if (m.deletionTimestamp) {
+        if (hasFinalizer(node.obj, ORPHAN_FINALIZER)) work.push(() => this.attemptToOrphan(graph, node));
+        else if (hasFinalizer(node.obj, FOREGROUND_FINALIZER)) work.push(() => this.processDeletingDependents(graph, node));
+      } else if (m.ownerReferences?.length) {
+        work.push(() => this.attemptToDelete(graph, node));
+      }
+    }
+    await this.forEach(work, (fn) => fn(), 8);
+    const referenced = graph.referencedUids();
+    for (const uid of this.absent) if (!referenced.has(uid)) this.absent.delete(uid);
     const now = Date.now();
     for (const [uid, until] of this.present) if (until <= now) this.present.delete(uid);
-    const live = new Set<string>();
-    for (const plural of OWNERS) {
-      for (const o of this.informers.get(plural).list()) if (o.metadata?.uid) live.add(o.metadata.uid);
-    }
-    const candidates: KubeObject[] = [];
-    for (const plural of DEPENDENTS) {
-      for (const obj of this.informers.get(plural).list()) {
-        const refs = obj.metadata?.ownerReferences ?? [];
-        if (refs.length > 0 && !isTerminating(obj) && refs.every((r) => !live.has(r.uid))) candidates.push(obj);
-      }
-    }
-    await this.forEach(candidates, (obj) => this.attemptToDelete(obj));
-    await this.processDeletingOwners();
   }
 
-  /** Dependents (in our caches) of the owner with `uid`, with the plural that holds each. */
-  private dependentsOf(uid: string): [string, KubeObject][] {
-    const out: [string, KubeObject][] = [];
-    for (const plural of DEPENDENTS) {
-      for (const obj of this.informers.get(plural).list()) {
-        if (obj.metadata?.ownerReferences?.some((r) => r.uid === uid)) out.push([plural, obj]);
-      }
-    }
-    return out;
-  }
-
-  private async processDeletingOwners(): Promise<void> {
-    const work: [string, KubeObject][] = [];
-    for (const plural of OWNERS) {
-      for (const o of this.informers.get(plural).list()) {
-        const f = o.metadata?.finalizers ?? [];
-        if (o.metadata?.deletionTimestamp && (f.includes(ORPHAN_FINALIZER) || f.includes(FOREGROUND_FINALIZER))) work.push([plural, o]);
-      }
-    }
-    await this.forEach(work, ([plural, owner]) => this.finishOwner(plural, owner));
-  }
-
-  private async finishOwner(plural: string, owner: KubeObject): Promise<void> {
-    const uid = owner.metadata?.uid ?? '';
-    const deps = this.dependentsOf(uid);
-    const finalizers = owner.metadata?.finalizers ?? [];
-    if (finalizers.includes(ORPHAN_FINALIZER)) {
-      for (const [dp, dep] of deps) await this.removeOwnerRef(dp, dep, uid);
-      return this.removeFinalizer(plural, owner, ORPHAN_FINALIZER);
-    }
-    // Foreground: the owner stays until its dependents are gone.
-    for (const [dp, dep] of deps) {
-      if (isTerminating(dep)) continue;
+  private async attemptToDelete(graph: OwnerGraph, node: GraphNode): Promise<void> {
+    const states = new Map<string, OwnerState>();
+    for (const ref of node.obj.metadata?.ownerReferences ?? []) states.set(ref.uid, await this.ownerState(graph, ref, node.obj));
+    const uid = node.obj.metadata?.uid ?? '';
+    const verdict = decideDependent(node.obj, states, graph.dependents(uid).length > 0);
+    const m = node.obj.metadata ?? {};
+    if (verdict.action === 'removeReferences') {
+      const refs = (m.ownerReferences ?? []).filter((r) => !verdict.uids.includes(r.uid));
+      await this.patchMeta(node, { ownerReferences: refs.length ? refs : null });
+    } else if (verdict.action === 'delete') {
       await this.client
-        .delete(dp, dep.metadata?.namespace, dep.metadata?.name ?? '', { propagationPolicy: 'Foreground', preconditions: { uid: dep.metadata?.uid } })
-        .catch((e: unknown) => {
-          if (!isNotFound(e) && !isConflict(e)) throw e;
-        });
-    }
-    if (deps.length === 0) await this.removeFinalizer(plural, owner, FOREGROUND_FINALIZER);
-  }
-
-  private async removeOwnerRef(plural: string, obj: KubeObject, uid: string): Promise<void> {
-    const m = obj.metadata ?? {};
-    const refs = (m.ownerReferences ?? []).filter((r) => r.uid !== uid);
-    await this.patchMeta(plural, obj, { resourceVersion: m.resourceVersion, ownerReferences: refs.length ? refs : null });
-  }
-
-  private async removeFinalizer(plural: string, obj: KubeObject, finalizer: string): Promise<void> {
-    const m = obj.metadata ?? {};
-    const rest = (m.finalizers ?? []).filter((f) => f !== finalizer);
-    await this.patchMeta(plural, obj, { resourceVersion: m.resourceVersion, finalizers: rest.length ? rest : null });
-  }
-
-  private async patchMeta(plural: string, obj: KubeObject, metadata: Record<string, unknown>): Promise<void> {
-    try {
-      await this.client.patch(plural, obj.metadata?.namespace, obj.metadata?.name ?? '', { metadata });
-    } catch (e) {
-      if (!isNotFound(e) && !isConflict(e)) throw e;
+        .delete(node.plural, m.namespace, m.name ?? '', { propagationPolicy: verdict.propagationPolicy, preconditions: { uid } })
+        .catch(ignoreGone);
     }
   }
 
-  private async attemptToDelete(obj: KubeObject): Promise<void> {
-    const ns = obj.metadata?.namespace;
-    for (const ref of obj.metadata?.ownerReferences ?? []) {
-      if (!(await this.ownerAbsent(ref, ns))) return;
-    }
-    const dep = resourceByKind(obj.apiVersion ?? '', obj.kind ?? '') ?? this.pluralOf(obj);
-    if (!dep) return;
-    try {
-      await this.client.delete(dep, ns, obj.metadata?.name ?? '', {
-        propagationPolicy: 'Background',
-        preconditions: { uid: obj.metadata?.uid },
-      });
-    } catch (e) {
-      if (!isNotFound(e) && !isConflict(e)) throw e;
-    }
-  }
-
-  /** Informer objects may lack apiVersion/kind; find the cache that holds this object. */
-  private pluralOf(obj: KubeObject) {
-    for (const plural of DEPENDENTS) {
-      const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-      if (this.informers.get(plural).get(key)?.metadata?.uid === obj.metadata?.uid) return plural;
-    }
-    return undefined;
-  }
-
-  private async ownerAbsent(ref: OwnerReference, ns: string | undefined): Promise<boolean> {
-    if (this.absent.has(ref.uid)) return true;
-    if ((this.present.get(ref.uid) ?? 0) > Date.now()) return false;
+  private async ownerState(graph: OwnerGraph, ref: OwnerReference, dependent: KubeObject): Promise<OwnerState> {
     const info = resourceByKind(ref.apiVersion, ref.kind);
-    if (!info) return false; // an owner kind we do not serve: leave the dependent alone
+    if (!info) return 'solid'; // an owner kind podnet does not serve: never collect on its account
+    const cached = graph.owner(ref, info.plural, info.namespaced, dependent);
+    if (cached) return isDeletingDependents(cached.obj) ? 'waiting' : 'solid';
+    if (this.absent.has(ref.uid)) return 'dangling';
+    if ((this.present.get(ref.uid) ?? 0) > Date.now()) return 'solid';
     try {
-      const owner = await this.client.get(info, info.namespaced ? ns : undefined, ref.name);
+      const owner = await this.client.get(info, info.namespaced ? dependent.metadata?.namespace : undefined, ref.name);
       if (owner.metadata?.uid === ref.uid) {
-        // An owner kind we keep no cache of: ask again only after a while (syncs run on every
-        // change). Watched kinds are asked each time: their absence from our cache is just lag.
-        if (!OWNERS.includes(info.plural)) this.present.set(ref.uid, Date.now() + PRESENT_TTL_MS);
-        return false;
+        // Cached kinds are asked again on the next sync (their absence is cache lag); others later.
+        if (!MONITORED.includes(info.plural)) this.present.set(ref.uid, Date.now() + PRESENT_TTL_MS);
+        return isDeletingDependents(owner) ? 'waiting' : 'solid';
       }
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
     this.absent.add(ref.uid);
-    return true;
+    return 'dangling';
+  }
+
+  /** propagationPolicy=Orphan: release every dependent, then let the owner go. */
+  private async attemptToOrphan(graph: OwnerGraph, owner: GraphNode): Promise<void> {
+    const uid = owner.obj.metadata?.uid ?? '';
+    for (const dep of graph.dependents(uid)) {
+      const refs = (dep.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid);
+      await this.patchMeta(dep, { ownerReferences: refs.length ? refs : null });
+    }
+    await this.removeFinalizer(owner, ORPHAN_FINALIZER);
+  }
+
+  /** propagationPolicy=Foreground: the owner goes once no dependent blocks it any more. */
+  private async processDeletingDependents(graph: OwnerGraph, owner: GraphNode): Promise<void> {
+    // Blocking dependents are deleted by attemptToDelete (their owner is 'waiting').
+    if (graph.blockingDependents(owner.obj.metadata?.uid ?? '').length === 0) await this.removeFinalizer(owner, FOREGROUND_FINALIZER);
+  }
+
+  private async removeFinalizer(node: GraphNode, finalizer: string): Promise<void> {
+    const rest = (node.obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+    await this.patchMeta(node, { finalizers: rest.length ? rest : null });
+  }
+
+  /** A merge patch of metadata, with the cached resourceVersion as precondition (409 = retry). */
+  private async patchMeta(node: GraphNode, metadata: Record<string, unknown>): Promise<void> {
+    const m = node.obj.metadata ?? {};
+    try {
+      await this.client.patch(node.plural, m.namespace, m.name ?? '', { metadata: { ...metadata, resourceVersion: m.resourceVersion } });
+    } catch (e) {
+      if (isConflict(e)) this.runner.run();
+      else if (!isNotFound(e)) throw e;
+    }
   }
 }

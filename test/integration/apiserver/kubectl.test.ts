@@ -14,6 +14,7 @@ import { selfSignedCert } from '../../../src/apiserver/tls.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/store.js';
 import { Client } from '../../../src/client/client.js';
+import { GarbageCollector } from '../../../src/controllers/garbage-collector.js';
 import { type KubectlEnv, kubectl, kubectlEnv, kubectlStream } from '../../helpers/apiserver-kubectl.js';
 
 const manifest = (image: string): string => `apiVersion: apps/v1
@@ -71,6 +72,9 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
     let store: Store;
     let server: ApiServer;
     let k: KubectlEnv;
+    // As in a cluster, the garbage collector controller finishes cascading deletes (--cascade=foreground).
+    let gcClient: Client;
+    let gc: GarbageCollector;
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'podnet-api-'));
@@ -78,8 +82,13 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
       // kubectl sends a bearer token only over https, so the token variant serves TLS.
       server = await startApiServer(secure ? { store, port: 0, token: 's3cret', tls: await selfSignedCert() } : { store, port: 0 });
       k = kubectlEnv(server.url, secure ? 's3cret' : undefined);
+      gcClient = new Client({ server: `http://127.0.0.1:${server.port}`, token: secure ? 's3cret' : undefined });
+      gc = new GarbageCollector(gcClient, { events: false });
+      await gc.start();
     });
     after(async () => {
+      gc?.stop();
+      gcClient?.close();
       await server?.close();
       await store?.close();
       k?.cleanup();

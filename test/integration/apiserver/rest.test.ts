@@ -330,75 +330,7 @@ describe('delete', () => {
   });
 });
 
-describe('garbage collection', () => {
-  const owned = (name: string, owners: KubeObject[]): KubeObject =>
-    ({
-      metadata: {
-        name,
-        ownerReferences: owners.map((o) => ({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata!.name!, uid: o.metadata!.uid! })),
-      },
-    }) as KubeObject;
-  const gone = async (res: string, name: string): Promise<boolean> => {
-    for (let i = 0; i < 100; i++) {
-      try {
-        await c.get(res, 'default', name);
-      } catch (e) {
-        if (e instanceof ApiError && e.code === 404) return true;
-        throw e;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  };
-
-  it('deleting an owner deletes its dependents, transitively', async () => {
-    const owner = await c.create('configmaps', 'default', { metadata: { name: 'gc-owner' } });
-    const mid = await c.create('configmaps', 'default', owned('gc-mid', [owner]));
-    await c.create('pods', 'default', { ...podObj('gc-leaf'), metadata: owned('gc-leaf', [mid]).metadata });
-    await c.delete('configmaps', 'default', 'gc-owner');
-    assert.ok(await gone('configmaps', 'gc-mid'));
-    assert.ok(await gone('pods', 'gc-leaf'));
-  });
-
-  it('a dependent with another live owner only loses the dangling reference', async () => {
-    const a = await c.create('configmaps', 'default', { metadata: { name: 'gc-a' } });
-    const b = await c.create('configmaps', 'default', { metadata: { name: 'gc-b' } });
-    await c.create('configmaps', 'default', owned('gc-two', [a, b]));
-    await c.delete('configmaps', 'default', 'gc-a');
-    let refs: unknown[] = [];
-    for (let i = 0; i < 100; i++) {
-      refs = (await c.get('configmaps', 'default', 'gc-two')).metadata?.ownerReferences ?? [];
-      if (refs.length === 1) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.deepEqual(refs.map((r) => (r as { name: string }).name), ['gc-b']);
-  });
-
-  it('propagationPolicy=Foreground keeps the owner until its dependents are gone', async () => {
-    const owner = await c.create('configmaps', 'default', { metadata: { name: 'fg-owner' } });
-    await c.create('configmaps', 'default', owned('fg-a', [owner]));
-    const held = owned('fg-b', [owner]);
-    await c.create('configmaps', 'default', { ...held, metadata: { ...held.metadata, finalizers: ['example.com/hold'] } });
-    const r = await c.raw('DELETE', '/api/v1/namespaces/default/configmaps/fg-owner', JSON.stringify({ propagationPolicy: 'Foreground' }));
-    assert.equal(r.status, 202);
-    assert.ok(await gone('configmaps', 'fg-a'));
-    const waiting = await c.get('configmaps', 'default', 'fg-owner');
-    assert.deepEqual(waiting.metadata?.finalizers, ['foregroundDeletion']);
-    assert.ok(waiting.metadata?.deletionTimestamp);
-    await c.patch('configmaps', 'default', 'fg-b', { metadata: { finalizers: null } });
-    assert.ok(await gone('configmaps', 'fg-b'));
-    assert.ok(await gone('configmaps', 'fg-owner'));
-  });
-
-  it('propagationPolicy=Orphan leaves dependents without the reference', async () => {
-    const owner = await c.create('configmaps', 'default', { metadata: { name: 'gc-orph' } });
-    await c.create('configmaps', 'default', owned('gc-kept', [owner]));
-    await c.delete('configmaps', 'default', 'gc-orph', { propagationPolicy: 'Orphan' });
-    await new Promise((r) => setTimeout(r, 100));
-    const kept = await c.get('configmaps', 'default', 'gc-kept');
-    assert.equal(kept.metadata?.ownerReferences, undefined);
-  });
-});
+// Garbage collection (ownerReferences, propagationPolicy) is the controller's: test/integration/controllers/garbage-collector.test.ts.
 
 describe('NodePort allocation', () => {
   const np = (name: string, nodePort?: number): Service => ({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] } });
