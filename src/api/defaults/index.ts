@@ -2,14 +2,14 @@
  * Defaulting by kind, applied by the apiserver on every create and update before validation
  * (upstream runs defaulters when decoding a request).
  */
-import type { Deployment, EndpointSlice, Endpoints, KubeObject, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../types.js';
+import type { DaemonSet, Deployment, EndpointSlice, Endpoints, KubeObject, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../types.js';
 import { defaultPodSpec } from './pod.js';
 import { defaultService } from './service.js';
-import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
+import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
 
 export { defaultPodSpec, defaultPullPolicy } from './pod.js';
 export { defaultService } from './service.js';
-export { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
+export { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultReplicationController } from './workloads.js';
 
 const DEFAULTERS: Record<string, (obj: KubeObject) => void> = {
   Pod: (o) => {
@@ -24,10 +24,7 @@ const DEFAULTERS: Record<string, (obj: KubeObject) => void> = {
   Secret: (o) => {
     (o as Secret).type ||= 'Opaque';
   },
-  DaemonSet: (o) => {
-    const spec = (o as { spec?: { template?: { spec?: Pod['spec'] } } }).spec;
-    if (spec?.template?.spec) defaultPodSpec(spec.template.spec);
-  },
+  DaemonSet: (o) => defaultDaemonSet(o as DaemonSet),
   Endpoints: (o) => {
     for (const s of (o as Endpoints).subsets ?? []) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
   },

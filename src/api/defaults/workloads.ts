@@ -1,5 +1,5 @@
-/** Deployment, ReplicaSet and ReplicationController defaulting (SetDefaults_Deployment / _ReplicaSet / _ReplicationController). */
-import type { Deployment, ReplicaSet, ReplicationController } from '../types.js';
+/** Workload defaulting (SetDefaults_Deployment / _ReplicaSet / _ReplicationController / _DaemonSet). */
+import type { DaemonSet, Deployment, ReplicaSet, ReplicationController } from '../types.js';
 import { defaultPodSpec } from './pod.js';
 
 export function defaultDeployment(d: Deployment): void {
@@ -33,5 +33,19 @@ export function defaultReplicationController(rc: ReplicationController): void {
     if (!meta.labels || Object.keys(meta.labels).length === 0) meta.labels = { ...templateLabels };
   }
   spec.replicas ??= 1;
+  if (spec.template?.spec) defaultPodSpec(spec.template.spec);
+}
+
+/** apps/v1 SetDefaults_DaemonSet: RollingUpdate, maxUnavailable 1, maxSurge 0; revisionHistoryLimit 10. */
+export function defaultDaemonSet(ds: DaemonSet): void {
+  const spec = (ds.spec ??= {} as NonNullable<DaemonSet['spec']>);
+  spec.updateStrategy ??= {};
+  spec.updateStrategy.type ??= 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= {};
+    spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+    spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
 }
