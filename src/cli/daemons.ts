@@ -4,13 +4,20 @@
  * Each runs until SIGTERM and then stops its components in reverse order.
  */
 import { Client } from '../client/client.js';
-import { openStore } from '../store/index.js';
+import { openStore, type StoreOptions } from '../store/index.js';
 import { startApiServer } from '../apiserver/server.js';
 import { startControllers } from '../controllers/index.js';
 import { startAgent } from '../agent/index.js';
 import { startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
-import { type ClusterConfig, paths, saveClusterConfig, writeKubeconfig } from '../cluster/config.js';
+import {
+  type ClusterConfig,
+  datastorePrefix,
+  parseDatastoreEndpoint,
+  paths,
+  saveClusterConfig,
+  writeKubeconfig,
+} from '../cluster/config.js';
 import { bootstrapCluster, API_RELAY_PORT } from '../cluster/bootstrap.js';
 import { startRelay } from '../cluster/relay.js';
 import { REPO_ROOT } from '../cluster/processes.js';
@@ -43,8 +50,23 @@ export function clusterClient(cfg: ClusterConfig, userAgent: string): Client {
   return new Client({ server: `http://127.0.0.1:${cfg.apiPort}`, token: cfg.token, userAgent });
 }
 
+/**
+ * The control plane's store: the external etcd of `--datastore-endpoint`, under the cluster's
+ * own key prefix, else the embedded SQLite database (k3s's default and choice).
+ */
+export function controlPlaneStoreOptions(cfg: ClusterConfig): StoreOptions {
+  if (!cfg.datastoreEndpoint) return { kind: 'sqlite', path: paths.storeDb(cfg.root) };
+  return { kind: 'etcd', endpoints: parseDatastoreEndpoint(cfg.datastoreEndpoint), prefix: datastorePrefix(cfg.name) };
+}
+
 export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
-  const store = await openStore({ kind: 'sqlite', path: paths.storeDb(cfg.root) });
+  const storeOpts = controlPlaneStoreOptions(cfg);
+  const store = await openStore(storeOpts);
+  console.log(
+    storeOpts.kind === 'etcd'
+      ? `controlplane: store is etcd at ${storeOpts.endpoints.join(',')}, keys under ${storeOpts.prefix}/`
+      : `controlplane: store is SQLite at ${paths.storeDb(cfg.root)}`,
+  );
   const socketPath = paths.apiSocket(cfg.root);
   rmSync(socketPath, { force: true });
   const serve = (port: number) => startApiServer({

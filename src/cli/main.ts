@@ -1,15 +1,20 @@
 /** The podnet command line. */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CLUSTER, loadClusterConfig, paths } from '../cluster/config.js';
+import { DEFAULT_CLUSTER, loadClusterConfig, parseDatastoreEndpoint, paths } from '../cluster/config.js';
 
 export const HELP = `podnet: the Kubernetes network model as real software on one Linux host
 
 Usage: podnet <command> [--name <cluster>] [options]
 
 Commands:
-  up [--nodes N]            Start a cluster (default 2 nodes) and return once it is ready;
-                            it keeps running in the background
+  up [--nodes N] [--datastore-endpoint <url>]
+                            Start a cluster (default 2 nodes) and return once it is ready;
+                            it keeps running in the background. The API's store is embedded
+                            SQLite (<state root>/store/state.db) unless --datastore-endpoint
+                            names an external etcd v3, as k3s does: http(s)://host:port,
+                            comma-separated; the cluster's keys go under /podnet/<cluster>/,
+                            so clusters can share one etcd, and "down" leaves them there
   demo                      The main job: start the cluster if needed, deploy seed 002's web
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
@@ -32,6 +37,7 @@ Internal commands (started by "up"): controlplane, relay, agent --node <node>
 const OPTIONS = {
   name: { type: 'string', default: DEFAULT_CLUSTER },
   nodes: { type: 'string', default: '2' },
+  'datastore-endpoint': { type: 'string' },
   node: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   container: { type: 'string', short: 'c' },
@@ -55,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       if (!/^\d+$/.test(values.nodes)) throw new Error(`--nodes: Invalid value "${values.nodes}": must be an integer from 1 to 200`);
       const nodes = Number(values.nodes);
       const { up } = await import('./up-down.js');
-      const cfg = await up({ name, nodes });
+      const endpoint = values['datastore-endpoint'];
+      if (endpoint !== undefined) parseDatastoreEndpoint(endpoint); // a bad flag fails before anything is built
+      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint });
       console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
       return 0;
     }

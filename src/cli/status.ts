@@ -1,6 +1,6 @@
 /** `podnet status`: the cluster's processes, namespaces and nodes, as this host sees them. */
 import type { Node, Pod } from '../api/types.js';
-import { loadClusterConfig } from '../cluster/config.js';
+import { datastorePrefix, loadClusterConfig, paths } from '../cluster/config.js';
 import { isAlive, recordedProcesses } from '../cluster/processes.js';
 import { netnsList } from '../dataplane/netns.js';
 import { clusterClient } from './daemons.js';
@@ -9,6 +9,7 @@ export async function status(name: string): Promise<number> {
   const cfg = loadClusterConfig(name);
   console.log(`Cluster "${cfg.name}"  (state ${cfg.root})`);
   console.log(`  apiserver   https://127.0.0.1:${cfg.apiPort}`);
+  console.log(`  datastore   ${cfg.datastoreEndpoint ? `etcd ${cfg.datastoreEndpoint} (keys under ${datastorePrefix(cfg.name)}/)` : `SQLite ${paths.storeDb(cfg.root)}`}`);
   console.log(`  networks    nodes ${cfg.nodeNetwork}  pods ${cfg.clusterCIDR}  services ${cfg.serviceCIDR}  dns ${cfg.clusterDNS}`);
   let healthy = true;
   console.log('Processes:');

@@ -10,8 +10,10 @@ import type { Client } from '../client/client.js';
 import {
   type ClusterConfig,
   clusterRoot,
+  datastorePrefix,
   loadClusterConfig,
   newClusterConfig,
+  parseDatastoreEndpoint,
   paths,
   saveClusterConfig,
   validateClusterName,
@@ -21,12 +23,15 @@ import { createClusterNetwork, removeClusterNetwork } from '../cluster/network.j
 import { isAlive, readPid, sleep, spawnPodnet, stopRecorded } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
 import { selfSignedCert } from '../apiserver/tls.js';
+import { openStore } from '../store/index.js';
 
 export interface UpOptions {
   name: string;
   nodes: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** k3s's --datastore-endpoint: an external etcd (comma-separated client URLs) instead of SQLite. */
+  datastoreEndpoint?: string;
 }
 
 /** Is the named cluster's control plane process alive? */
@@ -57,9 +62,11 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   if (isRunning(opts.name)) {
     throw new Error(`Cluster "${opts.name}" is already running (see: podnet status --name ${opts.name}; remove it with: podnet down --name ${opts.name})`);
   }
+  if (opts.datastoreEndpoint !== undefined) await checkDatastore(opts.name, opts.datastoreEndpoint, log);
   // Leftovers of a crashed cluster of the same name would collide with the new one.
   await down(opts.name, { quiet: true });
   let cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
+  if (opts.datastoreEndpoint !== undefined) cfg.datastoreEndpoint = opts.datastoreEndpoint;
   saveClusterConfig(cfg);
   const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
   writeFileSync(paths.apiCert(cfg.root), tls.cert);
@@ -85,6 +92,23 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
     for (const proc of ['controlplane', ...cfg.nodes.map((n) => `agent-${n.name}`)]) log(tail(paths.logFile(cfg.root, proc), proc));
     await down(cfg.name, { quiet: true });
     throw e;
+  }
+}
+
+/**
+ * Fails before anything is built when the external etcd is unreachable, and says when it already
+ * holds this cluster's keys: like a k3s server on its datastore, the cluster then resumes from them.
+ */
+async function checkDatastore(name: string, endpoint: string, log: (line: string) => void): Promise<void> {
+  const endpoints = parseDatastoreEndpoint(endpoint);
+  const store = await openStore({ kind: 'etcd', endpoints, prefix: datastorePrefix(name) });
+  try {
+    const existing = await store.range('/registry/', { limit: 1 });
+    if (existing.kvs.length) {
+      log(`Datastore ${endpoints.join(',')} already holds cluster "${name}" (keys under ${datastorePrefix(name)}/): resuming from them`);
+    }
+  } finally {
+    await store.close();
   }
 }
 
@@ -147,7 +171,11 @@ function tail(file: string, label: string, lines = 15): string {
   }
 }
 
-/** Stops every process of the cluster and removes its namespaces, /etc/netns entries and state. */
+/**
+ * Stops every process of the cluster and removes its namespaces, /etc/netns entries and state.
+ * An external datastore (--datastore-endpoint) keeps the cluster's keys, as k3s leaves its
+ * external datastore alone; remove them with `etcdctl del --prefix /podnet/<name>/`.
+ */
 export async function down(name: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
   validateClusterName(name);
   const root = clusterRoot(name);

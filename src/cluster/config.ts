@@ -26,6 +26,11 @@ export interface ClusterConfig {
   controlPlane: MachineConfig;
   outside: MachineConfig;
   underlayNetns: string;
+  /**
+   * `--datastore-endpoint` (k3s's flag): etcd client URLs, comma-separated. Absent: the embedded
+   * SQLite store under `store/`. The cluster's keys live under `datastorePrefix(name)`.
+   */
+  datastoreEndpoint?: string;
 }
 
 export const DEFAULT_CLUSTER = 'podnet';
@@ -70,6 +75,26 @@ export function newClusterConfig(name: string, nodes: number, apiPort: number, t
     outside: machine('outside', '172.18.0.200'),
     underlayNetns: `${name}-underlay`,
   };
+}
+
+/**
+ * The etcd endpoints of `--datastore-endpoint`: `http(s)://host:port`, comma-separated, as k3s
+ * takes them for etcd. Throws naming the flag and the value.
+ */
+export function parseDatastoreEndpoint(value: string): string[] {
+  const endpoints = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = endpoints.find((e) => !/^https?:\/\/[^/\s]+\/?$/.test(e));
+  if (!endpoints.length || bad !== undefined) {
+    throw new Error(
+      `--datastore-endpoint: Invalid value "${bad ?? value}": want etcd client URLs http(s)://host:port, comma-separated (e.g. http://127.0.0.1:2379)`,
+    );
+  }
+  return endpoints;
+}
+
+/** Where a cluster's keys live in a shared etcd, so that clusters on one etcd don't collide. */
+export function datastorePrefix(name: string): string {
+  return `/podnet/${name}`;
 }
 
 export const paths = {

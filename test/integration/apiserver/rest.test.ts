@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/etcd-test-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { Client, ApiError, type ObjectList } from '../../../src/client/client.js';
 import type { KubeObject, Pod, Service } from '../../../src/api/types.js';
@@ -17,7 +17,7 @@ let server: ApiServer;
 let c: Client;
 
 before(async () => {
-  store = await openStore({ kind: 'memory' });
+  store = await openTestStore();
   server = await startApiServer({ store, port: 0, token: TOKEN });
   c = new Client({ server: server.url, token: TOKEN });
 });
