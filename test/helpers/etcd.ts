@@ -14,9 +14,11 @@ export interface EtcdServer {
   /** `http://127.0.0.1:<port>`, the client URL. */
   endpoint: string;
   dataDir: string;
-  pid: number;
+  readonly pid: number;
   /** Kills etcd (SIGKILL: its data dir is thrown away anyway) and removes the data dir. */
   stop(): Promise<void>;
+  /** kill -9 etcd and start it again on the same ports and data dir (a crash and recovery). */
+  restart(): Promise<void>;
 }
 
 /** A port the kernel says is free right now (bound then released on loopback). */
@@ -63,7 +65,18 @@ async function waitHealthy(child: ChildProcess, endpoint: string, log: () => str
   throw new Error(`etcd helper: etcd at ${endpoint} not healthy after 15 s: ${log()}`);
 }
 
-/** Starts a single-member etcd; retries once with new ports if a port was taken meanwhile. */
+/** One etcd process on fixed ports and data dir; `stderr` keeps its last output for errors. */
+function spawnEtcd(dataDir: string, client: number, peer: number): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(ETCD_BIN, etcdArgs(dataDir, client, peer), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return { child, stderr: () => stderr };
+}
+
+const exited = (c: ChildProcess): Promise<unknown> =>
+  new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+
+/** Starts a single-member etcd; retries with new ports if a port was taken meanwhile. */
 export async function startEtcd(): Promise<EtcdServer> {
   if (!existsSync(ETCD_BIN)) throw new Error(`etcd helper: ${ETCD_BIN} is missing (apt-get install -y etcd-server)`);
   let lastError: unknown;
@@ -71,27 +84,42 @@ export async function startEtcd(): Promise<EtcdServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'podnet-etcd-'));
     const [client, peer] = [await freePort(), await freePort()];
     const endpoint = `http://127.0.0.1:${client}`;
-    const child = spawn(ETCD_BIN, etcdArgs(dataDir, client, peer), { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    let proc = spawnEtcd(dataDir, client, peer);
+    const killNow = (): void => {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    };
+    const onExit = (): void => {
+      killNow();
       rmSync(dataDir, { recursive: true, force: true });
     };
-    process.once('exit', kill);
-    const stop = async (): Promise<void> => {
-      process.removeListener('exit', kill);
-      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
-      kill();
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+    process.once('exit', onExit);
+    const server: EtcdServer = {
+      endpoint,
+      dataDir,
+      get pid() {
+        return proc.child.pid!;
+      },
+      async stop() {
+        process.removeListener('exit', onExit);
+        const done = exited(proc.child);
+        killNow();
+        await done;
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+      async restart() {
+        const done = exited(proc.child);
+        killNow();
+        await done;
+        proc = spawnEtcd(dataDir, client, peer);
+        await waitHealthy(proc.child, endpoint, proc.stderr);
+      },
     };
     try {
-      await waitHealthy(child, endpoint, () => stderr);
-      return { endpoint, dataDir, pid: child.pid!, stop };
+      await waitHealthy(proc.child, endpoint, proc.stderr);
+      return server;
     } catch (e) {
       lastError = e;
-      await stop();
+      await server.stop();
     }
   }
   throw lastError;
