@@ -4,7 +4,8 @@
  * when metadata.generation moves.
  */
 import type { ResourceInfo } from '../api/resources.js';
-import type { Container, Pod } from '../api/types.js';
+import type { Container, Pod, Service } from '../api/types.js';
+import { normalizeServiceUpdate } from '../api/defaults/service.js';
 import type { Obj } from './codec.js';
 
 export const hasStatusSubresource = (info: ResourceInfo): boolean => info.subresources.includes('status');
@@ -60,6 +61,8 @@ export function prepareForUpdate(info: ResourceInfo, next: Obj, prev: Obj, subre
   else {
     out = next;
     if (hasStatusSubresource(info)) out.status = prev.status;
+    // Before defaulting and validation, as upstream's Service storage does in BeginUpdate.
+    if (info.kind === 'Service') normalizeServiceUpdate(out as Service, prev as Service);
   }
   const pm = prev.metadata ?? {};
   out.metadata = {

@@ -1,4 +1,7 @@
-/** Workload defaulting (SetDefaults_Deployment / _ReplicaSet / _ReplicationController / _DaemonSet). */
+/**
+ * Workload defaulting: apps/v1 SetDefaults_Deployment / _ReplicaSet / _DaemonSet and core/v1
+ * SetDefaults_ReplicationController (whose selector and labels default to the template's labels).
+ */
 import type { DaemonSet, Deployment, ReplicaSet, ReplicationController } from '../types.js';
 import { defaultPodSpec } from './pod.js';
 
@@ -23,20 +26,6 @@ export function defaultReplicaSet(rs: ReplicaSet): void {
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
 }
 
-/** core/v1 SetDefaults_ReplicationController: selector and labels come from the template's labels. */
-export function defaultReplicationController(rc: ReplicationController): void {
-  const spec = (rc.spec ??= {});
-  const templateLabels = spec.template?.metadata?.labels;
-  if (templateLabels && Object.keys(templateLabels).length) {
-    if (!spec.selector || Object.keys(spec.selector).length === 0) spec.selector = { ...templateLabels };
-    const meta = (rc.metadata ??= {});
-    if (!meta.labels || Object.keys(meta.labels).length === 0) meta.labels = { ...templateLabels };
-  }
-  spec.replicas ??= 1;
-  if (spec.template?.spec) defaultPodSpec(spec.template.spec);
-}
-
-/** apps/v1 SetDefaults_DaemonSet: RollingUpdate, maxUnavailable 1, maxSurge 0; revisionHistoryLimit 10. */
 export function defaultDaemonSet(ds: DaemonSet): void {
   const spec = (ds.spec ??= {} as NonNullable<DaemonSet['spec']>);
   spec.updateStrategy ??= {};
@@ -47,5 +36,17 @@ export function defaultDaemonSet(ds: DaemonSet): void {
     spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
   }
   spec.revisionHistoryLimit ??= 10;
+  if (spec.template?.spec) defaultPodSpec(spec.template.spec);
+}
+
+export function defaultReplicationController(rc: ReplicationController): void {
+  const spec = (rc.spec ??= {});
+  const labels = spec.template?.metadata?.labels;
+  if (labels) {
+    if (!spec.selector || Object.keys(spec.selector).length === 0) spec.selector = { ...labels };
+    const meta = (rc.metadata ??= {});
+    if (!meta.labels || Object.keys(meta.labels).length === 0) meta.labels = { ...labels };
+  }
+  spec.replicas ??= 1;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
 }

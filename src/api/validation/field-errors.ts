@@ -3,7 +3,7 @@
  * the bad value and a detail. The message format is upstream's, which kubectl users know.
  */
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Duplicate' | 'Forbidden' | 'TooLong';
+export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported' | 'Duplicate' | 'Forbidden' | 'TooLong' | 'TooMany' | 'NotFound';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -22,6 +22,15 @@ export const tooLong = (field: string, value: unknown, max: number): FieldError 
   value,
   detail: `may not be more than ${max} bytes`,
 });
+/** `TooMany(field, actual, max)`: a list longer than its limit. */
+export const tooMany = (field: string, actual: number, max: number): FieldError => ({
+  type: 'TooMany',
+  field,
+  value: actual,
+  detail: `must have at most ${max} items`,
+});
+/** `NotFound`: a reference (a volume mount's volume) to something that does not exist. */
+export const notFound = (field: string, value: unknown): FieldError => ({ type: 'NotFound', field, value });
 export const notSupported = (field: string, value: unknown, supported: readonly string[]): FieldError => ({
   type: 'NotSupported',
   field,
@@ -36,6 +45,8 @@ const REASONS: Record<FieldErrorType, string> = {
   Duplicate: 'FieldValueDuplicate',
   Forbidden: 'FieldValueForbidden',
   TooLong: 'FieldValueTooLong',
+  TooMany: 'FieldValueTooMany',
+  NotFound: 'FieldValueNotFound',
 };
 
 const LABELS: Record<FieldErrorType, string> = {
@@ -45,11 +56,14 @@ const LABELS: Record<FieldErrorType, string> = {
   Duplicate: 'Duplicate value',
   Forbidden: 'Forbidden',
   TooLong: 'Too long',
+  TooMany: 'Too many',
+  NotFound: 'Not found',
 };
 
 /** The Status cause reason: `FieldValueRequired`, ... */
 export const fieldErrorReason = (e: FieldError): string => REASONS[e.type];
 
+/** Values print as apimachinery (1.31+) prints them: strings quoted, scalars bare, the rest as JSON. */
 function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
@@ -60,7 +74,7 @@ function showValue(v: unknown): string {
 /** `spec.containers[0].image: Required value`, `spec.ports[0].port: Invalid value: 0: must be ...`. */
 export function fieldErrorMessage(e: FieldError): string {
   let s = `${e.field}: ${LABELS[e.type]}`;
-  const showsValue = e.type === 'Invalid' || e.type === 'NotSupported' || e.type === 'Duplicate';
+  const showsValue = e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong';
   if (showsValue) s += `: ${showValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;

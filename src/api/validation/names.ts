@@ -81,12 +81,65 @@ export function isValidLabelValue(v: string): string[] {
 export function isValidPortName(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 15) errs.push(maxLen(15));
-  if (!/^[-a-z0-9]+$/.test(v)) errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
-  if (v.includes('--')) errs.push("must not contain consecutive hyphens");
+  if (!/^[-a-z0-9]+$/.test(v)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(v)) errs.push('must contain at least one letter (a-z)');
+  if (v.includes('--')) errs.push('must not contain consecutive hyphens');
   if (v.startsWith('-') || v.endsWith('-')) errs.push('must not begin or end with a hyphen');
   return errs;
 }
 
 export const PORT_RANGE = 'must be between 1 and 65535, inclusive';
 export const isValidPortNum = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+
+/** upstream's RegexError: the message, examples, and the regex. */
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  const eg = examples.length ? ` (e.g. '${examples.join("',  or '")}', regex used for validation is '${fmt}')` : ` (regex used for validation is '${fmt}')`;
+  return msg + eg;
+}
+
+/** A ConfigMap/Secret data key (IsConfigMapKey): `[-._a-zA-Z0-9]+`, not `.`/`..`/`..`-prefixed. */
+export function isConfigMapKey(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 253) errs.push(maxLen(253));
+  if (!/^[-._a-zA-Z0-9]+$/.test(v)) {
+    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", '[-._a-zA-Z0-9]+', 'key.name', 'KEY_NAME', 'key-name'));
+  }
+  if (v === '.') errs.push("must not be '.'");
+  else if (v === '..') errs.push("must not be '..'");
+  else if (v.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
+/** `*.example.com` (IsWildcardDNS1123Subdomain): Ingress hosts with a wildcard. */
+export function isWildcardDNS1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 253) errs.push(maxLen(253));
+  if (!/^\*\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v)) {
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*',
+        '*.example.com',
+      ),
+    );
+  }
+  return errs;
+}
+
+/** An environment variable name as 1.32 checks it (RelaxedEnvironmentVariableValidation, on by default). */
+export function isRelaxedEnvVarName(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length === 0) errs.push('environment variable name must be non-empty');
+  if (!/^[ -<>-~]*$/.test(v)) errs.push("a valid environment variable name must consist only of printable ASCII characters other than '='");
+  return errs;
+}
+
+/** A percentage (IsValidPercent): `[0-9]+%`. */
+export function isValidPercent(v: string): string[] {
+  return /^[0-9]+%$/.test(v) ? [] : [regexError("a valid percent string must be a numeric string followed by an ending '%'", '[0-9]+%', '1%', '93%')];
+}
+
+/** An HTTP path segment (IsDomainPrefixedPath's path part). */
+export const HTTP_PATH_FMT = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+export const isHTTPPath = (v: string): boolean => /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(v);
+export const httpPathError = (): string => regexError('Invalid path', HTTP_PATH_FMT);

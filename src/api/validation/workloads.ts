@@ -1,8 +1,11 @@
-/** Deployment and ReplicaSet validation: selector, template labels, replicas, pod template. */
+/**
+ * apps/v1 Deployment and ReplicaSet validation (pkg/apis/apps/validation): replicas, selector
+ * (required, non-empty, matching the template, immutable), template, rolling update strategy.
+ */
 import type { Deployment, LabelSelector, PodTemplateSpec, ReplicaSet } from '../types.js';
-import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
-import { validateLabels } from './meta.js';
-import { validatePodSpec } from './pod.js';
+import { type FieldError, forbidden, invalidValue, notSupported, required } from './field-errors.js';
+import { immutable, intOrPercentValue, nonNegative, notMoreThan100Percent, validateIntOrPercent, validateLabelSelector } from './common.js';
+import { validateTemplate } from './pod-template.js';
 
 /** Whether a metav1.LabelSelector selects the given labels. */
 export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
@@ -18,44 +21,60 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
   return true;
 }
 
-const isEmptySelector = (s: LabelSelector): boolean =>
+export const isEmptySelector = (s: LabelSelector): boolean =>
   Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0;
 
 interface WorkloadSpec {
   replicas?: number;
+  minReadySeconds?: number;
   selector?: LabelSelector;
   template?: PodTemplateSpec;
 }
 
-function validateWorkloadSpec(spec: WorkloadSpec | undefined, kind: string): FieldError[] {
+/** Selector rules shared by Deployment, ReplicaSet and DaemonSet; returns whether it matches the template. */
+export function validateWorkloadSelector(spec: WorkloadSpec, kind: string): { errs: FieldError[]; matches: boolean | undefined } {
+  const sel = spec.selector;
+  if (!sel) return { errs: kind === 'daemonset' ? [] : [required('spec.selector')], matches: kind === 'daemonset' ? false : undefined };
+  const errs = validateLabelSelector(sel, 'spec.selector');
+  if (isEmptySelector(sel)) errs.push(invalidValue('spec.selector', sel, `empty selector is invalid for ${kind}`));
+  const matches = isEmptySelector(sel) ? undefined : selectorMatches(sel, spec.template?.metadata?.labels ?? {});
+  return { errs, matches };
+}
+
+function validateWorkloadSpec(spec: WorkloadSpec | undefined, kind: 'deployment' | 'replicaset'): FieldError[] {
   if (!spec) return [required('spec')];
-  const errs: FieldError[] = [];
-  if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) {
-    errs.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+  const errs = nonNegative(spec.replicas, 'spec.replicas');
+  const sel = validateWorkloadSelector(spec, kind);
+  errs.push(...sel.errs);
+  errs.push(...validateTemplate(spec.template, 'spec.template', sel.matches, 'ReplicaSet'));
+  errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  return errs;
+}
+
+function validateStrategy(strategy: NonNullable<Deployment['spec']>['strategy']): FieldError[] {
+  const s = strategy ?? {};
+  if (s.type === 'Recreate') return s.rollingUpdate ? [forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'")] : [];
+  if (s.type !== 'RollingUpdate') return [notSupported('spec.strategy', s, ['Recreate', 'RollingUpdate'])];
+  const ru = s.rollingUpdate;
+  if (!ru) return [required('spec.strategy.rollingUpdate', 'this should be defaulted and never be nil')];
+  const p = 'spec.strategy.rollingUpdate';
+  const errs = [...validateIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`), ...validateIntOrPercent(ru.maxSurge, `${p}.maxSurge`)];
+  if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
+    errs.push(invalidValue(`${p}.maxUnavailable`, ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
   }
-  const labels = spec.template?.metadata?.labels ?? {};
-  if (!spec.selector) errs.push(required('spec.selector'));
-  else if (isEmptySelector(spec.selector)) {
-    errs.push(invalidValue('spec.selector', spec.selector, `empty selector is invalid for ${kind}`));
-  } else {
-    errs.push(...validateLabels(spec.selector.matchLabels, 'spec.selector.matchLabels'));
-    if (!selectorMatches(spec.selector, labels)) {
-      errs.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
-    }
-  }
-  if (!spec.template) return [...errs, required('spec.template')];
-  errs.push(...validateLabels(spec.template.metadata?.labels, 'spec.template.metadata.labels'));
-  errs.push(...validatePodSpec(spec.template.spec, 'spec.template.spec'));
-  const rp = spec.template.spec?.restartPolicy;
-  if (rp && rp !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', rp, ['Always']));
+  errs.push(...notMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
   return errs;
 }
 
 export function validateDeployment(d: Deployment): FieldError[] {
   const errs = validateWorkloadSpec(d.spec, 'deployment');
-  const strategy = d.spec?.strategy?.type;
-  if (strategy && strategy !== 'RollingUpdate' && strategy !== 'Recreate') {
-    errs.push(notSupported('spec.strategy.type', strategy, ['Recreate', 'RollingUpdate']));
+  if (!d.spec) return errs;
+  errs.push(...validateStrategy(d.spec.strategy));
+  errs.push(...nonNegative(d.spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+  const pds = d.spec.progressDeadlineSeconds;
+  if (pds !== undefined) {
+    errs.push(...nonNegative(pds, 'spec.progressDeadlineSeconds'));
+    if (pds <= (d.spec.minReadySeconds ?? 0)) errs.push(invalidValue('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
   }
   return errs;
 }
@@ -66,7 +85,5 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
 
 /** apps/v1 selectors are immutable. */
 export function validateSelectorUpdate(next: { spec?: WorkloadSpec }, prev: { spec?: WorkloadSpec }): FieldError[] {
-  const a = JSON.stringify(next.spec?.selector ?? null);
-  const b = JSON.stringify(prev.spec?.selector ?? null);
-  return a === b ? [] : [invalidValue('spec.selector', next.spec?.selector ?? null, 'field is immutable')];
+  return immutable(next.spec?.selector, prev.spec?.selector, 'spec.selector');
 }

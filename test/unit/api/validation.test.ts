@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateObject, validateObjectUpdate, fieldErrorMessage } from '../../../src/api/validation/index.js';
 import { applyDefaults } from '../../../src/api/defaults/index.js';
-import type { UnstructuredObject } from '../../../src/api/types.js';
+import { normalizeServiceUpdate } from '../../../src/api/defaults/service.js';
+import type { Service, UnstructuredObject } from '../../../src/api/types.js';
 
 // Test fixtures are loosely typed so each case can tweak any field.
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -36,7 +37,7 @@ const cases: [string, string, (o: Obj) => void, string[]][] = [
   ['Pod', 'duplicate container', (o) => o.spec.containers.push({ name: 'c', image: 'j' }), ['spec.containers[1].name: Duplicate value: "c"']],
   ['Pod', 'port out of range', (o) => (o.spec.containers[0].ports[0].containerPort = 70000), ['spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']],
   ['Pod', 'bad protocol', (o) => (o.spec.containers[0].ports[0].protocol = 'ICMP'), ['spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"']],
-  ['Pod', 'bad restartPolicy', (o) => (o.spec.restartPolicy = 'Sometimes'), ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"']],
+  ['Pod', 'bad restartPolicy', (o) => (o.spec.restartPolicy = 'Sometimes'), ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']],
   ['Pod', 'bad name', (o) => (o.metadata.name = 'Web_1'), [`metadata.name: Invalid value: "Web_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`]],
   ['Pod', 'no name', (o) => delete o.metadata.name, ['metadata.name: Required value: name or generateName is required']],
   ['Pod', 'bad label key', (o) => (o.metadata.labels = { 'a b': 'x' }), [`metadata.labels: Invalid value: "a b": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`]],
@@ -48,7 +49,7 @@ const cases: [string, string, (o: Obj) => void, string[]][] = [
   ['Service', 'duplicate port names', (o) => (o.spec.ports = [{ port: 80, name: 'a' }, { port: 81, name: 'a' }]), ['spec.ports[1].name: Duplicate value: "a"']],
   ['Service', 'targetPort out of range', (o) => (o.spec.ports[0].targetPort = 99999), ['spec.ports[0].targetPort: Invalid value: 99999: must be between 1 and 65535, inclusive']],
   ['Service', 'bad type', (o) => (o.spec.type = 'Magic'), ['spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
-  ['Service', 'bad clusterIP', (o) => (o.spec.clusterIP = '10.96.0.300'), ['spec.clusterIP: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
+  ['Service', 'bad clusterIP', (o) => (o.spec.clusterIP = '10.96.0.300'), ['spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
   ['Service', 'headless needs no ports', (o) => ((o.spec.clusterIP = 'None'), (o.spec.ports = [])), []],
   ['Service', 'no ports', (o) => (o.spec.ports = []), ['spec.ports: Required value']],
   ['Service', 'name must be a DNS-1035 label', (o) => (o.metadata.name = '1web'), [`metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`]],
@@ -59,7 +60,7 @@ const cases: [string, string, (o: Obj) => void, string[]][] = [
   ['Deployment', 'template image missing', (o) => delete o.spec.template.spec.containers[0].image, ['spec.template.spec.containers[0].image: Required value']],
   ['EndpointSlice', 'valid', () => {}, []],
   ['EndpointSlice', 'bad address type', (o) => (o.addressType = 'IPv5'), ['addressType: Unsupported value: "IPv5": supported values: "FQDN", "IPv4", "IPv6"']],
-  ['EndpointSlice', 'bad address', (o) => (o.endpoints[0].addresses = ['10.0.0.x']), ['endpoints[0].addresses[0]: Invalid value: "10.0.0.x": must be a valid IPv4 address']],
+  ['EndpointSlice', 'bad address', (o) => (o.endpoints[0].addresses = ['10.0.0.x']), ['endpoints[0].addresses[0]: Invalid value: "10.0.0.x": must be a valid IPv4 address', 'endpoints[0].addresses[0]: Invalid value: "10.0.0.x": must be a valid IP address']],
   ['EndpointSlice', 'no addresses', (o) => (o.endpoints[0].addresses = []), ['endpoints[0].addresses: Required value: must contain at least 1 address']],
   ['Namespace', 'valid', () => {}, []],
   ['Namespace', 'dots are not allowed', (o) => (o.metadata.name = 'a.b'), [`metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`]],
@@ -74,7 +75,12 @@ describe('validation', () => {
     applyDefaults('Service', prev as UnstructuredObject);
     const next = structuredClone(prev);
     next.spec.clusterIP = '10.96.0.6';
-    assert.deepEqual(validateObjectUpdate('Service', true, next as UnstructuredObject, prev as UnstructuredObject).map(fieldErrorMessage), ['spec.clusterIP: Invalid value: "10.96.0.6": field is immutable']);
+    // As the apiserver's strategy does before validation: clusterIPs follows a changed clusterIP.
+    normalizeServiceUpdate(next as Service, prev as Service);
+    assert.deepEqual(validateObjectUpdate('Service', true, next as UnstructuredObject, prev as UnstructuredObject).map(fieldErrorMessage), [
+      'spec.clusterIPs[0]: Invalid value: ["10.96.0.6"]: may not change once set',
+      'spec.clusterIP: Invalid value: "10.96.0.6": field is immutable',
+    ]);
   });
 
   it('Deployment update: selector is immutable', () => {
