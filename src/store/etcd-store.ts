@@ -58,6 +58,9 @@ export class EtcdStore implements Store {
     this.client = new Etcd3({
       hosts: opts.endpoints.map((e) => e.replace(/\/$/, '')),
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      // gRPC's default 4 MiB receive limit would fail a list of a few thousand pods;
+      // kube-apiserver's etcd client lifts it the same way (MaxCallRecvMsgSize).
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
     });
     this.keys = new EtcdKeys(opts.prefix ?? '');
   }

@@ -87,6 +87,15 @@ describe('EtcdStore on a shared etcd', () => {
     assert.equal((await s.get('/a', { revision: cur + 1000 }))?.value, '1');
   });
 
+  it("reads a range larger than gRPC's default 4 MiB message (a big list of pods)", async () => {
+    const s = await open('/big');
+    const value = 'x'.repeat(100 * 1024);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => s.create(`/registry/pods/default/p${String(i).padStart(2, '0')}`, value)));
+    const all = await s.range('/registry/pods/');
+    assert.equal(all.kvs.length, 60);
+    assert.equal(all.kvs[59].value.length, value.length);
+  });
+
   it('refuses bad options with the value in the message', async () => {
     await assert.rejects(openStore({ kind: 'etcd', endpoints: ['127.0.0.1:2379'] }), /Cannot use etcd endpoint "127.0.0.1:2379"/);
     await assert.rejects(openStore({ kind: 'etcd', endpoints: [etcd.endpoint], prefix: 'podnet/' }), /Cannot use etcd key prefix "podnet\/"/);
