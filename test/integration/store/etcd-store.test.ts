@@ -96,6 +96,13 @@ describe('EtcdStore on a shared etcd', () => {
     assert.equal(all.kvs[59].value.length, value.length);
   });
 
+  it('uses the live member when a listed endpoint is down', async () => {
+    const s = await openStore({ kind: 'etcd', endpoints: ['http://127.0.0.1:1', etcd.endpoint], prefix: '/failover' });
+    opened.push(s);
+    for (let i = 0; i < 10; i++) assert.equal((await s.create(`/k${i}`, 'v')).ok, true);
+    assert.equal((await s.range('/')).kvs.length, 10);
+  });
+
   it('refuses bad options with the value in the message', async () => {
     await assert.rejects(openStore({ kind: 'etcd', endpoints: ['127.0.0.1:2379'] }), /Cannot use etcd endpoint "127.0.0.1:2379"/);
     await assert.rejects(openStore({ kind: 'etcd', endpoints: [etcd.endpoint], prefix: 'podnet/' }), /Cannot use etcd key prefix "podnet\/"/);
