@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
 import { selfSignedCert } from '../../../src/apiserver/tls.js';
 import { openStore } from '../../../src/store/index.js';
+import { openTestStore, testStoreKind } from '../../helpers/etcd-test-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { Client } from '../../../src/client/client.js';
 import { GarbageCollector } from '../../../src/controllers/garbage-collector.js';
@@ -228,5 +229,6 @@ function kubectlSuite(name: string, makeStore: (dir: string) => Promise<Store>, 
   });
 }
 
-kubectlSuite('memory store, https + token', async () => openStore({ kind: 'memory' }), true);
+// PODNET_TEST_STORE=etcd runs this variant on a real etcd (test/integration/store/apiserver-etcd.test.ts).
+kubectlSuite(`${testStoreKind()} store, https + token`, () => openTestStore(), true);
 kubectlSuite('sqlite store, plain http', async (dir) => openStore({ kind: 'sqlite', path: join(dir, 'state.db') }), false);
