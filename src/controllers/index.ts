@@ -3,6 +3,7 @@
  * informers.
  */
 import type { Client } from '../client/client.js';
+import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
@@ -10,9 +11,11 @@ import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { NodeIpamController } from './node-ipam-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
+import { ReplicationManager } from './replication-controller.js';
 import { Scheduler } from './scheduler.js';
 import { SharedInformers } from './shared-informers.js';
 
+export { DaemonSetController } from './daemonset-controller.js';
 export { DeploymentController } from './deployment-controller.js';
 export { EndpointsController } from './endpoints-controller.js';
 export { EndpointSliceController } from './endpointslice-controller.js';
@@ -20,6 +23,7 @@ export { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 export { GarbageCollector } from './garbage-collector.js';
 export { NodeIpamController } from './node-ipam-controller.js';
 export { ReplicaSetController } from './replicaset-controller.js';
+export { ReplicationManager } from './replication-controller.js';
 export { Scheduler } from './scheduler.js';
 export { SharedInformers } from './shared-informers.js';
 
@@ -38,6 +42,8 @@ export async function startControllers(client: Client, opts: ControllersOptions 
     new Scheduler(client, { informers }),
     new DeploymentController(client, { informers }),
     new ReplicaSetController(client, { informers }),
+    new ReplicationManager(client, { informers }),
+    new DaemonSetController(client, { informers }),
     new EndpointSliceController(client, { informers }),
     new EndpointsController(client, { informers }),
     new EndpointSliceMirroringController(client, { informers }),

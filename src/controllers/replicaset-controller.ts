@@ -2,6 +2,8 @@
  * The ReplicaSet controller: keeps `spec.replicas` active pods per ReplicaSet (creating with
  * generateName `<rs>-`, deleting the least valuable first), adopts matching orphans, and writes
  * status. Expectations keep it from acting twice on one ReplicaSet before its cache caught up.
+ * The same code runs ReplicationControllers (replication-controller.ts), as upstream's
+ * ReplicationManager wraps the ReplicaSetController: only the kind and the selector differ.
  */
 import type { Pod, ReplicaSet } from '../api/types.js';
 import { type Client, isConflict, isNotFound } from '../client/client.js';
@@ -16,19 +18,41 @@ import { slowStart } from './slow-start.js';
 export { calculateReplicaSetStatus } from './replicaset-status.js';
 export { slowStart } from './slow-start.js';
 
-const RS = { kind: 'ReplicaSet', apiVersion: 'apps/v1' };
+/** What differs between the kinds this controller runs. */
+export interface ReplicaKind {
+  plural: string;
+  kind: string;
+  apiVersion: string;
+  /** Controller name: the runner's and the Events' source. */
+  controllerName: string;
+  /** Whether the owner's selector selects these labels. */
+  selects(owner: ReplicaSet, labels: Record<string, string> | undefined): boolean;
+  /** An empty selector selects everything: such owners never adopt (as upstream). */
+  canAdopt(owner: ReplicaSet): boolean;
+}
 
+export const REPLICA_SET: ReplicaKind = {
+  plural: 'replicasets',
+  kind: 'ReplicaSet',
+  apiVersion: 'apps/v1',
+  controllerName: 'replicaset-controller',
+  selects: (rs, labels) => selectorMatches(rs.spec?.selector, labels),
+  canAdopt: (rs) => !isEmptySelector(rs.spec?.selector),
+};
 
 export class ReplicaSetController extends BaseController {
   private readonly expectations = new Expectations();
   private minReadyTimer: NodeJS.Timeout | undefined;
 
-  constructor(client: Client, opts: ControllerOptions = {}) {
-    super(client, 'replicaset-controller', ['replicasets', 'pods'], opts);
+  private readonly ref: { kind: string; apiVersion: string };
+
+  constructor(client: Client, opts: ControllerOptions = {}, private readonly rk: ReplicaKind = REPLICA_SET) {
+    super(client, rk.controllerName, [rk.plural, 'pods'], opts);
+    this.ref = { kind: rk.kind, apiVersion: rk.apiVersion };
   }
 
   protected async sync(): Promise<void> {
-    const sets = this.informers.get<ReplicaSet>('replicasets').list();
+    const sets = this.informers.get<ReplicaSet>(this.rk.plural).list();
     const byNs = new Map<string, Pod[]>();
     for (const p of this.informers.get<Pod>('pods').list()) {
       if (!isPodActive(p)) continue;
@@ -74,7 +98,7 @@ export class ReplicaSetController extends BaseController {
       return p !== undefined && !isTerminating(p);
     };
     const mine = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid);
-    const owned = mine.filter((p) => selectorMatches(rs.spec?.selector, p.metadata?.labels));
+    const owned = mine.filter((p) => this.rk.selects(rs, p.metadata?.labels));
     if (!isTerminating(rs) && this.expectations.satisfied(rsKey, seen)) {
       await this.releasePods(rs, mine.filter((p) => !owned.includes(p)));
       owned.push(...(await this.adoptOrphans(rs, inNs)));
@@ -85,10 +109,10 @@ export class ReplicaSetController extends BaseController {
 
   private async adoptOrphans(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
     const adopted: Pod[] = [];
-    if (isEmptySelector(rs.spec?.selector)) return adopted;
+    if (!this.rk.canAdopt(rs)) return adopted;
     for (const pod of pods) {
-      if (controllerOf(pod) || !selectorMatches(rs.spec?.selector, pod.metadata?.labels)) continue;
-      const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(rs, 'apps/v1', 'ReplicaSet')];
+      if (controllerOf(pod) || isTerminating(pod) || !this.rk.selects(rs, pod.metadata?.labels)) continue;
+      const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(rs, this.rk.apiVersion, this.rk.kind)];
       try {
         const m = pod.metadata ?? {};
         adopted.push(
@@ -136,13 +160,13 @@ export class ReplicaSetController extends BaseController {
         namespace: rs.metadata?.namespace,
         labels: { ...(t.metadata?.labels ?? {}) },
         annotations: t.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
-        ownerReferences: [controllerRef(rs, 'apps/v1', 'ReplicaSet')],
+        ownerReferences: [controllerRef(rs, this.rk.apiVersion, this.rk.kind)],
       },
       spec: structuredClone(t.spec ?? { containers: [] }),
     };
     const created = await this.client.create<Pod>('pods', rs.metadata?.namespace, pod);
     this.expectations.expectCreate(rsKey, created.metadata?.name ?? '');
-    this.recorder.event(rs, RS, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+    this.recorder.event(rs, this.ref, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
   }
 
   private async deletePod(rs: ReplicaSet, rsKey: string, pod: Pod): Promise<void> {
@@ -150,7 +174,7 @@ export class ReplicaSetController extends BaseController {
     this.expectations.expectDelete(rsKey, m.name ?? '');
     try {
       await this.client.delete('pods', m.namespace, m.name ?? '', { preconditions: { uid: m.uid } });
-      this.recorder.event(rs, RS, 'Normal', 'SuccessfulDelete', `Deleted pod: ${m.name}`);
+      this.recorder.event(rs, this.ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${m.name}`);
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
@@ -160,7 +184,7 @@ export class ReplicaSetController extends BaseController {
     const status = calculateReplicaSetStatus(rs, owned, Date.now());
     if (sameReplicaSetStatus(rs.status, status)) return;
     try {
-      await this.client.updateStatus('replicasets', { ...rs, status });
+      await this.client.updateStatus(this.rk.plural, { ...rs, status });
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }

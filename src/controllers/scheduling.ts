@@ -5,11 +5,27 @@
  */
 import type { Node, Pod } from '../api/types.js';
 
-type Taint = NonNullable<NonNullable<Node['spec']>['taints']>[number];
-type Toleration = NonNullable<NonNullable<Pod['spec']>['tolerations']>[number];
+export type Taint = NonNullable<NonNullable<Node['spec']>['taints']>[number];
+export type Toleration = NonNullable<NonNullable<Pod['spec']>['tolerations']>[number];
 
 export function nodeIsReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/**
+ * The taints upstream's node lifecycle controller puts on nodes by condition (TaintNodesByCondition)
+ * and the NodeUnschedulable plugin checks: podnet has no such controller, so the scheduler and the
+ * DaemonSet controller read the conditions as these taints. A pod tolerating them may go there.
+ */
+export const NOT_READY_TAINT: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
+export const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+
+/** The node's taints plus those its conditions stand for. */
+export function effectiveTaints(node: Node): Taint[] {
+  const taints = [...(node.spec?.taints ?? [])];
+  if (!nodeIsReady(node)) taints.push(NOT_READY_TAINT);
+  if (node.spec?.unschedulable) taints.push(UNSCHEDULABLE_TAINT);
+  return taints;
 }
 
 /** As upstream's Toleration.ToleratesTaint. */
@@ -45,23 +61,29 @@ function portsConflict(a: HostPort, b: HostPort): boolean {
 
 /** Why `pod` cannot go to `node` (the scheduler's filter messages), or undefined if it fits. */
 export function unfitReason(pod: Pod, node: Node, usedPorts: HostPort[] = [], podCount = 0): string | undefined {
-  if (node.spec?.unschedulable) return 'node(s) were unschedulable';
-  if (!nodeIsReady(node)) return 'node(s) were not ready';
+  const tolerations = pod.spec?.tolerations ?? [];
+  const tolerates = (taint: Taint) => tolerations.some((t) => toleratesTaint(t, taint));
+  if (node.spec?.unschedulable && !tolerates(UNSCHEDULABLE_TAINT)) return 'node(s) were unschedulable';
+  if (!nodeIsReady(node) && !tolerates(NOT_READY_TAINT)) return 'node(s) were not ready';
   const maxPods = Number(node.status?.allocatable?.pods ?? Infinity);
   if (podCount >= maxPods) return 'Too many pods';
-  const tolerations = pod.spec?.tolerations ?? [];
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerations.some((t) => toleratesTaint(t, taint))) {
+    if (!tolerates(taint)) {
       return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
     }
   }
-  const labels = node.metadata?.labels ?? {};
-  const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
-  if (!selectorOk || !matchesRequiredAffinity(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
+  if (!matchesNodeAffinity(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
   const wanted = hostPortsOf(pod);
   if (wanted.some((w) => usedPorts.some((u) => portsConflict(w, u)))) return "node(s) didn't have free ports for the requested pod ports";
   return undefined;
+}
+
+/** nodeSelector and required node affinity, as upstream's NodeAffinity filter. */
+export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
+  const labels = node.metadata?.labels ?? {};
+  const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+  return selectorOk && matchesRequiredAffinity(pod, node);
 }
 
 type NodeSelectorRequirement = { key: string; operator: string; values?: string[] };

@@ -531,30 +531,28 @@ test('a selector-less Service with hand-written Endpoints gets mirrored slices',
   await client.delete('services', 'default', 'external');
 });
 
-test('GC: a pod owned by a live object of an unwatched kind stays; one whose owner is gone goes', async () => {
-  const ds = await client.create<KubeObject>('daemonsets', 'default', {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name: 'agentish' },
-    spec: { selector: { matchLabels: { app: 'ds' } }, template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'podnet/echo' }] } } },
-  } as KubeObject);
+test('GC: a pod owned by a live object of any kind stays; one whose owner is gone goes', async () => {
+  const cm = await client.create<KubeObject>('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner-cm' } } as KubeObject);
   const owned = (name: string, uid: string): Pod => ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, labels: { app: 'ds' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agentish', uid, controller: true }] },
+    metadata: { name, labels: { app: 'cm-owned' }, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner-cm', uid, controller: true }] },
     spec: { nodeName: 'node2', containers: [{ name: 'c', image: 'podnet/echo' }] },
   });
-  await client.create('pods', 'default', owned('ds-live', ds.metadata?.uid ?? ''));
-  await client.create('pods', 'default', owned('ds-orphan', '00000000-0000-4000-8000-000000000000'));
+  await client.create('pods', 'default', owned('cm-live', cm.metadata?.uid ?? ''));
+  await client.create('pods', 'default', owned('cm-orphan', '00000000-0000-4000-8000-000000000000'));
   await eventually('orphan collected', async () => {
     await reapTerminating();
-    return client.get('pods', 'default', 'ds-orphan').then(() => false, () => true);
+    return client.get('pods', 'default', 'cm-orphan').then(() => false, () => true);
   });
   await new Promise((r) => setTimeout(r, 300));
-  const live = await client.get<Pod>('pods', 'default', 'ds-live');
+  const live = await client.get<Pod>('pods', 'default', 'cm-live');
   assert.equal(live.metadata?.deletionTimestamp, undefined);
-  await client.delete('pods', 'default', 'ds-live', { gracePeriodSeconds: 0 });
-  await client.delete('daemonsets', 'default', 'agentish');
+  await client.delete('configmaps', 'default', 'owner-cm');
+  await eventually('owned pod collected with its owner', async () => {
+    await reapTerminating();
+    return client.get('pods', 'default', 'cm-live').then(() => false, () => true);
+  });
 });
 
 test('a deleted node frees its CIDR for the next node', async () => {
