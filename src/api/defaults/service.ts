@@ -15,7 +15,10 @@ export function defaultService(svc: Service): void {
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
   if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  // Externally accessible Services (node ports, load balancers, external IPs) get a traffic policy.
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (spec.type === 'ClusterIP' && spec.externalIPs?.length)) {
+    spec.externalTrafficPolicy ??= 'Cluster';
+  }
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (spec.sessionAffinity === 'ClientIP') {
     spec.sessionAffinityConfig ??= { clientIP: { timeoutSeconds: 10800 } };

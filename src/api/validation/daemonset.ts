@@ -1,14 +1,15 @@
 /** apps/v1 DaemonSet validation (ValidateDaemonSet): selector, template, update strategy. */
 import type { DaemonSet } from '../types.js';
 import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
-import { immutable, intOrPercentValue, nonNegative, notMoreThan100Percent, validateIntOrPercent } from './common.js';
+import { intOrPercentValue, nonNegative, notMoreThan100Percent, validateIntOrPercent } from './common.js';
 import { validateTemplate } from './pod-template.js';
-import { validateWorkloadSelector } from './workloads.js';
+import { immutableSelector, validateWorkloadSelector } from './workloads.js';
+import { goStrategy } from './go-values.js';
 
 function validateUpdateStrategy(s: NonNullable<DaemonSet['spec']>['updateStrategy']): FieldError[] {
   const strategy = s ?? {};
   if (strategy.type === 'OnDelete') return [];
-  if (strategy.type !== 'RollingUpdate') return [notSupported('spec.updateStrategy', strategy, ['RollingUpdate', 'OnDelete'])];
+  if (strategy.type !== 'RollingUpdate') return [notSupported('spec.updateStrategy', goStrategy(strategy), ['RollingUpdate', 'OnDelete'])];
   const ru = strategy.rollingUpdate;
   const p = 'spec.updateStrategy.rollingUpdate';
   if (!ru) return [required(p)];
@@ -33,5 +34,5 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
 }
 
 export function validateDaemonSetUpdate(next: DaemonSet, prev: DaemonSet): FieldError[] {
-  return [...validateDaemonSet(next), ...immutable(next.spec?.selector, prev.spec?.selector, 'spec.selector')];
+  return [...validateDaemonSet(next), ...immutableSelector(next.spec?.selector, prev.spec?.selector)];
 }

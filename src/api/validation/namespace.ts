@@ -4,6 +4,7 @@ import { type FieldError, duplicate, forbidden, invalidValue, notSupported, requ
 import { CIDR_DETAIL, parseAnyCidr } from './ip.js';
 import { isQualifiedName, isValidLabelValue } from './names.js';
 import { TAINT_EFFECTS } from './pod-tolerations.js';
+import { goTaint } from './go-values.js';
 
 /** spec.finalizers: qualified names, fully qualified unless standard (`kubernetes`). */
 export function validateNamespace(ns: Namespace): FieldError[] {
@@ -28,7 +29,7 @@ function validateTaints(node: Node): FieldError[] {
     if (!t.effect) errs.push(required(`${tp}.effect`));
     else if (!TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(`${tp}.effect`, t.effect, TAINT_EFFECTS));
     const id = `${t.key}/${t.effect}`;
-    if (seen.has(id)) errs.push({ ...duplicate(tp, t), detail: 'taints must be unique by key and effect pair' });
+    if (seen.has(id)) errs.push({ ...duplicate(tp, goTaint(t)), detail: 'taints must be unique by key and effect pair' });
     seen.add(id);
   });
   return errs;

@@ -3,6 +3,7 @@ import type { PodTemplateSpec } from '../types.js';
 import { type FieldError, forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { validateAnnotations, validateLabels } from './meta.js';
 import { validatePodSpec } from './pod.js';
+import { goMap } from './go-values.js';
 
 /**
  * Checks `template` at `path` (`spec.template`); `matches` says whether the workload's selector
@@ -13,7 +14,7 @@ export function validateTemplate(template: PodTemplateSpec | undefined, path: st
   if (!template) return [required(path)];
   const labels = template.metadata?.labels;
   const errs: FieldError[] = [];
-  if (matches === false) errs.push(invalidValue(`${path}.metadata.labels`, labels ?? null, '`selector` does not match template `labels`'));
+  if (matches === false) errs.push(invalidValue(`${path}.metadata.labels`, goMap(labels), '`selector` does not match template `labels`'));
   errs.push(...validateLabels(labels, `${path}.metadata.labels`));
   errs.push(...validateAnnotations(template.metadata?.annotations, `${path}.metadata.annotations`));
   errs.push(...validatePodSpec(template.spec, `${path}.spec`));

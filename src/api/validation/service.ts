@@ -10,6 +10,7 @@ import { IP_DETAIL, isIPAddress, parseAnyCidr } from './ip.js';
 import { validateLabels } from './meta.js';
 import { PORT_RANGE, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum } from './names.js';
 import { validatePortNumOrName } from './pod-probe.js';
+import { goServicePortKey } from './go-values.js';
 import { validateClusterIPFields, validateClusterIPsUpdate, validateExternalNameIPFields } from './service-cluster-ips.js';
 
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -84,7 +85,7 @@ function validatePortSets(spec: Spec): FieldError[] {
   });
   (spec.ports ?? []).forEach((p, i) => {
     const key = `${p.protocol}/${p.port}`;
-    if (ports.has(key)) errs.push(duplicate(`spec.ports[${i}]`, { port: p.port, protocol: p.protocol }));
+    if (ports.has(key)) errs.push(duplicate(`spec.ports[${i}]`, goServicePortKey(p.protocol, p.port)));
     ports.add(key);
   });
   return errs;

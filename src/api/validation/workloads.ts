@@ -4,8 +4,9 @@
  */
 import type { Deployment, LabelSelector, PodTemplateSpec, ReplicaSet } from '../types.js';
 import { type FieldError, forbidden, invalidValue, notSupported, required } from './field-errors.js';
-import { immutable, intOrPercentValue, nonNegative, notMoreThan100Percent, validateIntOrPercent, validateLabelSelector } from './common.js';
+import { canonical, intOrPercentValue, nonNegative, notMoreThan100Percent, validateIntOrPercent, validateLabelSelector } from './common.js';
 import { validateTemplate } from './pod-template.js';
+import { goLabelSelector, goStrategy } from './go-values.js';
 
 /** Whether a metav1.LabelSelector selects the given labels. */
 export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
@@ -34,9 +35,10 @@ interface WorkloadSpec {
 /** Selector rules shared by Deployment, ReplicaSet and DaemonSet; returns whether it matches the template. */
 export function validateWorkloadSelector(spec: WorkloadSpec, kind: string): { errs: FieldError[]; matches: boolean | undefined } {
   const sel = spec.selector;
-  if (!sel) return { errs: kind === 'daemonset' ? [] : [required('spec.selector')], matches: kind === 'daemonset' ? false : undefined };
+  // A missing selector selects nothing, so the template never matches (LabelSelectorAsSelector(nil)).
+  if (!sel) return { errs: kind === 'daemonset' ? [] : [required('spec.selector')], matches: false };
   const errs = validateLabelSelector(sel, 'spec.selector');
-  if (isEmptySelector(sel)) errs.push(invalidValue('spec.selector', sel, `empty selector is invalid for ${kind}`));
+  if (isEmptySelector(sel)) errs.push(invalidValue('spec.selector', goLabelSelector(sel), `empty selector is invalid for ${kind}`));
   const matches = isEmptySelector(sel) ? undefined : selectorMatches(sel, spec.template?.metadata?.labels ?? {});
   return { errs, matches };
 }
@@ -54,7 +56,7 @@ function validateWorkloadSpec(spec: WorkloadSpec | undefined, kind: 'deployment'
 function validateStrategy(strategy: NonNullable<Deployment['spec']>['strategy']): FieldError[] {
   const s = strategy ?? {};
   if (s.type === 'Recreate') return s.rollingUpdate ? [forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'")] : [];
-  if (s.type !== 'RollingUpdate') return [notSupported('spec.strategy', s, ['Recreate', 'RollingUpdate'])];
+  if (s.type !== 'RollingUpdate') return [notSupported('spec.strategy', goStrategy(s), ['Recreate', 'RollingUpdate'])];
   const ru = s.rollingUpdate;
   if (!ru) return [required('spec.strategy.rollingUpdate', 'this should be defaulted and never be nil')];
   const p = 'spec.strategy.rollingUpdate';
@@ -85,5 +87,10 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
 
 /** apps/v1 selectors are immutable. */
 export function validateSelectorUpdate(next: { spec?: WorkloadSpec }, prev: { spec?: WorkloadSpec }): FieldError[] {
-  return immutable(next.spec?.selector, prev.spec?.selector, 'spec.selector');
+  return immutableSelector(next.spec?.selector, prev.spec?.selector);
+}
+
+/** ValidateImmutableField on a selector, printed as the versioned LabelSelector. */
+export function immutableSelector(next: LabelSelector | undefined, prev: LabelSelector | undefined): FieldError[] {
+  return canonical(next ?? null) === canonical(prev ?? null) ? [] : [invalidValue('spec.selector', goLabelSelector(next), 'field is immutable')];
 }

@@ -54,7 +54,7 @@ const cases: [string, string, (o: Obj) => void, string[]][] = [
   ['Service', 'no ports', (o) => (o.spec.ports = []), ['spec.ports: Required value']],
   ['Service', 'name must be a DNS-1035 label', (o) => (o.metadata.name = '1web'), [`metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`]],
   ['Deployment', 'valid', () => {}, []],
-  ['Deployment', 'no selector', (o) => delete o.spec.selector, ['spec.selector: Required value']],
+  ['Deployment', 'no selector', (o) => delete o.spec.selector, ['spec.selector: Required value', 'spec.template.metadata.labels: Invalid value: {"app":"a"}: `selector` does not match template `labels`']],
   ['Deployment', 'selector does not match', (o) => (o.spec.selector.matchLabels = { app: 'b' }), ['spec.template.metadata.labels: Invalid value: {"app":"a"}: `selector` does not match template `labels`']],
   ['Deployment', 'negative replicas', (o) => (o.spec.replicas = -1), ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
   ['Deployment', 'template image missing', (o) => delete o.spec.template.spec.containers[0].image, ['spec.template.spec.containers[0].image: Required value']],
