@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import type { ContainerSecurity } from './container-security.js';
 import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
 
 /** A bind mount made inside the container's private mount namespace. */
@@ -24,6 +25,8 @@ export interface ShimSpec {
   workingDir: string;
   argv: string[];
   env: Record<string, string>;
+  /** Hide and drop what lets a pod reach the host's podnet (container-security.ts); absent = none. */
+  security?: ContainerSecurity;
   pidFile: string;
   exitFile: string;
   logFile: string;
@@ -37,28 +40,6 @@ export interface ExitRecord {
   finishedAt: string;
 }
 
-/**
- * Runs inside `ip netns exec` (private mount namespace, so the binds stay the container's own)
- * and `unshare --uts`: set the hostname, make the bind mounts (creating a missing mountpoint),
- * enter the working dir, then become the container's program.
- * Arguments: hostname, workdir, mount count, then (source, target, ro|rw) per mount, then argv.
- */
-export const CONTAINER_INIT = [
-  'host="$1"; wd="$2"; n="$3"; shift 3',
-  // The container's own PATH may lack the system tools the setup needs.
-  'sys=/usr/sbin:/usr/bin:/sbin:/bin',
-  'PATH=$sys hostname "$host" || exit 126',
-  'while [ "$n" -gt 0 ]; do',
-  '  src="$1"; dst="$2"; mode="$3"; shift 3; n=$((n - 1))',
-  '  if [ ! -e "$dst" ]; then',
-  '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : > "$dst"; fi || exit 126',
-  '  fi',
-  '  PATH=$sys mount -o "bind,$mode" "$src" "$dst" || { echo "podnet: Cannot mount $src at $dst" >&2; exit 126; }',
-  'done',
-  'cd "$wd" || { echo "podnet: Cannot enter working dir $wd" >&2; exit 126; }',
-  'exec "$@"',
-].join('\n');
-
 /** A system tool by absolute path: the container's env (PATH included) is not the host's. */
 function tool(name: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
@@ -67,13 +48,79 @@ function tool(name: string): string {
 
 const IP = tool('ip');
 const UNSHARE = tool('unshare');
+const SETPRIV = tool('setpriv');
+/** bash, not sh: closing an inherited descriptor above 9 needs it. */
+const SHELL = tool('bash');
 
-/** The full argv the shim spawns for `spec` (`ip netns exec ... unshare --uts -- sh -c ...`). */
+/**
+ * Runs inside `ip netns exec` (private mount namespace, so every mount stays the container's own)
+ * and `unshare --uts`: set the hostname, make the bind mounts (creating a missing mountpoint),
+ * then, after the pod's own mounts so their sources may lie under hidden paths: a private /dev,
+ * the masked paths, the read-only paths; enter the working dir and become the container's
+ * program with its bounding set (setpriv, which finds the program on the container's PATH).
+ * Arguments: hostname, workdir, mount count, (source, target, ro|rw) per mount, dev|hostdev,
+ * masked count, masked paths, read-only count, read-only paths, caps (all | setpriv's list), argv.
+ */
+export const CONTAINER_INIT = [
+  'host="$1"; wd="$2"; n="$3"; shift 3',
+  // The container's own PATH may lack the system tools the setup needs.
+  'sys=/usr/sbin:/usr/bin:/sbin:/bin',
+  'fail() { echo "podnet: $*" >&2; exit 126; }',
+  'PATH=$sys hostname "$host" || exit 126',
+  'while [ "$n" -gt 0 ]; do',
+  '  src="$1"; dst="$2"; mode="$3"; shift 3; n=$((n - 1))',
+  '  if [ ! -e "$dst" ]; then',
+  '    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : > "$dst"; fi || exit 126',
+  '  fi',
+  '  PATH=$sys mount -o "bind,$mode" "$src" "$dst" || fail "Cannot mount $src at $dst"',
+  'done',
+  'if [ "$1" = dev ]; then',
+  '  PATH=$sys mount -t tmpfs -o nosuid,mode=755,size=65536k podnet-dev /dev || fail "Cannot mount a private /dev"',
+  // Fixed device numbers (Documentation/admin-guide/devices.txt), made while MKNOD is still held.
+  '  mkdev() { PATH=$sys mknod -m 666 "/dev/$1" c "$2" "$3" || fail "Cannot create /dev/$1"; }',
+  '  mkdev null 1 3; mkdev zero 1 5; mkdev full 1 7; mkdev random 1 8; mkdev urandom 1 9; mkdev tty 5 0',
+  '  ln -s /proc/self/fd /dev/fd && ln -s /proc/self/fd/0 /dev/stdin && ln -s /proc/self/fd/1 /dev/stdout && ln -s /proc/self/fd/2 /dev/stderr',
+  '  mkdir /dev/shm /dev/pts && PATH=$sys mount -t tmpfs -o nosuid,nodev,mode=1777 shm /dev/shm || fail "Cannot mount /dev/shm"',
+  '  PATH=$sys mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts && ln -s pts/ptmx /dev/ptmx || fail "Cannot mount /dev/pts"',
+  'fi',
+  'shift; n="$1"; shift',
+  'while [ "$n" -gt 0 ]; do',
+  '  p="$1"; shift; n=$((n - 1))',
+  '  if [ -d "$p" ]; then PATH=$sys mount -t tmpfs -o ro,nosuid,nodev,noexec,mode=555 podnet-masked "$p" || fail "Cannot mask $p"',
+  '  elif [ -e "$p" ]; then PATH=$sys mount --bind /dev/null "$p" || fail "Cannot mask $p"; fi',
+  'done',
+  'n="$1"; shift',
+  'while [ "$n" -gt 0 ]; do',
+  '  p="$1"; shift; n=$((n - 1))',
+  '  if [ -e "$p" ]; then',
+  '    { PATH=$sys mount --bind "$p" "$p" && PATH=$sys mount -o remount,bind,ro "$p"; } || fail "Cannot make $p read-only"',
+  '  fi',
+  'done',
+  // Descriptors the agent's own parents leaked to it must not reach the pod (runc closes them too).
+  'for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] && [ -e "/proc/$$/fd/$fd" ]; then eval "exec $fd>&-"; fi; done',
+  'caps="$1"; shift',
+  'cd "$wd" || fail "Cannot enter working dir $wd"',
+  '[ "$caps" = all ] && exec "$@"',
+  `exec ${SETPRIV} --inh-caps=-all --bounding-set="$caps" -- "$@"`,
+].join('\n');
+
+/** setpriv's bounding-set argument: drop all, then add each (`-all,+chown,+kill`). */
+function boundingSet(caps: string[] | undefined): string {
+  if (caps === undefined) return 'all';
+  return ['-all', ...caps.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+}
+
+/** The full argv the shim spawns for `spec` (`ip netns exec ... unshare --uts -- bash -c ...`). */
 export function containerCommand(spec: Omit<ShimSpec, 'pidFile' | 'exitFile' | 'logFile'>): string[] {
   const mounts = spec.mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
+  const sec = spec.security;
+  const masked = sec?.maskedPaths ?? [];
+  const readonly = sec?.readonlyPaths ?? [];
   return [
-    IP, 'netns', 'exec', spec.netns, UNSHARE, '--uts', '--', '/bin/sh', '-c', CONTAINER_INIT, 'sh',
-    spec.hostname, spec.workingDir, String(spec.mounts.length), ...mounts, ...spec.argv,
+    IP, 'netns', 'exec', spec.netns, UNSHARE, '--uts', '--', SHELL, '-c', CONTAINER_INIT, 'sh',
+    spec.hostname, spec.workingDir, String(spec.mounts.length), ...mounts,
+    sec?.privateDev ? 'dev' : 'hostdev', String(masked.length), ...masked, String(readonly.length), ...readonly,
+    sec ? boundingSet(sec.capabilities) : 'all', ...spec.argv,
   ];
 }
 

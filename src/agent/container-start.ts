@@ -5,7 +5,9 @@
  */
 import type { Container, Pod } from '../api/types.js';
 import { resolveCommand } from '../images/command.js';
+import { dirname } from 'node:path';
 import type { BindMount } from './container-shim.js';
+import { type ContainerSecurity, containerSecurity, podnetHiddenPaths } from './container-security.js';
 import { buildContainerEnv, expandCommand } from './container-env-deps.js';
 import { type ContainerStateFile, startContainer } from './container-runtime.js';
 import type { ContainerSyncDeps, ContainerSyncResult } from './container-sync.js';
@@ -35,6 +37,12 @@ function hostnameOf(pod: Pod, deps: ContainerSyncDeps): string {
   return name.slice(0, 63);
 }
 
+/** Hides the node's state (pod dir = `<nodeRoot>/pods/<uid>`) but never the built-in images' program. */
+function securityOf(pod: Pod, c: Container, deps: ContainerSyncDeps): ContainerSecurity {
+  const nodeRoot = dirname(dirname(deps.podDirOf(pod)));
+  return containerSecurity(c, podnetHiddenPaths(nodeRoot, undefined, [deps.mainJs, deps.nodePath]));
+}
+
 export async function startAttempt(pod: Pod, c: Container, dir: string, sandbox: SandboxRecord, prev: ContainerStateFile, deps: ContainerSyncDeps): Promise<ContainerSyncResult> {
   const base = { image: c.image ?? '', nodePath: deps.nodePath, mainJs: deps.mainJs };
   const pulled = resolveCommand({ ...base, command: c.command, args: c.args });
@@ -42,8 +50,10 @@ export async function startAttempt(pod: Pod, c: Container, dir: string, sandbox:
   deps.backoff.reset(`pull:${pod.metadata?.uid}/${c.name}`);
   let env: Record<string, string>;
   let mounts: BindMount[];
+  let security: ContainerSecurity;
   try {
     env = await buildContainerEnv(pod, c, deps);
+    security = securityOf(pod, c, deps);
   } catch (e) {
     deps.events?.record(podRef(pod), 'Warning', 'Failed', `Error: ${errorText(e)}`, c.name);
     return { view: waitingView(c, prev, 'CreateContainerConfigError', errorText(e)), resyncAfterMs: 5000 };
@@ -61,7 +71,7 @@ export async function startAttempt(pod: Pod, c: Container, dir: string, sandbox:
   const attempt = await startContainer({
     dir,
     shimPath: deps.shimPath,
-    spec: { netns: sandbox.netns, hostname: hostnameOf(pod, deps), mounts, workingDir: c.workingDir || '/', argv: cmd.argv, env },
+    spec: { netns: sandbox.netns, hostname: hostnameOf(pod, deps), mounts, workingDir: c.workingDir || '/', argv: cmd.argv, env, security },
     image: view.image,
     imageID: view.imageID,
     sandboxId: sandbox.id,
