@@ -3,7 +3,7 @@
  * rolled by the RollingUpdate (maxSurge/maxUnavailable) or Recreate strategy, revision
  * annotations, and a status `kubectl rollout status` can follow.
  */
-import type { Deployment, ReplicaSet } from '../api/types.js';
+import type { Deployment, Pod, ReplicaSet } from '../api/types.js';
 import { type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { calculateDeploymentStatus, sameDeploymentStatus } from './deployment-status.js';
@@ -24,7 +24,8 @@ export class DeploymentController extends BaseController {
   private readonly deadlineTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(client: Client, opts: ControllerOptions = {}) {
-    super(client, 'deployment-controller', ['deployments', 'replicasets'], opts);
+    // Pods: Recreate waits until the old ones are gone, terminating ones included.
+    super(client, 'deployment-controller', ['deployments', 'replicasets', 'pods'], opts);
   }
 
   protected async sync(): Promise<void> {
@@ -50,12 +51,22 @@ export class DeploymentController extends BaseController {
       if (!newRS) return;
       justCreated = true;
     } else {
-      newRS = await this.syncReplicaSet(d, newRS, newReplicaSetReplicas(d, newRS, oldRSs), maxOldRevision);
+      newRS = await this.syncReplicaSet(d, newRS, newReplicaSetReplicas(d, newRS, oldRSs, this.oldPodsRunning(oldRSs)), maxOldRevision);
     }
     const scaled = await this.scaleOldReplicaSets(d, newRS, oldRSs);
     await this.syncRevision(d, revisionOf(newRS));
     await this.syncStatus(d, newRS, [newRS, ...scaled], justCreated);
     await this.cleanupOldReplicaSets(d, scaled);
+  }
+
+  /** Whether a pod of an old ReplicaSet still runs (not Succeeded/Failed; terminating counts). */
+  private oldPodsRunning(oldRSs: ReplicaSet[]): boolean {
+    const uids = new Set(oldRSs.map((rs) => rs.metadata?.uid));
+    if (uids.size === 0) return false;
+    return this.informers
+      .get<Pod>('pods')
+      .list()
+      .some((p) => uids.has(controllerOf(p)?.uid) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   }
 
   /** Keeps at most revisionHistoryLimit (default 10) drained old ReplicaSets, oldest deleted first. */
@@ -101,7 +112,7 @@ export class DeploymentController extends BaseController {
 
   /** Creates the new ReplicaSet; on a name held by someone else, bumps collisionCount (upstream). */
   private async createReplicaSet(d: Deployment, hash: string, oldRSs: ReplicaSet[], revision: number): Promise<ReplicaSet | undefined> {
-    const rs = newReplicaSetFor(d, hash, revision, newReplicaSetReplicas(d, undefined, oldRSs));
+    const rs = newReplicaSetFor(d, hash, revision, newReplicaSetReplicas(d, undefined, oldRSs, this.oldPodsRunning(oldRSs)));
     try {
       const created = await this.client.create<ReplicaSet>('replicasets', d.metadata?.namespace, rs);
       this.recorder.event(d, DEPLOY, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata?.name} from 0 to ${created.spec?.replicas ?? 0}`);

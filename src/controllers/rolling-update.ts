@@ -46,12 +46,19 @@ const byAge = (a: ReplicaSet, b: ReplicaSet): number =>
   (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
   (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
 
-/** The new ReplicaSet's replicas: up to `replicas`, never above replicas + maxSurge in total. */
-export function newReplicaSetReplicas(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): number {
+/**
+ * The new ReplicaSet's replicas: up to `replicas`, never above replicas + maxSurge in total.
+ * Recreate scales up only once no old pod runs any more (`oldPodsRunning`, terminating ones
+ * included), as upstream's rolloutRecreate.
+ */
+export function newReplicaSetReplicas(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[], oldPodsRunning = false): number {
   const replicas = desiredReplicas(d);
   const current = specReplicas(newRS);
   if (current >= replicas) return replicas;
-  if (d.spec?.strategy?.type === 'Recreate') return sum(oldRSs, specReplicas) > 0 ? current : replicas;
+  if (d.spec?.strategy?.type === 'Recreate') {
+    const oldLeft = oldPodsRunning || sum(oldRSs, specReplicas) > 0 || sum(oldRSs, (rs) => rs.status?.replicas ?? 0) > 0;
+    return oldLeft ? current : replicas;
+  }
   const [surge] = resolveFenceposts(d);
   const total = current + sum(oldRSs, specReplicas);
   const room = replicas + surge - total;

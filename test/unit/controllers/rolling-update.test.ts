@@ -48,6 +48,8 @@ test('unhealthy old replicas are removed first; Recreate drops old before new', 
   assert.deepEqual(oldReplicaSetTargets(r, rs('new', 0, 0), [rs('old', 2, 2)]), new Map([['old', 0]]));
   assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [rs('old', 2, 2)]), 0);
   assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [rs('old', 0, 0)]), 2);
+  assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [rs('old', 0, 0)], true), 0, 'old pods still terminating');
+  assert.equal(newReplicaSetReplicas(r, rs('new', 0, 0), [{ ...rs('old', 0, 0), status: { replicas: 1 } }]), 0, 'old status not caught up');
 });
 
 test('status: complete rollout reports NewReplicaSetAvailable', () => {
