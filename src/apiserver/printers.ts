@@ -2,7 +2,7 @@
  * Table columns per kind, as upstream's printers (pkg/printers/internalversion AddHandlers):
  * the same column names, priorities (1 = only with -o wide) and cell formats.
  */
-import type { Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../api/types.js';
+import type { DaemonSet, Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../api/types.js';
 import type { Obj } from './codec.js';
 import { age } from './human-duration.js';
 import { formatLabelSelector, formatMatchLabels } from './label-selector.js';
@@ -141,6 +141,26 @@ const replicationcontrollers: Printer = {
   },
 };
 
+const daemonsets: Printer = {
+  columns: [
+    NAME,
+    col('Desired', 'integer'),
+    col('Current', 'integer'),
+    col('Ready', 'integer'),
+    col('Up-to-date', 'integer'),
+    col('Available', 'integer'),
+    col('Node Selector'),
+    AGE,
+    ...containerCols,
+  ],
+  row: (o) => {
+    const ds = o as DaemonSet;
+    const s = ds.status;
+    const counts = [s?.desiredNumberScheduled ?? 0, s?.currentNumberScheduled ?? 0, s?.numberReady ?? 0, s?.updatedNumberScheduled ?? 0, s?.numberAvailable ?? 0];
+    return [nameOf(o), ...counts, none(formatMatchLabels(ds.spec?.template?.spec?.nodeSelector)), ageOf(o), ...containerCells(ds as unknown as ReplicaSet)];
+  },
+};
+
 const secrets: Printer = {
   columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
   row: (o) => [nameOf(o), (o as Secret).type ?? '', Object.keys((o as Secret).data ?? {}).length, ageOf(o)],
@@ -234,6 +254,7 @@ const PRINTERS: Record<string, Printer> = {
   Deployment: deployments,
   ReplicaSet: replicasets,
   ReplicationController: replicationcontrollers,
+  DaemonSet: daemonsets,
   Secret: secrets,
   Node: nodes,
   Endpoints: endpoints,

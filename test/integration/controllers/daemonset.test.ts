@@ -81,6 +81,9 @@ test('one pod per node, pinned by node affinity and bound by the scheduler; stat
     [2, 2, 2, 2, 2, 0, undefined, got.metadata?.generation],
   );
   assert.match(await c.kubectl('rollout', 'status', 'ds/agent', '--timeout=10s'), /daemon set "agent" successfully rolled out/);
+  const table = await c.kubectl('get', 'ds', 'agent');
+  assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\n/);
+  assert.match(table, /\nagent\s+2\s+2\s+2\s+2\s+2\s+<none>\s+\d+s\n/);
   const events = (await c.client.list<Event>('events', 'default')).items.filter((e) => e.involvedObject.kind === 'DaemonSet');
   assert.equal(events.filter((e) => e.reason === 'SuccessfulCreate').length, 2);
 });
