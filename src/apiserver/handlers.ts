@@ -9,11 +9,14 @@ import { type DeleteOptionsBody, deleteObject, parseDeleteOptions } from './dele
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import { readBody, readBodyBytes, writeJSON } from './http-util.js';
 import { decodeProtobufObject } from './protobuf.js';
-import { checkFields, parseFieldValidation } from './field-validation.js';
+import { checkFields, parseFieldValidation, pruneUnknownFields } from './field-validation.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { type PodLogs, parseLogQuery } from './pod-logs.js';
-import { applyPatch, parsePatch, patchKind } from './patch.js';
+import { type FieldManagerInfo, type ManagedOperation, managerName } from './managed-fields.js';
+import { type PatchKind, applyPatch, parsePatch, patchKind } from './patch.js';
+import { serverSideApply } from './server-side-apply.js';
+import { hasStatusSubresource } from './strategy.js';
 import type { RequestInfo } from './request-info.js';
 import { toScale, updateScale } from './scale.js';
 import { StatusError, badRequest, conflict, methodNotSupported } from './status.js';
@@ -49,6 +52,13 @@ function warningHeaders(c: Call): Record<string, string | string[]> {
 }
 
 const gvOf = (info: ResourceInfo): string => (info.group ? `${info.group}/${info.version}` : info.version);
+
+/** The managedFields entry this request writes under. */
+function fieldManager(c: Call, operation: ManagedOperation): FieldManagerInfo {
+  const m: FieldManagerInfo = { manager: managerName(c.q.get('fieldManager'), c.req.headers['user-agent']), operation, apiVersion: gvOf(c.ri.info) };
+  if (c.ri.subresource) m.subresource = c.ri.subresource;
+  return m;
+}
 
 function respond(c: Call, code: number, obj: Obj): void {
   if (wantsTable(c.req.headers.accept) && obj.kind === c.ri.info.kind) {
@@ -109,7 +119,7 @@ async function create(c: Call): Promise<void> {
   if (c.ri.name) throw methodNotSupported(c.ri.info, 'create');
   const input = await body(c);
   validateFields(c, input);
-  const obj = await c.ctx.registry.create(c.ri.info, c.ri.namespace, input, { dryRun: c.dryRun });
+  const obj = await c.ctx.registry.create(c.ri.info, c.ri.namespace, input, { dryRun: c.dryRun, manager: fieldManager(c, 'Update') });
   respond(c, 201, obj);
 }
 
@@ -131,7 +141,7 @@ async function update(c: Call): Promise<void> {
       if (subresource === 'finalize') return { ...cur, spec: { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] })?.finalizers ?? [] } };
       return obj;
     },
-    { dryRun: c.dryRun, subresource: subresource === 'finalize' ? undefined : subresource },
+    { dryRun: c.dryRun, subresource: subresource === 'finalize' ? undefined : subresource, manager: fieldManager(c, 'Update') },
   );
   respond(c, 200, updated);
 }
@@ -144,26 +154,43 @@ async function patch(c: Call): Promise<void> {
     writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { patch: doc, kind }, c.dryRun));
     return;
   }
+  const manager = fieldManager(c, kind === 'apply' ? 'Apply' : 'Update');
+  if (kind === 'apply' && !c.q.get('fieldManager')) {
+    throw new StatusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  }
   const tryPatch = (cur: Obj): Obj => {
-    const patched = applyPatch(kind, cur, doc);
-    if (!isPlainObject(patched)) throw badRequest('the patch did not produce an object');
+    const patched = patchObject(c, kind, cur, doc, manager);
     c.warnings = [];
     validateFields(c, patched, true);
-    const rv = (patched as Obj).metadata?.resourceVersion;
+    const rv = patched.metadata?.resourceVersion;
     // A resourceVersion written by the patch is a precondition (kubectl apply sends one).
     if (rv !== undefined && rv !== cur.metadata?.resourceVersion) throw conflict(info, name!);
-    return patched as Obj;
+    return patched;
   };
   try {
-    const updated = await c.ctx.registry.guaranteedUpdate(info, namespace, name!, tryPatch, { dryRun: c.dryRun, subresource });
+    const updated = await c.ctx.registry.guaranteedUpdate(info, namespace, name!, tryPatch, { dryRun: c.dryRun, subresource, manager });
     respond(c, 200, updated);
   } catch (e) {
     // Server-side apply creates what is missing.
     if (!(kind === 'apply' && e instanceof StatusError && e.code === 404 && !subresource)) throw e;
     const obj = tryPatch({} as Obj);
     obj.metadata = { ...(obj.metadata ?? {}), name };
-    respond(c, 201, await c.ctx.registry.create(info, namespace, obj, { dryRun: c.dryRun }));
+    respond(c, 201, await c.ctx.registry.create(info, namespace, obj, { dryRun: c.dryRun, manager }));
   }
+}
+
+/** The patched object; an apply also takes field ownership (server-side-apply.ts). */
+function patchObject(c: Call, kind: PatchKind, cur: Obj, doc: unknown, manager: FieldManagerInfo): Obj {
+  if (kind === 'apply') {
+    if (!isPlainObject(doc)) throw badRequest('the apply configuration must be an object');
+    const config = structuredClone(doc) as Obj;
+    pruneUnknownFields(c.ri.info.kind, config);
+    const force = c.q.get('force') === 'true';
+    return serverSideApply(cur, config, { kind: c.ri.info.kind, hasStatus: hasStatusSubresource(c.ri.info), manager, force });
+  }
+  const patched = applyPatch(kind, cur, doc);
+  if (!isPlainObject(patched)) throw badRequest('the patch did not produce an object');
+  return patched as Obj;
 }
 
 async function readDeleteOptions(c: Call): Promise<DeleteOptionsBody> {

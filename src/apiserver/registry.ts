@@ -14,7 +14,8 @@ import { type KeyValue, type Store, isCompacted } from '../store/store.js';
 import type { ServiceAllocations } from './service-allocations.js';
 import { type Obj, decodeFromStore, dropNulls, encodeForStore, nowTimestamp } from './codec.js';
 import { StatusError, alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound } from './status.js';
-import { prepareForCreate, prepareForUpdate, updateGeneration } from './strategy.js';
+import { type FieldManagerInfo, updateManagedFields } from './managed-fields.js';
+import { hasStatusSubresource, prepareForCreate, prepareForUpdate, updateGeneration } from './strategy.js';
 import { generateName } from './generate-name.js';
 
 export interface ListPage {
@@ -27,6 +28,11 @@ export interface ListPage {
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string;
+  /**
+   * Who writes (metadata.managedFields). An Update is recorded here; an Apply arrives with its
+   * managedFields already computed (server-side-apply.ts). Absent: managedFields are kept as is.
+   */
+  manager?: FieldManagerInfo;
 }
 
 /** Computes the new object from the current one; may throw a StatusError. */
@@ -79,9 +85,11 @@ export class Registry {
     } else delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     Object.assign(meta, { uid: randomUUID(), creationTimestamp: nowTimestamp(), generation: 1 });
-    for (const k of ['resourceVersion', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'] as const) delete meta[k];
+    for (const k of ['resourceVersion', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) delete meta[k];
+    if (opts.manager?.operation !== 'Apply') delete meta.managedFields;
     prepareForCreate(info, obj);
     applyDefaults(info.kind, obj);
+    if (opts.manager?.operation === 'Update') updateManagedFields(info.kind, hasStatusSubresource(info), obj, undefined, opts.manager);
     this.throwIfInvalid(info, obj, validateObject(info.kind, info.namespaced, obj));
     const release = this.allocateOnCreate(info, obj);
     try {
@@ -105,7 +113,7 @@ export class Registry {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(info, name);
       const current = decodeFromStore(kv);
-      const next = this.prepareUpdate(info, tryUpdate(structuredClone(current)), current, opts.subresource);
+      const next = this.prepareUpdate(info, tryUpdate(structuredClone(current)), current, opts);
       const hooks = this.serviceUpdateHooks(info, next, current);
       if (opts.dryRun) {
         hooks.rollback();
@@ -152,7 +160,8 @@ export class Registry {
     return info.kind === 'Pod' && (obj.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
   }
 
-  private prepareUpdate(info: ResourceInfo, next: Obj, current: Obj, subresource?: string): Obj {
+  private prepareUpdate(info: ResourceInfo, next: Obj, current: Obj, opts: WriteOptions): Obj {
+    const subresource = opts.subresource;
     const name = current.metadata?.name ?? '';
     const bodyName = next.metadata?.name;
     if (bodyName && bodyName !== name) {
@@ -173,6 +182,9 @@ export class Registry {
     if (current.metadata?.deletionTimestamp) errs.push(...newFinalizerErrors(out, current));
     this.throwIfInvalid(info, out, errs);
     updateGeneration(out, current);
+    // A writer that does not send managedFields (most PUTs) does not clear them.
+    if (!out.metadata?.managedFields?.length && current.metadata?.managedFields) out.metadata!.managedFields = current.metadata.managedFields;
+    if (opts.manager?.operation === 'Update') updateManagedFields(info.kind, hasStatusSubresource(info), out, current, opts.manager);
     return out;
   }
 

@@ -32,6 +32,12 @@ export const KUBECTL = process.env.PODNET_KUBECTL ?? '/usr/bin/kubectl';
 /** The kubectl of a minor version (1.27 … 1.33 are installed beside the default 1.32). */
 export const kubectlBinary = (minor: string): string => `/usr/lib/google-cloud-sdk/bin/kubectl.${minor}`;
 
+/** The versions the kubectl suites run on: the default (1.32) and 1.29, the oldest the issue names. */
+export const KUBECTL_VERSIONS: readonly { minor: string; bin: string }[] = [
+  { minor: '1.32', bin: KUBECTL },
+  { minor: '1.29', bin: kubectlBinary('1.29') },
+];
+
 export interface KubectlEnvOptions {
   /** Default: KUBECTL. */
   bin?: string;

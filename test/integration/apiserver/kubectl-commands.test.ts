@@ -9,13 +9,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigMap, Deployment, Pod, Service } from '../../../src/api/types.js';
-import { KUBECTL, type KubectlApi, kubectl, kubectlBinary, kubectlOk as ok, kubectlStream, startKubectlApi } from '../../helpers/apiserver-kubectl.js';
+import { KUBECTL_VERSIONS as VERSIONS, type KubectlApi, kubectl, kubectlOk as ok, kubectlStream, startKubectlApi } from '../../helpers/apiserver-kubectl.js';
 import { eventually } from '../../helpers/eventually.js';
 
-export const VERSIONS = [
-  { minor: '1.32', bin: KUBECTL },
-  { minor: '1.29', bin: kubectlBinary('1.29') },
-];
 
 const pod = (name: string, extra = ''): string => `apiVersion: v1
 kind: Pod
