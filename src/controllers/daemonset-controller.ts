@@ -14,9 +14,9 @@ import { rollingUpdateDaemonPods } from './daemonset-rolling-update.js';
 import { calculateDaemonSetStatus, sameDaemonSetStatus } from './daemonset-status.js';
 import { Expectations } from './expectations.js';
 import { isEmptySelector, selectorMatches } from './labels.js';
-import { isTerminating } from './owners.js';
+import { controllerOf, isTerminating } from './owners.js';
 import { claimPods } from './pod-claims.js';
-import { isPodAvailable, isPodReady, podReadyCondition } from './pod-status.js';
+import { nextAvailableAt } from './pod-status.js';
 import { slowStart } from './slow-start.js';
 
 const DS = { kind: 'DaemonSet', apiVersion: 'apps/v1' };
@@ -113,13 +113,7 @@ export class DaemonSetController extends BaseController {
   private wakeForMinReady(sets: DaemonSet[], pods: Pod[]): void {
     const min = new Map(sets.map((ds) => [ds.metadata?.uid, ds.spec?.minReadySeconds ?? 0]));
     const now = Date.now();
-    let next = Infinity;
-    for (const p of pods) {
-      const m = min.get(p.metadata?.ownerReferences?.find((r) => r.controller)?.uid) ?? 0;
-      if (m <= 0 || !isPodReady(p) || isPodAvailable(p, m, now)) continue;
-      const since = Date.parse(podReadyCondition(p)?.lastTransitionTime ?? '');
-      if (Number.isFinite(since)) next = Math.min(next, since + m * 1000);
-    }
+    const next = nextAvailableAt(pods, (p) => min.get(controllerOf(p)?.uid) ?? 0, now);
     clearTimeout(this.minReadyTimer);
     if (next === Infinity) return;
     this.minReadyTimer = setTimeout(() => this.runner.run(), Math.max(0, next - now) + 100);

@@ -45,3 +45,19 @@ export function deletionOrder(a: Pod, b: Pod): number {
   const cb = b.metadata?.creationTimestamp ?? '';
   return cb < ca ? -1 : cb > ca ? 1 : 0;
 }
+
+/**
+ * When the next of `pods` (ready, not yet available) becomes available, ms since the epoch, or
+ * Infinity: controllers wake then instead of waiting for a resync. `minReadyOf` gives a pod's
+ * owner's minReadySeconds.
+ */
+export function nextAvailableAt(pods: Pod[], minReadyOf: (pod: Pod) => number, now: number): number {
+  let next = Infinity;
+  for (const p of pods) {
+    const min = minReadyOf(p);
+    if (min <= 0 || !isPodReady(p) || isPodAvailable(p, min, now)) continue;
+    const since = Date.parse(podReadyCondition(p)?.lastTransitionTime ?? '');
+    if (Number.isFinite(since)) next = Math.min(next, since + min * 1000);
+  }
+  return next;
+}

@@ -11,7 +11,8 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { Expectations } from './expectations.js';
 import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
-import { deletionOrder, isPodActive, isPodAvailable, isPodReady, podReadyCondition } from './pod-status.js';
+import { claimPods } from './pod-claims.js';
+import { deletionOrder, isPodActive, nextAvailableAt } from './pod-status.js';
 import { calculateReplicaSetStatus, sameReplicaSetStatus } from './replicaset-status.js';
 import { slowStart } from './slow-start.js';
 
@@ -72,17 +73,9 @@ export class ReplicaSetController extends BaseController {
 
   /** A pod ready but not yet for minReadySeconds becomes available later: sync again then. */
   private wakeForMinReady(sets: ReplicaSet[], byNs: Map<string, Pod[]>): void {
+    const min = new Map(sets.map((rs) => [rs.metadata?.uid, rs.spec?.minReadySeconds ?? 0]));
     const now = Date.now();
-    let next = Infinity;
-    for (const rs of sets) {
-      const min = rs.spec?.minReadySeconds ?? 0;
-      if (min <= 0) continue;
-      for (const p of byNs.get(rs.metadata?.namespace ?? '') ?? []) {
-        if (controllerOf(p)?.uid !== rs.metadata?.uid || !isPodReady(p) || isPodAvailable(p, min, now)) continue;
-        const since = Date.parse(podReadyCondition(p)?.lastTransitionTime ?? '');
-        if (Number.isFinite(since)) next = Math.min(next, since + min * 1000);
-      }
-    }
+    const next = nextAvailableAt([...byNs.values()].flat(), (p) => min.get(controllerOf(p)?.uid) ?? 0, now);
     clearTimeout(this.minReadyTimer);
     if (next === Infinity) return;
     this.minReadyTimer = setTimeout(() => this.runner.run(), Math.max(0, next - now) + 100);
@@ -97,47 +90,18 @@ export class ReplicaSetController extends BaseController {
       const p = pods.get(`${ns}/${name}`);
       return p !== undefined && !isTerminating(p);
     };
-    const mine = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid);
-    const owned = mine.filter((p) => this.rk.selects(rs, p.metadata?.labels));
     if (!isTerminating(rs) && this.expectations.satisfied(rsKey, seen)) {
-      await this.releasePods(rs, mine.filter((p) => !owned.includes(p)));
-      owned.push(...(await this.adoptOrphans(rs, inNs)));
+      const owned = await claimPods(this.client, rs, inNs, {
+        kind: this.rk.kind,
+        apiVersion: this.rk.apiVersion,
+        selects: (labels) => this.rk.selects(rs, labels),
+        canAdopt: this.rk.canAdopt(rs),
+      });
       await this.manageReplicas(rs, rsKey, owned);
+      return this.updateStatus(rs, owned);
     }
+    const owned = inNs.filter((p) => controllerOf(p)?.uid === rs.metadata?.uid && this.rk.selects(rs, p.metadata?.labels));
     await this.updateStatus(rs, owned);
-  }
-
-  private async adoptOrphans(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
-    const adopted: Pod[] = [];
-    if (!this.rk.canAdopt(rs)) return adopted;
-    for (const pod of pods) {
-      if (controllerOf(pod) || isTerminating(pod) || !this.rk.selects(rs, pod.metadata?.labels)) continue;
-      const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(rs, this.rk.apiVersion, this.rk.kind)];
-      try {
-        const m = pod.metadata ?? {};
-        adopted.push(
-          await this.client.patch<Pod>('pods', m.namespace, m.name ?? '', {
-            metadata: { resourceVersion: m.resourceVersion, ownerReferences: refs },
-          }),
-        );
-      } catch (e) {
-        if (!isNotFound(e) && !isConflict(e)) throw e;
-      }
-    }
-    return adopted;
-  }
-
-  /** Pods relabelled out of the selector are let go (upstream ClaimPods' release). */
-  private async releasePods(rs: ReplicaSet, pods: Pod[]): Promise<void> {
-    for (const pod of pods) {
-      const m = pod.metadata ?? {};
-      const refs = (m.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata?.uid);
-      try {
-        await this.client.patch('pods', m.namespace, m.name ?? '', { metadata: { resourceVersion: m.resourceVersion, ownerReferences: refs.length ? refs : null } });
-      } catch (e) {
-        if (!isNotFound(e) && !isConflict(e)) throw e;
-      }
-    }
   }
 
   private async manageReplicas(rs: ReplicaSet, rsKey: string, owned: Pod[]): Promise<void> {

@@ -94,7 +94,7 @@ test('ready, not ready and terminating pods: conditions as upstream, notReadyAdd
   await c.client.delete('pods', 'default', 'cond-leaving-unready', { gracePeriodSeconds: 0 });
   const conds = await eventually('four endpoints', async () => {
     const m = conditionsByPod(await slicesOf('cond'));
-    return Object.keys(m).length === 4 && m['cond-leaving']?.terminating && m;
+    return Object.keys(m).length === 4 && m['cond-leaving']?.terminating && m['cond-leaving-unready']?.terminating && m;
   });
   assert.deepEqual(conds, {
     'cond-ready': { ready: true, serving: true, terminating: false },
