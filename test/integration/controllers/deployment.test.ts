@@ -144,3 +144,17 @@ test('kubectl rollout restart: a restartedAt annotation on the template makes a 
   assert.match(await c.kubectl('rollout', 'status', 'deployment/restart', '--timeout=10s'), /successfully rolled out/);
   await remove('restart');
 });
+
+test('deleting a namespace removes its Deployment, ReplicaSets and pods, then the namespace', async () => {
+  await c.client.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+  await c.client.create('deployments', 'doomed', { ...deploy('app', 2), metadata: { name: 'app', namespace: 'doomed' } });
+  await eventually('2 pods in doomed', async () => (await c.client.list<Pod>('pods', 'doomed')).items.length === 2);
+  await c.client.delete('namespaces', undefined, 'doomed');
+  await eventually('namespace gone', async () => {
+    for (const p of (await c.client.list<Pod>('pods', 'doomed')).items) {
+      if (p.metadata?.deletionTimestamp) await c.client.delete('pods', 'doomed', p.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+    return c.client.get('namespaces', undefined, 'doomed').then(() => false, () => true);
+  }, 20_000);
+  for (const r of ['deployments', 'replicasets', 'pods']) assert.equal((await c.client.list(r, 'doomed')).items.length, 0, r);
+});
