@@ -49,8 +49,6 @@ export function notMoreThan100Percent(v: unknown, path: string): FieldError[] {
   return typeof v === 'string' && /^[0-9]+%$/.test(v) && intOrPercentValue(v) > 100 ? [invalidValue(path, v, 'must not be greater than 100%')] : [];
 }
 
-const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 /** metav1.LabelSelector syntax: matchLabels as labels, matchExpressions' operators and values. */
 export function validateLabelSelector(sel: LabelSelector | undefined, path: string): FieldError[] {
   if (!sel) return [];
@@ -72,4 +70,3 @@ export function validateLabelSelector(sel: LabelSelector | undefined, path: stri
 }
 
 export const isSupported = (list: readonly string[], v: unknown): boolean => typeof v === 'string' && list.includes(v);
-export { OPERATORS as SELECTOR_OPERATORS };

@@ -142,4 +142,3 @@ export function isValidPercent(v: string): string[] {
 /** An HTTP path segment (IsDomainPrefixedPath's path part). */
 export const HTTP_PATH_FMT = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
 export const isHTTPPath = (v: string): boolean => /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(v);
-export const httpPathError = (): string => regexError('Invalid path', HTTP_PATH_FMT);

@@ -49,10 +49,10 @@ function validateIPBlock(b: NonNullable<Peer['ipBlock']>, path: string): FieldEr
 
 function validatePeer(p: Peer, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  let n = 0;
-  if (p.podSelector) (n++, errs.push(...validateLabelSelector(p.podSelector, `${path}.podSelector`)));
-  if (p.namespaceSelector) (n++, errs.push(...validateLabelSelector(p.namespaceSelector, `${path}.namespaceSelector`)));
-  if (p.ipBlock) (n++, errs.push(...validateIPBlock(p.ipBlock, `${path}.ipBlock`)));
+  if (p.podSelector) errs.push(...validateLabelSelector(p.podSelector, `${path}.podSelector`));
+  if (p.namespaceSelector) errs.push(...validateLabelSelector(p.namespaceSelector, `${path}.namespaceSelector`));
+  if (p.ipBlock) errs.push(...validateIPBlock(p.ipBlock, `${path}.ipBlock`));
+  const n = [p.podSelector, p.namespaceSelector, p.ipBlock].filter((x) => x != null).length;
   if (n === 0) errs.push(required(path, 'must specify a peer'));
   else if (n > 1 && p.ipBlock) errs.push(forbidden(path, 'may not specify both ipBlock and another peer'));
   return errs;
