@@ -307,6 +307,9 @@ for (const v of VERSIONS) {
       const s2 = await api.client.get<Service>('services', 'default', 'nginx');
       assert.deepEqual(s2.spec?.selector, { app: 'nginx' });
       assert.deepEqual(s2.spec?.ports, [{ port: 80, protocol: 'TCP', targetPort: 8000 }]);
+      // Seed 004: `kubectl expose rc hdls` with no ports copies the template's containerPort.
+      assert.match(await ok(api.k, ['expose', 'rc', 'nginx', '--name=nginx-auto']), /service\/nginx-auto exposed/);
+      assert.deepEqual((await api.client.get<Service>('services', 'default', 'nginx-auto')).spec?.ports, [{ port: 8000, protocol: 'TCP', targetPort: 8000 }]);
       assert.match(await ok(api.k, ['get', 'rc', '-o', 'wide']), /^nginx\s+1\s+0\s+0\s+\S+\s+nginx\s+nginx\s+app=nginx$/m);
     });
 
