@@ -28,12 +28,32 @@ export function decodeBody(text: string, contentType: string | undefined): Obj {
   return v as Obj;
 }
 
-/** The stored form: the object without its resourceVersion. */
+/**
+ * The stored form: the object without its resourceVersion, apiVersion, kind and metadata first
+ * (upstream's field order, and what lets encodeStoredItem splice a resourceVersion in).
+ */
 export function encodeForStore(obj: Obj): string {
   const meta = { ...(obj.metadata ?? {}) };
   delete meta.resourceVersion;
   delete meta.selfLink;
-  return JSON.stringify({ ...obj, metadata: meta });
+  const { apiVersion, kind, metadata: _, ...rest } = obj;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+/** The head encodeForStore writes; objects stored otherwise (older data) take the slow path. */
+const STORED_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The JSON of a stored object with its resourceVersion, without decoding it: lists of thousands
+ * of objects would otherwise spend most of their time in JSON.parse and JSON.stringify.
+ * Same object as JSON.stringify(decodeFromStore(kv, rev)); resourceVersion comes first in metadata.
+ */
+export function encodeStoredItem(kv: KeyValue, rev = kv.modRevision): string {
+  const head = STORED_HEAD.exec(kv.value);
+  if (!head) return JSON.stringify(decodeFromStore(kv, rev));
+  const at = head[0].length;
+  const sep = kv.value[at] === '}' ? '' : ',';
+  return `${kv.value.slice(0, at)}"resourceVersion":"${rev}"${sep}${kv.value.slice(at)}`;
 }
 
 /** An object read from the store, its resourceVersion set to `rev` (default: the key's modRevision). */

@@ -22,6 +22,7 @@ import { toScale, updateScale } from './scale.js';
 import { StatusError, badRequest, conflict, methodNotSupported } from './status.js';
 import { parseIncludeObject, toTable, wantsTable } from './table.js';
 import { type WatchContext, serveWatch } from './watch.js';
+import { serveList } from './list-stream.js';
 
 export interface HandlerContext extends WatchContext {
   lifecycle: NamespaceLifecycle;
@@ -72,16 +73,16 @@ async function list(c: Call): Promise<void> {
   const fields = parseFieldSelector(c.q.get('fieldSelector'), info.kind);
   const page = parseContinue(c.q.get('continue'));
   const limit = Number(c.q.get('limit')) || undefined;
-  const all = await c.ctx.registry.list(info, namespace, { ...page, limit: limit && limit > 0 ? limit : undefined });
-  const items = all.items.filter((o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o));
-  const metadata: { resourceVersion: string; continue?: string } = { resourceVersion: String(all.revision) };
-  if (all.next) metadata.continue = encodeContinue(all.revision, all.next);
-  if (wantsTable(c.req.headers.accept)) {
-    const table = toTable(info.kind, items, metadata.resourceVersion, parseIncludeObject(c.q.get('includeObject')));
-    writeJSON(c.res, 200, { ...table, metadata });
-    return;
-  }
-  writeJSON(c.res, 200, { kind: `${info.kind}List`, apiVersion: gvOf(info), metadata, items });
+  const filtered = labels.length > 0 || fields.length > 0;
+  await serveList(c.ctx.registry.store, c.res, {
+    info,
+    namespace,
+    ...page,
+    limit: limit && limit > 0 ? limit : undefined,
+    matches: filtered ? (o) => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o) : undefined,
+    table: wantsTable(c.req.headers.accept) ? parseIncludeObject(c.q.get('includeObject')) : undefined,
+    continueToken: encodeContinue,
+  });
 }
 
 /** A continue token: the revision of the first page and the key the next page starts at. */

@@ -29,15 +29,20 @@ export interface Table {
   rows: { cells: unknown[]; object?: unknown }[];
 }
 
+/** The rows of objects of one kind (a list is written a slice of rows at a time). */
+export function tableRows(kind: string, objs: Obj[], include: IncludeObject = 'Metadata'): Table['rows'] {
+  const printer = printerFor(kind);
+  return objs.map((o) => ({ cells: printer.row(o), object: rowObject(o, include) }));
+}
+
 /** A Table of objects of one kind; `headers: false` leaves the column definitions out (watch events after the first). */
 export function toTable(kind: string, objs: Obj[], resourceVersion: string | undefined, include: IncludeObject = 'Metadata', headers = true): Table {
-  const printer = printerFor(kind);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: resourceVersion ? { resourceVersion } : {},
-    columnDefinitions: headers ? printer.columns : [],
-    rows: objs.map((o) => ({ cells: printer.row(o), object: rowObject(o, include) })),
+    columnDefinitions: headers ? printerFor(kind).columns : [],
+    rows: tableRows(kind, objs, include),
   };
 }
 
