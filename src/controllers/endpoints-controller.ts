@@ -9,10 +9,9 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { desiredSubsets } from './endpoints-compute.js';
 import { hasSelector, HEADLESS_LABEL, selectedPods } from './endpointslice-controller.js';
 import { canonicalJson } from './pod-template-hash.js';
-import { metaNow } from './owners.js';
+import { LAST_CHANGE_TRIGGER_TIME, lastChangeTriggerTime } from './trigger-time.js';
 
-/** Marks Endpoints written by the controller (upstream uses the same annotation). */
-export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
+export { LAST_CHANGE_TRIGGER_TIME } from './trigger-time.js';
 
 export class EndpointsController extends BaseController {
   constructor(client: Client, opts: ControllerOptions = {}) {
@@ -33,12 +32,14 @@ export class EndpointsController extends BaseController {
 
   private async syncService(svc: Service, pods: Pod[]): Promise<void> {
     const m = svc.metadata ?? {};
-    const subsets = desiredSubsets(svc, selectedPods(svc, pods));
+    const selected = selectedPods(svc, pods);
+    const subsets = desiredSubsets(svc, selected);
     const labels: Record<string, string> = { ...(m.labels ?? {}) };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
     const have = this.informers.get<Endpoints>('endpoints').get(`${m.namespace}/${m.name}`);
     if (have && canonicalJson(have.subsets ?? []) === canonicalJson(subsets) && canonicalJson(have.metadata?.labels ?? {}) === canonicalJson(labels)) return;
-    const annotations = { ...(have?.metadata?.annotations ?? {}), [LAST_CHANGE_TRIGGER_TIME]: metaNow() };
+    const previous = have?.metadata?.annotations?.[LAST_CHANGE_TRIGGER_TIME];
+    const annotations = { ...(have?.metadata?.annotations ?? {}), [LAST_CHANGE_TRIGGER_TIME]: lastChangeTriggerTime(svc, selected, previous) };
     if (have) {
       await this.client.update('endpoints', { ...have, metadata: { ...have.metadata, labels, annotations }, subsets });
       return;

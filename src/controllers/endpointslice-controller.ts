@@ -12,6 +12,7 @@ import { mapSelectorMatches } from './labels.js';
 import { controllerRef } from './owners.js';
 import { portSetKey } from './endpoint-ports.js';
 import { SliceWriter } from './slice-writer.js';
+import { LAST_CHANGE_TRIGGER_TIME, lastChangeTriggerTime } from './trigger-time.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -45,18 +46,23 @@ export class EndpointSliceController extends BaseController {
 
   private async syncService(svc: Service, pods: Pod[], all: EndpointSlice[]): Promise<void> {
     const ns = svc.metadata?.namespace ?? '';
+    const selected = selectedPods(svc, pods);
+    const existing = managedSlices(all, ns, svc.metadata?.name ?? '', CONTROLLER_NAME);
+    const stamps = existing.map((s) => s.metadata?.annotations?.[LAST_CHANGE_TRIGGER_TIME]).filter((t): t is string => Boolean(t));
+    const previous = stamps.sort((a, b) => Date.parse(a) - Date.parse(b)).pop();
     const target = {
       ownerKey: `${ns}/${svc.metadata?.name}`,
       namespace: ns,
       generateName: `${svc.metadata?.name}-`,
       labels: sliceLabels(svc),
+      annotations: { [LAST_CHANGE_TRIGGER_TIME]: lastChangeTriggerTime(svc, selected, previous) },
       ownerRef: controllerRef(svc, 'v1', 'Service'),
     };
     if (!this.writer.ready(target)) return;
-    let desired = desiredSlices(svc, selectedPods(svc, pods));
+    let desired = desiredSlices(svc, selected);
     // Upstream keeps one empty placeholder slice for a service without endpoints.
     if (desired.length === 0) desired = [{ key: portSetKey([]), ports: [], endpoints: [] }];
-    await this.writer.reconcile(target, managedSlices(all, ns, svc.metadata?.name ?? '', CONTROLLER_NAME), desired);
+    await this.writer.reconcile(target, existing, desired);
   }
 }
 

@@ -18,6 +18,8 @@ export interface SliceTarget {
   namespace: string;
   generateName: string;
   labels: Record<string, string>;
+  /** Set on the slices this writes (created or updated); not compared. */
+  annotations?: Record<string, string>;
   ownerRef: OwnerReference;
 }
 
@@ -43,7 +45,7 @@ export class SliceWriter {
     for (const want of desired) {
       const have = byKey.get(want.key)?.shift();
       if (!have) await this.create(t, want);
-      else if (!sliceEquals(have, t.labels, want)) await this.update(have, t.labels, want);
+      else if (!sliceEquals(have, t.labels, want)) await this.update(have, t, want);
     }
     for (const extra of [...byKey.values()].flat()) await this.delete(t.ownerKey, extra);
   }
@@ -57,7 +59,7 @@ export class SliceWriter {
     const slice: EndpointSlice = {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { generateName: t.generateName, namespace: t.namespace, labels: t.labels, ownerReferences: [t.ownerRef] },
+      metadata: { generateName: t.generateName, namespace: t.namespace, labels: t.labels, ...(t.annotations ? { annotations: t.annotations } : {}), ownerReferences: [t.ownerRef] },
       addressType: 'IPv4',
       endpoints: want.endpoints,
       ports: want.ports,
@@ -66,9 +68,10 @@ export class SliceWriter {
     this.tracker.expectCreate(t.ownerKey, created.metadata?.name ?? '');
   }
 
-  private async update(have: EndpointSlice, labels: Record<string, string>, want: DesiredSlice): Promise<void> {
-    const merged = { ...(have.metadata?.labels ?? {}), ...labels };
-    await this.client.update('endpointslices', { ...have, metadata: { ...have.metadata, labels: merged }, endpoints: want.endpoints, ports: want.ports });
+  private async update(have: EndpointSlice, t: SliceTarget, want: DesiredSlice): Promise<void> {
+    const labels = { ...(have.metadata?.labels ?? {}), ...t.labels };
+    const annotations = t.annotations ? { ...(have.metadata?.annotations ?? {}), ...t.annotations } : have.metadata?.annotations;
+    await this.client.update('endpointslices', { ...have, metadata: { ...have.metadata, labels, annotations }, endpoints: want.endpoints, ports: want.ports });
   }
 
   private async delete(ownerKey: string, slice: EndpointSlice): Promise<void> {
