@@ -70,11 +70,19 @@ function spawnEtcd(dataDir: string, client: number, peer: number): { child: Chil
   const child = spawn(ETCD_BIN, etcdArgs(dataDir, client, peer), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // etcd must not keep the test process alive (a process-wide etcd is killed on 'exit').
+  child.unref();
+  (child.stderr as unknown as { unref(): void }).unref();
   return { child, stderr: () => stderr };
 }
 
+/** Waits for the exit (ref'd again meanwhile, so that waiting keeps the process alive). */
 const exited = (c: ChildProcess): Promise<unknown> =>
-  new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+  new Promise((r) => {
+    if (c.exitCode !== null || c.signalCode !== null) return r(null);
+    c.ref();
+    c.once('exit', r);
+  });
 
 /** Starts a single-member etcd; retries with new ports if a port was taken meanwhile. */
 export async function startEtcd(): Promise<EtcdServer> {
