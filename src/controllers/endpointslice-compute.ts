@@ -17,8 +17,11 @@ export interface DesiredSlice {
   endpoints: SliceEndpoint[];
 }
 
+/** A node's `topology.kubernetes.io/zone`, by node name. */
+export type ZoneOf = (nodeName: string) => string | undefined;
+
 /** The endpoint for a pod, or undefined when it has no IP or has finished. */
-export function podToEndpoint(svc: Service, pod: Pod): SliceEndpoint | undefined {
+export function podToEndpoint(svc: Service, pod: Pod, zoneOf: ZoneOf = () => undefined): SliceEndpoint | undefined {
   const ip = pod.status?.podIP;
   if (!ip || isPodTerminal(pod)) return undefined;
   const ready = isPodReady(pod);
@@ -33,7 +36,11 @@ export function podToEndpoint(svc: Service, pod: Pod): SliceEndpoint | undefined
   };
   const hostname = endpointHostname(svc, pod);
   if (hostname) ep.hostname = hostname;
-  if (pod.spec?.nodeName) ep.nodeName = pod.spec.nodeName;
+  if (pod.spec?.nodeName) {
+    ep.nodeName = pod.spec.nodeName;
+    const zone = zoneOf(pod.spec.nodeName);
+    if (zone) ep.zone = zone;
+  }
   ep.targetRef = { kind: 'Pod', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid };
   return ep;
 }
@@ -41,10 +48,10 @@ export function podToEndpoint(svc: Service, pod: Pod): SliceEndpoint | undefined
 const toSlicePort = (p: ResolvedPort): SlicePort => ({ ...p });
 
 /** Desired slices for `svc` over the pods its selector matched, ordered by key then chunk. */
-export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
+export function desiredSlices(svc: Service, pods: Pod[], zoneOf?: ZoneOf): DesiredSlice[] {
   const groups = new Map<string, { ports: ResolvedPort[]; endpoints: SliceEndpoint[] }>();
   for (const pod of pods) {
-    const ep = podToEndpoint(svc, pod);
+    const ep = podToEndpoint(svc, pod, zoneOf);
     if (!ep) continue;
     const ports = resolvePorts(svc, pod);
     const key = portSetKey(ports);

@@ -4,7 +4,7 @@
  * the slices whose content changed. Like upstream's EndpointSliceTracker, it waits for its own
  * writes to reach the cache before touching a Service again, so it never creates twice.
  */
-import type { EndpointSlice, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { desiredSlices } from './endpointslice-compute.js';
@@ -18,6 +18,7 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 /** Services whose endpoints a controller computes: a selector, and not ExternalName. */
 export function hasSelector(svc: Service): boolean {
@@ -33,8 +34,14 @@ export class EndpointSliceController extends BaseController {
   private readonly writer: SliceWriter;
 
   constructor(client: Client, opts: ControllerOptions = {}) {
-    super(client, 'endpointslice-controller', ['services', 'pods', 'endpointslices'], opts);
+    // Nodes: an endpoint's zone is its node's topology.kubernetes.io/zone label.
+    super(client, 'endpointslice-controller', ['services', 'pods', 'endpointslices', 'nodes'], opts);
     this.writer = new SliceWriter(client, this.informers.get<EndpointSlice>('endpointslices'));
+  }
+
+  /** Of a node, only its zone label matters here (not its heartbeats). */
+  protected override relevantUpdate(plural: string, o: KubeObject, n: KubeObject): boolean {
+    return plural !== 'nodes' || o.metadata?.labels?.[ZONE_LABEL] !== n.metadata?.labels?.[ZONE_LABEL];
   }
 
   protected async sync(): Promise<void> {
@@ -59,7 +66,8 @@ export class EndpointSliceController extends BaseController {
       ownerRef: controllerRef(svc, 'v1', 'Service'),
     };
     if (!this.writer.ready(target)) return;
-    let desired = desiredSlices(svc, selected);
+    const nodes = this.informers.get<Node>('nodes');
+    let desired = desiredSlices(svc, selected, (name) => nodes.get(name)?.metadata?.labels?.[ZONE_LABEL]);
     // Upstream keeps one empty placeholder slice for a service without endpoints.
     if (desired.length === 0) desired = [{ key: portSetKey([]), ports: [], endpoints: [] }];
     await this.writer.reconcile(target, existing, desired);

@@ -135,7 +135,8 @@ test('publishNotReadyAddresses: every endpoint ready, Endpoints lists all as add
   assert.equal(ep.subsets?.[0]?.notReadyAddresses, undefined);
 });
 
-test('hostname only when spec.subdomain names the service', async () => {
+test('hostname only when spec.subdomain names the service; zone from the node', async () => {
+  await c.client.patch('nodes', undefined, 'node1', { metadata: { labels: { 'topology.kubernetes.io/zone': 'zone-a' } } });
   await service('web', { clusterIP: 'None' });
   await runningPod('web-0', 'web', '10.244.7.2', { hostname: 'web-0', subdomain: 'web' });
   await runningPod('web-1', 'web', '10.244.7.3', { hostname: 'web-1', subdomain: 'other' });
@@ -144,6 +145,7 @@ test('hostname only when spec.subdomain names the service', async () => {
     return e.length === 2 && e;
   });
   assert.deepEqual(Object.fromEntries(eps.map((e) => [e.targetRef?.name, e.hostname])), { 'web-0': 'web-0', 'web-1': undefined });
+  assert.deepEqual(eps.map((e) => [e.nodeName, e.zone]), [['node1', 'zone-a'], ['node1', 'zone-a']]);
   const ep = await eventually('Endpoints', async () => {
     const e = await c.client.get<Endpoints>('endpoints', 'default', 'web');
     return e.subsets?.[0]?.addresses?.length === 2 && e;
