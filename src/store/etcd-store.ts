@@ -7,16 +7,13 @@
  * etcd as kube-apiserver's --etcd-prefix allows; the revision is etcd's global one, so a prefix
  * sees gaps in its revisions where others wrote.
  *
- * Compact revision: etcd 3.4 does not report it, but a read below it fails with ErrCompacted and
- * a read at it succeeds, so it is found with a few reads (one when unchanged) and remembered;
- * watch() uses the remembered value to refuse old revisions synchronously, like the other backends.
- * etcd's compaction at X also drops a delete made AT X (a tombstone is never kept), so a watch
- * from X could miss it: the Store's compact revision is etcd's + 1, and compact(C) asks etcd for
- * C - 1, so every event at >= C stays watchable, as the Store contract says.
+ * The compact revision is probed and remembered (etcd-compaction.ts), so that watch() refuses a
+ * compacted revision synchronously, like the other backends.
  */
 import { Etcd3, type ICompare, type IRequestOp, type ITxnResponse } from 'etcd3';
 import { EtcdKeys, isEtcdCompacted, isEtcdFutureRevision } from './etcd-codec.js';
 import { EtcdWatch } from './etcd-watch.js';
+import { etcdCompactTarget, findEtcdCompactRevision, storeCompactRevision } from './etcd-compaction.js';
 import {
   CompactedError,
   type Disposable,
@@ -82,23 +79,13 @@ export class EtcdStore implements Store {
   }
 
   async compactRevision(): Promise<number> {
-    // The remembered value is exact if a read at it still works (compaction only moves forward).
-    if (!(await this.readable(Math.max(this.etcdCompacted, 1)))) {
-      let lo = this.etcdCompacted + 1;
-      let hi = await this.currentRevision();
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (await this.readable(mid)) hi = mid;
-        else lo = mid + 1;
-      }
-      this.etcdCompacted = Math.max(this.etcdCompacted, lo);
-    }
+    const found = await findEtcdCompactRevision(this.etcdCompacted, (r) => this.readable(r), () => this.currentRevision());
+    this.etcdCompacted = Math.max(this.etcdCompacted, found);
     return this.compacted;
   }
 
-  /** The oldest revision every event from which is still in etcd (see the file comment). */
   private get compacted(): number {
-    return this.etcdCompacted > 1 ? this.etcdCompacted + 1 : 0;
+    return storeCompactRevision(this.etcdCompacted);
   }
 
   async get(key: string, opts: { revision?: number } = {}): Promise<KeyValue | undefined> {
@@ -178,7 +165,7 @@ export class EtcdStore implements Store {
   }
 
   async compact(revision: number): Promise<void> {
-    const target = Math.min(revision, await this.currentRevision()) - 1;
+    const target = etcdCompactTarget(Math.min(revision, await this.currentRevision()));
     if (target <= Math.max(this.etcdCompacted, 1)) return;
     try {
       await this.client.kv.compact({ revision: target });
