@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecStreams } from './exec-streams.js';
+import { parseResize } from './exec-tty.js';
 import { type SpdyConnection, type SpdyStream, serveSpdy } from './spdy-server.js';
 import { StatusError } from './status.js';
 
@@ -75,7 +76,7 @@ function collectStreams(conn: SpdyConnection, expected: string[]): Promise<Map<s
 function spdyStreams(conn: SpdyConnection, socket: Duplex, streams: Map<string, SpdyStream>): ExecStreams {
   const write = (type: string, d: Buffer): void => void streams.get(type)?.write(d);
   // Streams the client only reads from still deliver its FIN: drain them.
-  for (const [type, s] of streams) if (type !== 'stdin') s.resume();
+  for (const [type, s] of streams) if (type !== 'stdin' && type !== 'resize') s.resume();
   return {
     stdout: (d) => write('stdout', d),
     stderr: (d) => write('stderr', d),
@@ -83,6 +84,10 @@ function spdyStreams(conn: SpdyConnection, socket: Duplex, streams: Map<string, 
       const stdin = streams.get('stdin');
       stdin?.on('data', data);
       stdin?.on('end', end);
+    },
+    onResize(cb) {
+      const resize = streams.get('resize');
+      resize?.on('data', (d: Buffer) => parseResize(d.toString('utf8')).forEach(cb));
     },
     onGone: (cb) => socket.on('close', cb),
     async finish(status) {

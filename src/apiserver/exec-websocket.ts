@@ -2,18 +2,21 @@
  * The remotecommand protocol over WebSocket (kubectl ≥ 1.30 by default; 1.29 with
  * KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true): subprotocol `v5.channel.k8s.io` or
  * `v4.channel.k8s.io`; each binary message is `[channel][payload]` with 0 stdin, 1 stdout,
- * 2 stderr, 3 the final Status, 4 resize, and in v5 255 = "close stream <id>".
+ * 2 stderr, 3 the final Status, 4 resize (`{"Width":..,"Height":..}`), and in v5 255 = "close
+ * stream <id>".
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExecStreams } from './exec-streams.js';
+import { parseResize } from './exec-tty.js';
 
 export const WEBSOCKET_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
+const RESIZE = 4;
 const CLOSE = 255;
 
 export class WebSocketExec {
@@ -41,11 +44,13 @@ function websocketStreams(ws: WebSocket): ExecStreams {
     stdout: (d) => send(STDOUT, d),
     stderr: (d) => send(STDERR, d),
     onStdin(data, end) {
-      ws.on('message', (raw: Buffer) => {
-        const msg = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
-        if (msg[0] === STDIN) data(msg.subarray(1));
-        else if (v5 && msg[0] === CLOSE && msg[1] === STDIN) end();
+      onChannel(ws, (channel, payload) => {
+        if (channel === STDIN) data(payload);
+        else if (v5 && channel === CLOSE && payload[0] === STDIN) end();
       });
+    },
+    onResize(cb) {
+      onChannel(ws, (channel, payload) => channel === RESIZE && parseResize(payload.toString('utf8')).forEach(cb));
     },
     onGone: (cb) => ws.on('close', cb),
     finish(status) {
@@ -53,4 +58,11 @@ function websocketStreams(ws: WebSocket): ExecStreams {
       ws.close(1000);
     },
   };
+}
+
+function onChannel(ws: WebSocket, cb: (channel: number, payload: Buffer) => void): void {
+  ws.on('message', (raw: Buffer) => {
+    const msg = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+    cb(msg[0], msg.subarray(1));
+  });
 }

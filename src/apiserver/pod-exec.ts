@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { resourceByPlural } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
 import { acceptSpdyExec, isSpdyUpgrade } from './exec-spdy.js';
-import { runExec } from './exec-streams.js';
+import { type ExecCommand, runExec } from './exec-streams.js';
+import { ttyCommand } from './exec-tty.js';
 import { WebSocketExec } from './exec-websocket.js';
 import { containerDir, pickContainer } from './pod-logs.js';
 import type { Registry } from './registry.js';
@@ -40,7 +41,7 @@ export class PodExec {
       if (this.token && req.headers.authorization !== `Bearer ${this.token}`) throw unauthorized();
       const cmd = await this.commandLine(url);
       const streams = isSpdyUpgrade(req) ? await acceptSpdyExec(req, socket, head, url.searchParams) : await this.websocket.accept(req, socket, head);
-      runExec(cmd.argv, cmd.stdin, streams);
+      await runExec(cmd, streams);
     } catch (e) {
       if (!socket.writable) return;
       const st = e instanceof StatusError ? e : badRequest((e as Error).message);
@@ -50,7 +51,7 @@ export class PodExec {
   }
 
   /** The argv that runs the requested command inside the container's namespaces. */
-  private async commandLine(url: URL): Promise<{ argv: string[]; stdin: boolean }> {
+  private async commandLine(url: URL): Promise<ExecCommand> {
     const [, ns, name] = EXEC_PATH.exec(url.pathname)!;
     const q = url.searchParams;
     const command = q.getAll('command');
@@ -63,7 +64,9 @@ export class PodExec {
     const dir = containerDir(this.stateRoot, pod, container);
     const pid = dir ? (await readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim() : '';
     if (!/^\d+$/.test(pid)) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
-    return { argv: ['nsenter', `--target=${pid}`, '--net', '--uts', '--mount', '--', ...command], stdin: q.get('stdin') === 'true' };
+    const tty = q.get('tty') === 'true';
+    const enter = ['nsenter', `--target=${pid}`, '--net', '--uts', '--mount', '--'];
+    return { argv: (size) => [...enter, ...(tty ? ttyCommand(command, size) : command)], stdin: q.get('stdin') === 'true', tty };
   }
 
   close(): void {

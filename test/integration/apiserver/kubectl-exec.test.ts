@@ -1,12 +1,13 @@
 /**
  * kubectl exec and kubectl logs -f against podnet's apiserver, on every transport kubectl uses:
  * WebSocket v5 (1.32; 1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true) and SPDY/3.1 (1.29 by
- * default, 1.27, 1.28, and 1.32 with WebSockets turned off). The "container" is a real process
+ * default, 1.27, 1.28, and 1.32 with WebSockets turned off), with and without a terminal
+ * (`-it`). The "container" is a real process
  * in a network namespace of this test, recorded where the node agent records containers.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,28 @@ describe('kubectl exec and logs -f', () => {
       assert.match(err.stderr, /command terminated with exit code 3/);
       const big = await ok(k, ['exec', 'web-0', '--', 'sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x']);
       assert.equal(big.length, 300000, 'large output crosses flow-control windows intact');
+    });
+  }
+
+  for (const t of [TRANSPORTS[0], TRANSPORTS[2]]) {
+    it(`${t.name}: exec -it gets a terminal of the client's size, with stdin and exit code`, async () => {
+      const k = kubectlEnv(api.server.url, tokenOf(api), { bin: t.bin, env: t.env });
+      envs.push(k);
+      // kubectl asks for a tty only when its own stdin is a terminal: give it one, 100x30.
+      const inTerminal = (cmd: string, input = ''): Promise<{ code: number; out: string }> =>
+        new Promise((resolve) => {
+          const child = execFile('script', ['-qfec', `stty cols 100 rows 30; ${t.bin} exec -it web-0 -- ${cmd}`, '/dev/null'], { env: k.env, timeout: 20_000 }, (err, stdout) =>
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+          );
+          child.stdin?.end(input);
+        });
+      const sized = await inTerminal(`sh -c 'tty; stty size; exit 4'`);
+      assert.equal(sized.code, 4);
+      assert.match(sized.out, /\/dev\/pts\/\d+\r\n30 100\r\n/);
+      assert.match(sized.out, /command terminated with exit code 4/);
+      const typed = await inTerminal(`sh -c 'read line; echo "got:$line"'`, 'hello\n');
+      assert.equal(typed.code, 0, typed.out);
+      assert.match(typed.out, /got:hello\r\n/);
     });
   }
 
