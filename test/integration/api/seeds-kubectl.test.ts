@@ -115,6 +115,25 @@ for (const [version, bin] of VERSIONS) {
       assert.match(r.stderr, /resource name may not be empty/);
     });
 
+    it('seed 004\'s `kubectl expose rc hdls`: the RC\'s selector defaults to its template labels, the port to the containerPort', async () => {
+      const rc = {
+        apiVersion: 'v1',
+        kind: 'ReplicationController',
+        metadata: { name: 'hdls' },
+        spec: { replicas: 1, template: { metadata: { labels: { app: 'hdls' } }, spec: { containers: [{ name: 'hdls', image: 'hdls:1', ports: [{ containerPort: 8000 }] }] } } },
+      };
+      const created = await apply(file('rc.yaml', rc));
+      assert.equal(created.code, 0, created.stderr);
+      const got = JSON.parse((await kubectl(api.k, ['get', 'rc', 'hdls', '-o', 'json'])).stdout);
+      assert.deepEqual([got.spec.selector, got.metadata.labels], [{ app: 'hdls' }, { app: 'hdls' }]);
+      const exposed = await kubectl(api.k, ['expose', 'rc', 'hdls']);
+      assert.equal(exposed.code, 0, exposed.stderr);
+      assert.equal(exposed.stdout.trim(), 'service/hdls exposed');
+      const svc = JSON.parse((await kubectl(api.k, ['get', 'svc', 'hdls', '-o', 'json'])).stdout);
+      assert.deepEqual([svc.spec.selector, svc.spec.ports], [{ app: 'hdls' }, [{ port: 8000, protocol: 'TCP', targetPort: 8000 }]]);
+      await kubectl(api.k, ['delete', 'svc,rc', 'hdls']);
+    });
+
     it('nothing invalid was stored', async () => {
       const r = await kubectl(api.k, ['get', 'deploy,svc,ep,pods,ing,netpol', '-o', 'name']);
       assert.equal(r.code, 0, r.stderr);
