@@ -39,6 +39,13 @@ describe('podnet up --datastore-endpoint (external etcd)', { timeout: 400_000 },
     assert.deepEqual(leftovers(name), [], 'nothing is built for a bad flag');
   });
 
+  it('fails before building anything when the etcd cannot be reached', () => {
+    const r = podnet(['up', '--name', name, '--datastore-endpoint', 'http://127.0.0.1:1']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Cannot reach etcd at http:\/\/127\.0\.0\.1:1/);
+    assert.deepEqual(leftovers(name), []);
+  });
+
   it('starts a cluster whose objects live in etcd under /podnet/<cluster>/', async () => {
     const r = podnet(['up', '--name', name, '--nodes', '1', '--datastore-endpoint', etcd.endpoint]);
     assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
