@@ -54,8 +54,8 @@ function madeProgress(oldS: DStatus, s: DStatus): boolean {
 }
 
 /**
- * The Progressing condition: NewReplicaSetAvailable once complete, NewReplicaSetCreated or
- * ReplicaSetUpdated (lastUpdateTime refreshed on every bit of progress), and
+ * The Progressing condition: NewReplicaSetAvailable once complete, NewReplicaSetCreated,
+ * FoundNewReplicaSet or ReplicaSetUpdated (lastUpdateTime refreshed on every bit of progress), and
  * ProgressDeadlineExceeded when no progress was seen for progressDeadlineSeconds (default 600).
  */
 function progressingCondition(d: Deployment, s: DStatus, rsName: string, justCreated: boolean, now: number): DCondition {
@@ -78,6 +78,8 @@ function progressingCondition(d: Deployment, s: DStatus, rsName: string, justCre
     return prev?.reason === 'NewReplicaSetAvailable' && prev.message === msg ? prev : fresh('True', 'NewReplicaSetAvailable', msg);
   }
   if (justCreated) return fresh('True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`);
+  // A ReplicaSet that existed before the deployment had a Progressing condition (adopted).
+  if (!prev && rsName) return fresh('True', 'FoundNewReplicaSet', `Found new replica set "${rsName}"`);
   if (!prev || madeProgress(d.status ?? {}, s)) return fresh('True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
   if (prev.reason === 'ProgressDeadlineExceeded' || prev.reason === 'NewReplicaSetAvailable') {
     // A finished rollout that regressed (a pod died) is progressing again, not timed out.

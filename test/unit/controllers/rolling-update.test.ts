@@ -68,6 +68,9 @@ test('status: complete rollout reports NewReplicaSetAvailable', () => {
     ['Progressing', 'True', 'NewReplicaSetCreated'],
   ]);
   assert.equal(p.unavailableReplicas, 2);
+  const found = calculateDeploymentStatus(d, rs('d-abc', 2, 1), [rs('d-abc', 2, 1)], false);
+  assert.deepEqual(found.conditions?.[1]?.reason, 'FoundNewReplicaSet', 'an adopted, incomplete ReplicaSet');
+  assert.equal(found.conditions?.[1]?.message, 'Found new replica set "d-abc"');
 });
 
 test('progress deadline: no progress for progressDeadlineSeconds times out; progress refreshes it', () => {
