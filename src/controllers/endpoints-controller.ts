@@ -3,9 +3,10 @@
  * selector in step with its pods, and removes the ones it made once their Service is gone.
  * Selector-less services keep the Endpoints their owner wrote.
  */
-import type { Endpoints, Pod, Service } from '../api/types.js';
+import type { EndpointSubset, Endpoints, Pod, Service } from '../api/types.js';
 import { type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
+import { OVER_CAPACITY, truncateSubsets } from './endpoints-capacity.js';
 import { desiredSubsets } from './endpoints-compute.js';
 import { hasSelector, HEADLESS_LABEL, selectedPods } from './endpointslice-controller.js';
 import { canonicalJson } from './pod-template-hash.js';
@@ -33,13 +34,15 @@ export class EndpointsController extends BaseController {
   private async syncService(svc: Service, pods: Pod[]): Promise<void> {
     const m = svc.metadata ?? {};
     const selected = selectedPods(svc, pods);
-    const subsets = desiredSubsets(svc, selected);
+    const { subsets, truncated } = truncateSubsets(desiredSubsets(svc, selected));
     const labels: Record<string, string> = { ...(m.labels ?? {}) };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
     const have = this.informers.get<Endpoints>('endpoints').get(`${m.namespace}/${m.name}`);
-    if (have && canonicalJson(have.subsets ?? []) === canonicalJson(subsets) && canonicalJson(have.metadata?.labels ?? {}) === canonicalJson(labels)) return;
+    if (have && unchanged(have, subsets, labels, truncated)) return;
     const previous = have?.metadata?.annotations?.[LAST_CHANGE_TRIGGER_TIME];
-    const annotations = { ...(have?.metadata?.annotations ?? {}), [LAST_CHANGE_TRIGGER_TIME]: lastChangeTriggerTime(svc, selected, previous) };
+    const annotations: Record<string, string> = { ...(have?.metadata?.annotations ?? {}), [LAST_CHANGE_TRIGGER_TIME]: lastChangeTriggerTime(svc, selected, previous) };
+    if (truncated) annotations[OVER_CAPACITY] = 'truncated';
+    else delete annotations[OVER_CAPACITY];
     if (have) {
       await this.client.update('endpoints', { ...have, metadata: { ...have.metadata, labels, annotations }, subsets });
       return;
@@ -61,4 +64,10 @@ export class EndpointsController extends BaseController {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
+}
+
+function unchanged(have: Endpoints, subsets: EndpointSubset[], labels: Record<string, string>, truncated: boolean): boolean {
+  return canonicalJson(have.subsets ?? []) === canonicalJson(subsets) &&
+    canonicalJson(have.metadata?.labels ?? {}) === canonicalJson(labels) &&
+    (have.metadata?.annotations?.[OVER_CAPACITY] === 'truncated') === truncated;
 }

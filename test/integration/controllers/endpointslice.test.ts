@@ -90,6 +90,31 @@ test('250 pods: three slices of at most 100 endpoints, labelled, IPv4, with the 
   await eventually('slices of a deleted service collected', async () => (await slicesOf('big')).length === 0);
 });
 
+test('1001 pods: Endpoints truncated to 1000 and annotated over-capacity; slices hold all', async () => {
+  await service('huge');
+  for (let i = 0; i < 1001; i += 100) {
+    const n = Math.min(100, 1001 - i);
+    await Promise.all(Array.from({ length: n }, (_, j) => runningPod(`huge-${i + j}`, 'huge', `10.250.${Math.floor((i + j) / 250)}.${((i + j) % 250) + 1}`)));
+  }
+  const ep = await eventually('truncated Endpoints', async () => {
+    const e = await c.client.get<Endpoints>('endpoints', 'default', 'huge');
+    return e.metadata?.annotations?.['endpoints.kubernetes.io/over-capacity'] === 'truncated' && e;
+  }, 30_000);
+  assert.equal(ep.subsets?.[0]?.addresses?.length, 1000);
+  const slices = await eventually('1001 endpoints in slices', async () => {
+    const s = await slicesOf('huge');
+    return s.reduce((n, x) => n + (x.endpoints?.length ?? 0), 0) === 1001 && s;
+  }, 30_000);
+  assert.equal(slices.length, 11);
+  await c.client.delete('pods', 'default', 'huge-0', { gracePeriodSeconds: 0 });
+  await eventually('annotation dropped at 1000', async () => {
+    const e = await c.client.get<Endpoints>('endpoints', 'default', 'huge');
+    return e.subsets?.[0]?.addresses?.length === 1000 && e.metadata?.annotations?.['endpoints.kubernetes.io/over-capacity'] === undefined;
+  });
+  await c.client.delete('services', 'default', 'huge');
+  await c.client.raw('DELETE', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhuge');
+});
+
 test('ready, not ready and terminating pods: conditions as upstream, notReadyAddresses in Endpoints', async () => {
   await service('cond');
   await runningPod('cond-ready', 'cond', '10.244.5.2');

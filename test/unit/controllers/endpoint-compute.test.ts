@@ -98,3 +98,19 @@ test('mirroring: an Endpoints object becomes slices per port set, ready and not 
     ],
   );
 });
+
+test('legacy Endpoints over 1000 addresses: not-ready ones cut first, shares per subset rounded up', async () => {
+  const { truncateSubsets } = await import('../../../src/controllers/endpoints-capacity.js');
+  const addrs = (n: number, base: string) => Array.from({ length: n }, (_, i) => ({ ip: `${base}.${Math.floor(i / 250)}.${i % 250}` }));
+  const small = [{ addresses: addrs(10, '10.1') }];
+  assert.deepEqual(truncateSubsets(small), { subsets: small, truncated: false });
+  const r = truncateSubsets([
+    { addresses: addrs(900, '10.1'), notReadyAddresses: addrs(300, '10.2'), ports: [{ port: 80 }] },
+    { addresses: addrs(50, '10.3'), notReadyAddresses: addrs(100, '10.4'), ports: [{ port: 81 }] },
+  ]);
+  assert.equal(r.truncated, true);
+  const counts = r.subsets.map((s) => [s.addresses?.length ?? 0, s.notReadyAddresses?.length ?? 0]);
+  assert.deepEqual(counts, [[900, 38], [50, 12]], '50 not-ready places shared 300:100, rounded up');
+  const allReady = truncateSubsets([{ addresses: addrs(700, '10.1'), notReadyAddresses: addrs(5, '10.9') }, { addresses: addrs(700, '10.2') }]);
+  assert.deepEqual(allReady.subsets.map((s) => [s.addresses?.length ?? 0, s.notReadyAddresses?.length ?? 0]), [[500, 0], [500, 0]]);
+});
