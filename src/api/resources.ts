@@ -41,7 +41,7 @@ const r = (
 export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'Namespace', 'namespaces', false, ['ns'], ['status', 'finalize']),
   r('', 'Node', 'nodes', false, ['no'], ['status']),
-  r('', 'Pod', 'pods', true, ['po'], ['status', 'log', 'exec'], ['all']),
+  r('', 'Pod', 'pods', true, ['po'], ['status', 'log', 'exec', 'portforward'], ['all']),
   r('', 'Service', 'services', true, ['svc'], ['status'], ['all']),
   r('', 'Endpoints', 'endpoints', true, ['ep']),
   r('', 'ConfigMap', 'configmaps', true, ['cm']),

@@ -13,6 +13,7 @@ export const SUBRESOURCE_INFO: Record<string, { verbs: string[]; group?: string;
   finalize: { verbs: ['update'] },
   log: { verbs: ['get'] },
   exec: { verbs: ['create', 'get'], kind: 'PodExecOptions' },
+  portforward: { verbs: ['create', 'get'], kind: 'PodPortForwardOptions' },
 };
 
 export function apiVersions(serverAddress: string): unknown {

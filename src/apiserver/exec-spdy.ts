@@ -9,14 +9,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecStreams } from './exec-streams.js';
 import { parseResize } from './exec-tty.js';
-import { type SpdyConnection, type SpdyStream, serveSpdy } from './spdy-server.js';
-import { StatusError } from './status.js';
+import { type SpdyConnection, type SpdyStream, upgradeToSpdy } from './spdy-server.js';
 
 export const SPDY_PROTOCOLS = ['v4.channel.k8s.io'];
 const STREAMS_TIMEOUT_MS = 30_000;
 
-/** Whether a request asks for the SPDY upgrade. */
-export const isSpdyUpgrade = (req: IncomingMessage): boolean => /^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '').trim());
 
 /** The streams the client will open, from the exec query (as the kubelet counts them). */
 function expectedStreams(q: URLSearchParams): string[] {
@@ -25,27 +22,12 @@ function expectedStreams(q: URLSearchParams): string[] {
   return ['error', ...(on('stdin') ? ['stdin'] : []), ...(on('stdout') ? ['stdout'] : []), ...(on('stderr') && !tty ? ['stderr'] : []), ...(tty ? ['resize'] : [])];
 }
 
-/** The version both sides speak; 403 like upstream's httpstream.Handshake otherwise. */
-function negotiate(req: IncomingMessage): string {
-  const raw = req.headers['x-stream-protocol-version'];
-  const offered = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
-  const chosen = offered.find((p) => SPDY_PROTOCOLS.includes(p));
-  if (!chosen) {
-    throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${SPDY_PROTOCOLS.join(' ')}]`);
-  }
-  return chosen;
-}
-
 /**
  * Answers 101, serves SPDY, and resolves once the client has opened every stream the query
  * implies. Throws a StatusError (before anything is written) when no protocol matches.
  */
 export async function acceptSpdyExec(req: IncomingMessage, socket: Duplex, head: Buffer, q: URLSearchParams): Promise<ExecStreams> {
-  const version = negotiate(req);
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${version}\r\n\r\n`);
-  const conn = serveSpdy(socket, head);
-  conn.on('error', () => socket.destroy());
-  socket.on('error', () => socket.destroy());
+  const conn = upgradeToSpdy(req, socket, head, SPDY_PROTOCOLS);
   const streams = await collectStreams(conn, expectedStreams(q)).catch((e: Error) => {
     socket.destroy();
     throw e;

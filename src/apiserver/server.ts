@@ -16,6 +16,7 @@ import { PodLogs } from './pod-logs.js';
 import type { HandlerContext } from './handlers.js';
 import { startListeners, type UpgradeHandler } from './listeners.js';
 import { PodExec } from './pod-exec.js';
+import { PodPortForward } from './pod-portforward.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
 import { createRouter } from './router.js';
@@ -100,8 +101,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let address = host;
   const handler = createRouter(ctx, { token: opts.token, serverAddress: () => address, log: process.env.PODNET_API_LOG === '1' });
   const exec = opts.stateRoot ? new PodExec(ctx.registry, opts.stateRoot, opts.token) : undefined;
+  const portForward = opts.stateRoot ? new PodPortForward(ctx.registry, opts.stateRoot, opts.token) : undefined;
   const upgrade: UpgradeHandler = (req, socket, head) => {
     if (exec?.matches(req)) void exec.upgrade(req, socket, head);
+    else if (portForward?.matches(req)) void portForward.upgrade(req, socket, head);
     else socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
   };
   let listeners;
@@ -118,6 +121,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       stop();
       exec?.close();
+      portForward?.close();
       await listeners.close();
     },
   };

@@ -7,8 +7,10 @@
  * incoming SYN_STREAMs (at runtime, leaving node_modules untouched).
  */
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
+import { StatusError } from './status.js';
 
 /** One SPDY stream: a duplex of its data frames, with the headers of its SYN_STREAM. */
 export interface SpdyStream extends Duplex {
@@ -102,4 +104,31 @@ function disableSendFlowControl(conn: SpdyConnection): void {
     side.max = UNLIMITED;
     side.limit = Infinity;
   }
+}
+
+/** Whether a request asks for the SPDY upgrade. */
+export const isSpdyUpgrade = (req: IncomingMessage): boolean => /^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '').trim());
+
+/** The first of the client's `X-Stream-Protocol-Version`s the server speaks; 403 as upstream's httpstream.Handshake otherwise. */
+function negotiate(req: IncomingMessage, supported: readonly string[]): string {
+  const raw = req.headers['x-stream-protocol-version'];
+  const offered = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const chosen = offered.find((p) => supported.includes(p));
+  if (!chosen) {
+    throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${supported.join(' ')}]`);
+  }
+  return chosen;
+}
+
+/**
+ * Answers `101 Switching Protocols` with the negotiated stream protocol and serves SPDY on the
+ * socket. Throws a StatusError (before anything is written) when no protocol matches.
+ */
+export function upgradeToSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, supported: readonly string[]): SpdyConnection {
+  const version = negotiate(req, supported);
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${version}\r\n\r\n`);
+  const conn = serveSpdy(socket, head);
+  conn.on('error', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  return conn;
 }
