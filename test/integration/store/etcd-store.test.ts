@@ -96,6 +96,23 @@ describe('EtcdStore on a shared etcd', () => {
     assert.equal(all.kvs[59].value.length, value.length);
   });
 
+  it('replays a long history (etcd sends it in batches) exactly once, in order', async () => {
+    const s = await open('/replay');
+    const from = (await s.currentRevision()) + 1;
+    const n = 2500;
+    let next = 0;
+    const work = async (): Promise<void> => {
+      for (let i = next++; i < n; i = next++) await s.create(`/e/${i}`, 'v');
+    };
+    await Promise.all(Array.from({ length: 16 }, work));
+    const revisions: number[] = [];
+    const w = s.watch('/e/', from, (evs) => revisions.push(...evs.map((e) => e.revision)));
+    for (let i = 0; i < 300 && revisions.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    w.dispose();
+    assert.equal(revisions.length, n);
+    assert.ok(revisions.every((r, i) => i === 0 || r > revisions[i - 1]), 'strictly increasing revisions');
+  });
+
   it('uses the live member when a listed endpoint is down', async () => {
     const s = await openStore({ kind: 'etcd', endpoints: ['http://127.0.0.1:1', etcd.endpoint], prefix: '/failover' });
     opened.push(s);
