@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../../src/api/types.js';
@@ -111,6 +111,20 @@ describe('kubectl exec and logs -f', () => {
       const typed = await inTerminal(`sh -c 'read line; echo "got:$line"'`, 'hello\n');
       assert.equal(typed.code, 0, typed.out);
       assert.match(typed.out, /got:hello\r\n/);
+    });
+  }
+
+  for (const t of [TRANSPORTS[0], TRANSPORTS[2]]) {
+    it(`${t.name}: cp copies files out of and into the container (tar over exec)`, async () => {
+      const k = kubectlEnv(api.server.url, tokenOf(api), { bin: t.bin, env: t.env });
+      envs.push(k);
+      const dir = mkdtempSync(join(root, 'cp-'));
+      writeFileSync(join(dir, 'in-pod.txt'), 'inside\n'.repeat(1000));
+      await ok(k, ['cp', `default/web-0:${join(dir, 'in-pod.txt')}`, join(dir, 'copied-out.txt')]);
+      assert.equal(readFileSync(join(dir, 'copied-out.txt'), 'utf8'), 'inside\n'.repeat(1000));
+      writeFileSync(join(dir, 'local.txt'), 'from the laptop\n');
+      await ok(k, ['cp', join(dir, 'local.txt'), `default/web-0:${join(dir, 'copied-in.txt')}`]);
+      assert.equal(await ok(k, ['exec', 'web-0', '--', 'cat', join(dir, 'copied-in.txt')]), 'from the laptop\n');
     });
   }
 
