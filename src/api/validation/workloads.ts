@@ -49,7 +49,6 @@ function validateWorkloadSpec(spec: WorkloadSpec | undefined, kind: 'deployment'
   const sel = validateWorkloadSelector(spec, kind);
   errs.push(...sel.errs);
   errs.push(...validateTemplate(spec.template, 'spec.template', sel.matches, 'ReplicaSet'));
-  errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   return errs;
 }
 
@@ -72,6 +71,7 @@ export function validateDeployment(d: Deployment): FieldError[] {
   const errs = validateWorkloadSpec(d.spec, 'deployment');
   if (!d.spec) return errs;
   errs.push(...validateStrategy(d.spec.strategy));
+  errs.push(...nonNegative(d.spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegative(d.spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   const pds = d.spec.progressDeadlineSeconds;
   if (pds !== undefined) {
@@ -82,7 +82,7 @@ export function validateDeployment(d: Deployment): FieldError[] {
 }
 
 export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
-  return validateWorkloadSpec(rs.spec, 'replicaset');
+  return [...validateWorkloadSpec(rs.spec, 'replicaset'), ...nonNegative(rs.spec?.minReadySeconds, 'spec.minReadySeconds')];
 }
 
 /** apps/v1 selectors are immutable. */
