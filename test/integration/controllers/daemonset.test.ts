@@ -169,3 +169,42 @@ test('RollingUpdate replaces pods node by node, never more than maxUnavailable d
   assert.match(await c.kubectl('rollout', 'status', 'ds/roll', '--timeout=10s'), /daemon set "roll" successfully rolled out/);
   await deleteDaemonSet('roll');
 });
+
+test('RollingUpdate with maxSurge: the new pod starts beside the old one, no node is ever without a ready pod', async () => {
+  const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+  await c.client.create('daemonsets', 'default', ds('surge', { updateStrategy: strategy }, 'v1'));
+  const nodes = (await c.client.list<Node>('nodes')).items.length;
+  await eventually('all running v1', async () => {
+    await c.runPods('app=surge');
+    return (await c.client.get<DaemonSet>('daemonsets', 'default', 'surge')).status?.numberAvailable === nodes;
+  });
+  // Every pod change during the rollout: live (not terminating) pods and their readiness.
+  const live = new Map<string, { node: string; ready: boolean }>();
+  const track = (p: Pod) => ({ node: p.spec?.nodeName ?? '', ready: p.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True') ?? false });
+  const start = await c.client.list<Pod>('pods', 'default', { labelSelector: 'app=surge' });
+  for (const p of start.items) if (!p.metadata?.deletionTimestamp) live.set(p.metadata?.name ?? '', track(p));
+  let minReadyNodes = nodes;
+  let maxPods = live.size;
+  const w = c.client.watch<Pod>('pods', 'default', { labelSelector: 'app=surge', resourceVersion: start.metadata.resourceVersion }, (ev) => {
+    const name = ev.object.metadata?.name ?? '';
+    if (ev.type === 'DELETED' || ev.object.metadata?.deletionTimestamp) live.delete(name);
+    else live.set(name, track(ev.object));
+    maxPods = Math.max(maxPods, live.size);
+    minReadyNodes = Math.min(minReadyNodes, new Set([...live.values()].filter((x) => x.ready).map((x) => x.node)).size);
+  });
+  try {
+    await c.client.patch('daemonsets', 'default', 'surge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'strategic');
+    await eventually('rolled to v2 with surge', async () => {
+      const pods = await podsOf('surge');
+      await c.runPods('app=surge');
+      const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'surge');
+      return pods.length === nodes && pods.every((p) => p.spec?.containers[0].image === 'v2') && d.status?.updatedNumberScheduled === nodes && d.status?.numberAvailable === nodes;
+    }, 20_000, 20);
+  } finally {
+    w.stop();
+  }
+  assert.equal(minReadyNodes, nodes, 'maxUnavailable 0: every node kept a ready pod');
+  assert.ok(maxPods <= nodes + 1, `at most maxSurge=1 extra pod (saw ${maxPods} for ${nodes} nodes)`);
+  assert.ok(maxPods > nodes, 'a surge pod was seen');
+  await deleteDaemonSet('surge');
+});
