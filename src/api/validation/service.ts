@@ -48,6 +48,9 @@ function validateTypeRules(spec: Spec): FieldError[] {
   if ((spec.type === 'LoadBalancer' || spec.type === 'NodePort') && spec.clusterIP === 'None') {
     errs.push(invalidValue('spec.clusterIP', 'None', `may not be set to 'None' for ${spec.type} services`));
   }
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.type !== 'LoadBalancer') {
+    errs.push(forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
   if (spec.type === 'ExternalName') {
     errs.push(...validateExternalNameIPFields(spec));
     const cname = (spec.externalName ?? '').replace(/\.$/, '');
