@@ -70,7 +70,7 @@ async function killAndRestart(cp: ControlPlane, diagnostic: (msg: string) => voi
   diagnostic(`${outcome.acked.size} creates acknowledged; ${outcome.failed} failed (in flight at the kill, or refused after it)`);
   assert.equal(cp.pid, undefined, 'the control plane was killed');
   assert.ok(outcome.acked.size >= KILL_AFTER, `${outcome.acked.size} creates acknowledged before the kill`);
-  assert.ok(outcome.failed > 0, "the clients were still writing when the process died");
+  assert.ok(outcome.failed > 0, 'the clients were still writing when the process died');
   await cp.start();
   await checkSurvivors(cp, outcome);
 }
