@@ -40,6 +40,25 @@ async function podsOf(app: string): Promise<Pod[]> {
 
 const byNode = (pods: Pod[]) => pods.map((p) => p.spec?.nodeName ?? '-').sort();
 
+/** Watches an app's pods: the most live pods at once and the fewest nodes with a ready pod. */
+async function observe(app: string): Promise<{ maxPods: () => number; minReadyNodes: () => number; stop: () => void }> {
+  const live = new Map<string, { node: string; ready: boolean }>();
+  const track = (p: Pod) => ({ node: p.spec?.nodeName ?? '', ready: p.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True') ?? false });
+  const readyNodes = () => new Set([...live.values()].filter((x) => x.ready).map((x) => x.node)).size;
+  const start = await c.client.list<Pod>('pods', 'default', { labelSelector: `app=${app}` });
+  for (const p of start.items) if (!p.metadata?.deletionTimestamp) live.set(p.metadata?.name ?? '', track(p));
+  let maxPods = live.size;
+  let minReady = readyNodes();
+  const w = c.client.watch<Pod>('pods', 'default', { labelSelector: `app=${app}`, resourceVersion: start.metadata.resourceVersion }, (ev) => {
+    const name = ev.object.metadata?.name ?? '';
+    if (ev.type === 'DELETED' || ev.object.metadata?.deletionTimestamp) live.delete(name);
+    else live.set(name, track(ev.object));
+    maxPods = Math.max(maxPods, live.size);
+    minReady = Math.min(minReady, readyNodes());
+  });
+  return { maxPods: () => maxPods, minReadyNodes: () => minReady, stop: () => w.stop() };
+}
+
 async function deleteDaemonSet(name: string): Promise<void> {
   await c.client.delete('daemonsets', 'default', name, { propagationPolicy: 'Background' });
   await eventually(`${name} pods gone`, async () => {
@@ -149,23 +168,21 @@ test('RollingUpdate replaces pods node by node, never more than maxUnavailable d
     const x = await c.client.get<DaemonSet>('daemonsets', 'default', 'roll');
     return x.status?.numberAvailable === 3;
   });
-  let maxDown = 0;
-  const down = async () => {
-    const live = (await podsOf('roll')).filter((p) => p.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True'));
-    return 3 - new Set(live.map((p) => p.spec?.nodeName)).size;
-  };
-  const x = await c.client.get<DaemonSet>('daemonsets', 'default', 'roll');
-  x.spec!.template.spec!.containers[0].image = 'v2';
-  await c.client.update('daemonsets', x);
-  await eventually('rolled to v2', async () => {
-    maxDown = Math.max(maxDown, await down());
-    await c.reapTerminating();
-    await c.runPods('app=roll');
-    const pods = await podsOf('roll');
-    const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'roll');
-    return pods.length === 3 && pods.every((p) => p.spec?.containers[0].image === 'v2') && d.status?.numberAvailable === 3 && d.status?.updatedNumberScheduled === 3;
-  }, 20_000, 20);
-  assert.ok(maxDown <= 1, `at most maxUnavailable=1 node without a ready pod (saw ${maxDown})`);
+  const seen = await observe('roll');
+  try {
+    await c.client.patch('daemonsets', 'default', 'roll', { spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'strategic');
+    await eventually('rolled to v2', async () => {
+      await c.runPods('app=roll');
+      const pods = await podsOf('roll');
+      const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'roll');
+      return pods.length === 3 && pods.every((p) => p.spec?.containers[0].image === 'v2') && d.status?.numberAvailable === 3 && d.status?.updatedNumberScheduled === 3;
+    }, 20_000, 20);
+  } finally {
+    seen.stop();
+  }
+  // Without surge an old pod goes before its replacement: exactly one node at a time lacks one.
+  assert.equal(seen.minReadyNodes(), 2, `maxUnavailable=1: one node at a time without a ready pod (saw ${3 - seen.minReadyNodes()})`);
+  assert.ok(seen.maxPods() <= 3, 'no surge without maxSurge');
   assert.match(await c.kubectl('rollout', 'status', 'ds/roll', '--timeout=10s'), /daemon set "roll" successfully rolled out/);
   await deleteDaemonSet('roll');
 });
@@ -178,20 +195,7 @@ test('RollingUpdate with maxSurge: the new pod starts beside the old one, no nod
     await c.runPods('app=surge');
     return (await c.client.get<DaemonSet>('daemonsets', 'default', 'surge')).status?.numberAvailable === nodes;
   });
-  // Every pod change during the rollout: live (not terminating) pods and their readiness.
-  const live = new Map<string, { node: string; ready: boolean }>();
-  const track = (p: Pod) => ({ node: p.spec?.nodeName ?? '', ready: p.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True') ?? false });
-  const start = await c.client.list<Pod>('pods', 'default', { labelSelector: 'app=surge' });
-  for (const p of start.items) if (!p.metadata?.deletionTimestamp) live.set(p.metadata?.name ?? '', track(p));
-  let minReadyNodes = nodes;
-  let maxPods = live.size;
-  const w = c.client.watch<Pod>('pods', 'default', { labelSelector: 'app=surge', resourceVersion: start.metadata.resourceVersion }, (ev) => {
-    const name = ev.object.metadata?.name ?? '';
-    if (ev.type === 'DELETED' || ev.object.metadata?.deletionTimestamp) live.delete(name);
-    else live.set(name, track(ev.object));
-    maxPods = Math.max(maxPods, live.size);
-    minReadyNodes = Math.min(minReadyNodes, new Set([...live.values()].filter((x) => x.ready).map((x) => x.node)).size);
-  });
+  const seen = await observe('surge');
   try {
     await c.client.patch('daemonsets', 'default', 'surge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'strategic');
     await eventually('rolled to v2 with surge', async () => {
@@ -201,8 +205,9 @@ test('RollingUpdate with maxSurge: the new pod starts beside the old one, no nod
       return pods.length === nodes && pods.every((p) => p.spec?.containers[0].image === 'v2') && d.status?.updatedNumberScheduled === nodes && d.status?.numberAvailable === nodes;
     }, 20_000, 20);
   } finally {
-    w.stop();
+    seen.stop();
   }
+  const [minReadyNodes, maxPods] = [seen.minReadyNodes(), seen.maxPods()];
   assert.equal(minReadyNodes, nodes, 'maxUnavailable 0: every node kept a ready pod');
   assert.ok(maxPods <= nodes + 1, `at most maxSurge=1 extra pod (saw ${maxPods} for ${nodes} nodes)`);
   assert.ok(maxPods > nodes, 'a surge pod was seen');
