@@ -100,7 +100,8 @@ describe('kubectl exec and logs -f', () => {
       const inTerminal = (cmd: string, input = ''): Promise<{ code: number; out: string }> =>
         new Promise((resolve) => {
           const child = execFile('script', ['-qfec', `stty cols 100 rows 30; ${t.bin} exec -it web-0 -- ${cmd}`, '/dev/null'], { env: k.env, timeout: 20_000 }, (err, stdout) =>
-            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+            // The outer terminal echoes its own stdin's end as ^@ wherever it falls: not the pod's output.
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout.replaceAll('^@', '') }),
           );
           child.stdin?.end(input);
         });
@@ -120,7 +121,8 @@ describe('kubectl exec and logs -f', () => {
       envs.push(k);
       const dir = mkdtempSync(join(root, 'cp-'));
       writeFileSync(join(dir, 'in-pod.txt'), 'inside\n'.repeat(1000));
-      await ok(k, ['cp', `default/web-0:${join(dir, 'in-pod.txt')}`, join(dir, 'copied-out.txt')]);
+      const out = await kubectl(k, ['cp', `default/web-0:${join(dir, 'in-pod.txt')}`, join(dir, 'copied-out.txt')]);
+      assert.ok(existsSync(join(dir, 'copied-out.txt')), `kubectl cp exited ${out.code} without the file: ${out.stderr}`);
       assert.equal(readFileSync(join(dir, 'copied-out.txt'), 'utf8'), 'inside\n'.repeat(1000));
       writeFileSync(join(dir, 'local.txt'), 'from the laptop\n');
       await ok(k, ['cp', join(dir, 'local.txt'), `default/web-0:${join(dir, 'copied-in.txt')}`]);
