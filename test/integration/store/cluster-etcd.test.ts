@@ -1,8 +1,9 @@
 /**
  * A whole cluster on an external etcd, as `k3s server --datastore-endpoint`: `podnet up
  * --datastore-endpoint` records it in cluster.json, the control plane keeps every object in etcd
- * under /podnet/<cluster>/, kubectl sees Ready nodes and a running pod, and `podnet down` removes
- * everything on this host while the external datastore keeps its keys.
+ * under /podnet/<cluster>/, kubectl sees Ready nodes and a running pod, a second cluster on the
+ * same etcd sees only its own objects, and `podnet down` removes everything on this host while
+ * the external datastore keeps its keys.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { startEtcd, type EtcdServer } from '../../helpers/etcd.js';
 import { clusterRoot } from '../../../src/cluster/config.js';
 
 const name = uniqueName('d');
+const other = uniqueName('d');
 
 describe('podnet up --datastore-endpoint (external etcd)', { timeout: 400_000 }, () => {
   let etcd: EtcdServer;
@@ -27,9 +29,10 @@ describe('podnet up --datastore-endpoint (external etcd)', { timeout: 400_000 },
 
   after(async () => {
     podnet(['down', '--name', name]);
+    podnet(['down', '--name', other]);
     raw?.close();
     await etcd?.stop();
-    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
+    assert.deepEqual([...leftovers(name), ...leftovers(other)], [], 'podnet down left things behind');
   });
 
   it('refuses an endpoint that is not an etcd client URL, naming the flag', () => {
@@ -65,6 +68,19 @@ describe('podnet up --datastore-endpoint (external etcd)', { timeout: 400_000 },
     assert.match(ip, /^10\.244\.0\.\d+$/);
     const stored = JSON.parse((await raw.get(`/podnet/${name}/registry/pods/default/sleeper`).string())!) as { status?: { podIP?: string } };
     assert.equal(stored.status?.podIP, ip, 'the status the agent wrote is in etcd');
+  });
+
+  it('a second cluster on the same etcd sees only its own objects', async () => {
+    const r = podnet(['up', '--name', other, '--nodes', '1', '--datastore-endpoint', etcd.endpoint]);
+    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
+    const k2 = new Kubectl(podnet(['kubeconfig', '--name', other]).stdout);
+    kubectl.ok(['create', 'configmap', 'only-in-first', '--from-literal=a=1']);
+    assert.match(k2.run(['get', 'configmap', 'only-in-first']).stderr, /configmaps "only-in-first" not found/);
+    assert.equal(k2.ok(['get', 'pods', '-o', 'name']).trim(), '', 'the first cluster\'s pod is not in the second');
+    const uid = (k: Kubectl) => k.ok(['get', 'node', 'node1', '-o', 'jsonpath={.metadata.uid}']);
+    assert.notEqual(uid(kubectl), uid(k2), 'each cluster has its own node1');
+    assert.equal(podnet(['down', '--name', other]).status, 0);
+    assert.deepEqual(leftovers(other), []);
   });
 
   it('podnet down removes the cluster from this host and leaves the external datastore its keys', async () => {
