@@ -60,7 +60,8 @@ describe('API access: tokens, TLS, and what a pod can reach', { timeout: 600_000
   after(() => {
     const r = podnet(['down', '--name', name]);
     if (kubectl) rmSync(kubectl.home, { recursive: true, force: true });
-    rmSync(base, { recursive: true, force: true });
+    // A failed down keeps the state root: its pid files are what a second `podnet down` needs.
+    if (r.status === 0) rmSync(base, { recursive: true, force: true });
     if (savedRoot === undefined) delete process.env.PODNET_STATE_ROOT;
     else process.env.PODNET_STATE_ROOT = savedRoot;
     assert.equal(r.status, 0, r.stderr);
