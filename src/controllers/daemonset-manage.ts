@@ -3,7 +3,7 @@
  * podsShouldBeOnNode(): a node that should run the pod and has none gets one; failed pods are
  * replaced; a node that must not keep running it loses its pods; extra pods on a node are
  * deleted (with maxSurge, a new pod may stand beside a ready old one until it is ready itself).
- * Pods on nodes that are gone are deleted here too (upstream's pod GC does that).
+ * Unscheduled pods meant for a node that is gone are deleted too; bound ones are the pod GC's.
  */
 import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH, nodeShouldRunDaemonPod, targetNodeName } from './daemon-pod.js';
@@ -79,7 +79,7 @@ export function manageDaemonPods(ds: DaemonSet, nodes: Node[], pods: Pod[], hash
     plan.deletePods.push(...r.delete);
     byNode.delete(name);
   }
-  // Whatever is left targets a node that no longer exists.
-  for (const rest of byNode.values()) plan.deletePods.push(...rest.filter((p) => !isTerminating(p)));
+  // Whatever is left targets a node that no longer exists (getUnscheduledPodsWithoutNode).
+  for (const rest of byNode.values()) plan.deletePods.push(...rest.filter((p) => !isTerminating(p) && !p.spec?.nodeName));
   return plan;
 }

@@ -10,6 +10,7 @@ import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { NodeIpamController } from './node-ipam-controller.js';
+import { PodGCController } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { ReplicationManager } from './replication-controller.js';
 import { Scheduler } from './scheduler.js';
@@ -22,6 +23,7 @@ export { EndpointSliceController } from './endpointslice-controller.js';
 export { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 export { GarbageCollector } from './garbage-collector.js';
 export { NodeIpamController } from './node-ipam-controller.js';
+export { PodGCController } from './pod-gc.js';
 export { ReplicaSetController } from './replicaset-controller.js';
 export { ReplicationManager } from './replication-controller.js';
 export { Scheduler } from './scheduler.js';
@@ -32,6 +34,8 @@ export interface ControllersOptions {
   clusterCIDR?: string;
   /** Size of each node's pod CIDR (default 24). */
   nodeCIDRMaskSize?: number;
+  /** How long a node must be gone before the pod GC force-deletes its pods (default 40 s). */
+  podGCQuarantineMs?: number;
 }
 
 /** Starts all controllers; resolves once their caches are synced and the first syncs queued. */
@@ -48,6 +52,7 @@ export async function startControllers(client: Client, opts: ControllersOptions 
     new EndpointsController(client, { informers }),
     new EndpointSliceMirroringController(client, { informers }),
     new GarbageCollector(client, { informers }),
+    new PodGCController(client, { informers, quarantineMs: opts.podGCQuarantineMs }),
   ];
   const stop = () => {
     for (const c of controllers) c.stop();

@@ -30,7 +30,8 @@ const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 export async function startTestCluster(name: string): Promise<TestCluster> {
   const api = await startTestApi(name);
   const client = api.client;
-  const controllers = await startControllers(client, {});
+  // A short pod GC quarantine so pods of deleted nodes go within a test.
+  const controllers = await startControllers(client, { podGCQuarantineMs: 500 });
   let ip = 10;
   const setNodeReady = async (node: string, ready: boolean) => {
     const status = ready ? 'True' : 'False';

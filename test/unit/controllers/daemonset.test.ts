@@ -93,7 +93,7 @@ test('nodeShouldRunDaemonPod: selector, affinity, taints by effect, conditions a
   for (const [what, n, run, cont] of cases) assert.deepEqual(nodeShouldRunDaemonPod(n, ds), { shouldRun: run, shouldContinueRunning: cont }, what);
 });
 
-test('manage: create where missing, replace failed, trim duplicates, evict, and clean up gone nodes', () => {
+test('manage: create where missing, replace failed, trim duplicates, evict, unbound pods of gone nodes', () => {
   const ds = makeDS();
   const h = daemonSetHash(ds);
   const nodes = [node('n1'), node('n2'), node('n3'), node('n4', taint('NoExecute')), node('n5')];
@@ -101,11 +101,13 @@ test('manage: create where missing, replace failed, trim duplicates, evict, and 
   const older = dpod(ds, 'n3', h);
   const dup = dpod(ds, 'n3', h);
   const evicted = dpod(ds, 'n4', h);
-  const gone = dpod(ds, 'n9', h);
+  const goneBound = dpod(ds, 'n9', h);
+  const goneUnbound = { ...dpod(ds, 'n8', h), spec: { ...newDaemonPod(ds, 'n8', h).spec! } };
   const leaving = dpod(ds, 'n5', h, { terminating: true });
-  const plan = manageDaemonPods(ds, nodes, [failed, older, dup, evicted, gone, leaving], h);
+  const plan = manageDaemonPods(ds, nodes, [failed, older, dup, evicted, goneBound, goneUnbound, leaving], h);
   assert.deepEqual(plan.createOn, ['n1'], 'n5 waits for its terminating pod to go');
-  assert.deepEqual(plan.deletePods.map((p) => p.metadata?.name).sort(), [failed, dup, evicted, gone].map((p) => p.metadata?.name).sort());
+  // a bound pod of a gone node is the pod GC's; an unbound one is deleted here
+  assert.deepEqual(plan.deletePods.map((p) => p.metadata?.name).sort(), [failed, dup, evicted, goneUnbound].map((p) => p.metadata?.name).sort());
 });
 
 test('fenceposts: percentages of desiredNumberScheduled round up; both zero means unavailable 1', () => {
