@@ -4,6 +4,7 @@
  */
 import type { DaemonSet, Deployment, EndpointSlice, Endpoints, Node, Pod, ReplicaSet, ReplicationController, Secret, Service } from '../api/types.js';
 import type { Obj } from './codec.js';
+import { EXTRA_PRINTERS } from './extra-printers.js';
 import { age } from './human-duration.js';
 import { formatLabelSelector, formatMatchLabels } from './label-selector.js';
 
@@ -249,6 +250,7 @@ const events: Printer = {
 const generic: Printer = { columns: [NAME, AGE], row: (o) => [nameOf(o), ageOf(o)] };
 
 const PRINTERS: Record<string, Printer> = {
+  ...EXTRA_PRINTERS,
   Pod: pods,
   Service: services,
   Deployment: deployments,

@@ -313,6 +313,46 @@ for (const v of VERSIONS) {
       assert.match(await ok(api.k, ['get', 'rc', '-o', 'wide']), /^nginx\s+1\s+0\s+0\s+\S+\s+nginx\s+nginx\s+app=nginx$/m);
     });
 
+    it('get prints upstream columns for DaemonSets, Ingresses, NetworkPolicies and ServiceAccounts', async () => {
+      const manifests = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      nodeSelector: {kubernetes.io/os: linux}
+      containers: [{name: a, image: busybox}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: robot}
+`;
+      await ok(api.k, ['create', '-f', '-'], manifests);
+      assert.match(await ok(api.k, ['get', 'ds', '-o', 'wide']), /^agent\s+0\s+0\s+0\s+0\s+0\s+kubernetes.io\/os=linux\s+\S+\s+a\s+busybox\s+app=agent$/m);
+      assert.match(await ok(api.k, ['get', 'ing']), /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nweb\s+nginx\s+a.example.com\s+80\s+\S+$/m);
+      assert.match(await ok(api.k, ['get', 'netpol']), /^NAME\s+POD-SELECTOR\s+AGE\ndeny\s+app=web\s+\S+$/m);
+      assert.match(await ok(api.k, ['get', 'sa', 'robot']), /^NAME\s+SECRETS\s+AGE\nrobot\s+0\s+\S+$/m);
+    });
+
     it('create namespace|deployment|service clusterip|service nodeport|configmap|secret generic', async () => {
       assert.match(await ok(api.k, ['create', 'namespace', 'gen']), /namespace\/gen created/);
       const n = (args: string[]): Promise<string> => ok(api.k, ['-n', 'gen', ...args]);
