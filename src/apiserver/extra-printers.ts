@@ -1,12 +1,12 @@
 /**
- * Table columns of the served kinds printers.ts leaves to the generic NAME/AGE: DaemonSets,
- * Ingresses, IngressClasses, NetworkPolicies, ServiceAccounts and Leases, with upstream's
+ * Table columns of the served kinds printers.ts leaves to the generic NAME/AGE: Ingresses,
+ * IngressClasses, NetworkPolicies, ServiceAccounts and Leases, with upstream's
  * columns and cell formats (pkg/printers/internalversion/printers.go).
  */
-import type { DaemonSet, Ingress, IngressClass, NetworkPolicy } from '../api/types.js';
+import type { Ingress, IngressClass, NetworkPolicy } from '../api/types.js';
 import type { Obj } from './codec.js';
 import { age } from './human-duration.js';
-import { formatLabelSelector, formatMatchLabels } from './label-selector.js';
+import { formatLabelSelector } from './label-selector.js';
 import type { ColumnDefinition, Printer } from './printers.js';
 
 const col = (name: string, type = 'string', priority = 0): ColumnDefinition => ({
@@ -23,28 +23,6 @@ const nameOf = (o: Obj): string => o.metadata?.name ?? '';
 const ageOf = (o: Obj): string => age(o.metadata?.creationTimestamp);
 /** Upstream's formatHosts/list truncation: three, then "+ N more...". */
 const firstThree = (list: string[]): string => (list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(','));
-
-const daemonsets: Printer = {
-  columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
-  row: (o) => {
-    const ds = o as DaemonSet;
-    const s = ds.status;
-    const cs = ds.spec?.template?.spec?.containers ?? [];
-    return [
-      nameOf(o),
-      s?.desiredNumberScheduled ?? 0,
-      s?.currentNumberScheduled ?? 0,
-      s?.numberReady ?? 0,
-      s?.updatedNumberScheduled ?? 0,
-      s?.numberAvailable ?? 0,
-      none(formatMatchLabels(ds.spec?.template?.spec?.nodeSelector)),
-      ageOf(o),
-      cs.map((c) => c.name).join(','),
-      cs.map((c) => c.image).join(','),
-      none(formatLabelSelector(ds.spec?.selector)),
-    ];
-  },
-};
 
 const ingresses: Printer = {
   columns: [NAME, col('Class'), col('Hosts'), col('Address'), col('Ports'), AGE],
@@ -81,7 +59,6 @@ const leases: Printer = {
 };
 
 export const EXTRA_PRINTERS: Record<string, Printer> = {
-  DaemonSet: daemonsets,
   Ingress: ingresses,
   IngressClass: ingressclasses,
   NetworkPolicy: networkpolicies,
