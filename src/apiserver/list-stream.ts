@@ -14,7 +14,7 @@ import { expired } from './status.js';
 import { type IncludeObject, tableRows } from './table.js';
 
 /** Objects read or encoded between two yields (about 10 ms of work for pods). */
-const SLICE = 500;
+export const SLICE = 500;
 
 export interface ListRequest {
   info: ResourceInfo;
@@ -32,10 +32,15 @@ export interface ListRequest {
   continueToken(revision: number, startKey: string): string;
 }
 
-const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+export const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Reads the page in slices at one revision; `next` is where the following page starts. */
-async function readPage(store: Store, r: ListRequest): Promise<{ kvs: KeyValue[]; revision: number; next?: string }> {
+type PageRequest = Pick<ListRequest, 'info' | 'namespace' | 'limit' | 'startKey' | 'revision'>;
+
+/**
+ * Reads a page (or, without a limit, every object) in slices at one revision, the event loop
+ * turning between slices; `next` is where the following page starts.
+ */
+export async function readPage(store: Store, r: PageRequest): Promise<{ kvs: KeyValue[]; revision: number; next?: string }> {
   const kvs: KeyValue[] = [];
   let startKey = r.startKey;
   let revision = r.revision;

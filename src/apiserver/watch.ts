@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { storePrefix } from '../api/resources.js';
-import type { Obj } from './codec.js';
+import { type Obj, decodeFromStore, encodeStoredItem } from './codec.js';
+import { SLICE, readPage, yieldToLoop } from './list-stream.js';
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 import type { Registry } from './registry.js';
@@ -97,8 +98,16 @@ export async function serveWatch(ctx: WatchContext, req: IncomingMessage, res: S
 
   let after = w.rv ?? 0;
   if (w.initialEvents) {
-    const list = await ctx.registry.list(info, namespace);
-    for (const o of list.items) if (w.matches(o)) send('ADDED', o);
+    // In slices, as lists are (list-stream.ts): 10,000 synthetic ADDED must not hold the loop.
+    const list = await readPage(ctx.registry.store, { info, namespace });
+    for (let i = 0; i < list.kvs.length; i += SLICE) {
+      for (const kv of list.kvs.slice(i, i + SLICE)) {
+        const o = decodeFromStore(kv);
+        if (w.matches(o)) send('ADDED', o, `{"type":"ADDED","object":${encodeStoredItem(kv)}}\n`);
+      }
+      await yieldToLoop();
+      if (res.destroyed) return;
+    }
     after = w.rv ?? list.revision;
     if (w.initialEventsEnd) send('BOOKMARK', bookmark(after, { 'k8s.io/initial-events-end': 'true' }));
   }
