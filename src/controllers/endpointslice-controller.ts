@@ -9,7 +9,7 @@ import type { Client } from '../client/client.js';
 import { BaseController, type ControllerOptions } from './base-controller.js';
 import { desiredSlices } from './endpointslice-compute.js';
 import { mapSelectorMatches } from './labels.js';
-import { controllerRef } from './owners.js';
+import { controllerRef, isTerminating } from './owners.js';
 import { portSetKey } from './endpoint-ports.js';
 import { SliceWriter } from './slice-writer.js';
 import { LAST_CHANGE_TRIGGER_TIME, lastChangeTriggerTime } from './trigger-time.js';
@@ -70,7 +70,7 @@ export class EndpointSliceController extends BaseController {
     let desired = desiredSlices(svc, selected, (name) => nodes.get(name)?.metadata?.labels?.[ZONE_LABEL]);
     // Upstream keeps one empty placeholder slice for a service without endpoints.
     if (desired.length === 0) desired = [{ key: portSetKey([]), ports: [], endpoints: [] }];
-    await this.writer.reconcile(target, existing, desired);
+    await this.writer.reconcile(target, existing, desired, !isTerminating(svc));
   }
 }
 

@@ -10,7 +10,7 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { compareIps, portSetKey, type ResolvedPort } from './endpoint-ports.js';
 import { type DesiredSlice, MAX_ENDPOINTS_PER_SLICE } from './endpointslice-compute.js';
 import { managedSlices, SERVICE_NAME_LABEL, MANAGED_BY_LABEL } from './endpointslice-controller.js';
-import { controllerRef } from './owners.js';
+import { controllerRef, isTerminating } from './owners.js';
 import { SliceWriter } from './slice-writer.js';
 
 export const MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
@@ -84,6 +84,6 @@ export class EndpointSliceMirroringController extends BaseController {
     if (!this.writer.ready(target)) return;
     const existing = managedSlices(all, target.namespace, m.name ?? '', MIRRORING_CONTROLLER_NAME);
     if (!shouldMirror(ep, svc)) return this.writer.deleteAll(target.ownerKey, existing);
-    await this.writer.reconcile(target, existing, mirroredSlices(ep));
+    await this.writer.reconcile(target, existing, mirroredSlices(ep), !isTerminating(ep));
   }
 }

@@ -36,7 +36,11 @@ export class SliceWriter {
     return this.tracker.satisfied(t.ownerKey, (name) => this.cache.get(`${t.namespace}/${name}`) !== undefined);
   }
 
-  async reconcile(t: SliceTarget, existing: EndpointSlice[], desired: DesiredSlice[]): Promise<void> {
+  /**
+   * `canCreate` false (the owner is being deleted) writes no new slice: the garbage collector
+   * deleting slices while we replace them would never let a foreground deletion finish.
+   */
+  async reconcile(t: SliceTarget, existing: EndpointSlice[], desired: DesiredSlice[], canCreate = true): Promise<void> {
     const byKey = new Map<string, EndpointSlice[]>();
     for (const s of existing) {
       const k = portSetKey((s.ports ?? []) as ResolvedPort[]);
@@ -44,7 +48,9 @@ export class SliceWriter {
     }
     for (const want of desired) {
       const have = byKey.get(want.key)?.shift();
-      if (!have) await this.create(t, want);
+      if (!have) {
+        if (canCreate) await this.create(t, want);
+      }
       else if (!sliceEquals(have, t.labels, want)) await this.update(have, t, want);
     }
     for (const extra of [...byKey.values()].flat()) await this.delete(t.ownerKey, extra);

@@ -201,3 +201,14 @@ test('a service without pods keeps one empty slice; a selector-less one gets non
   await c.client.patch('endpoints', 'default', 'ext', { metadata: { labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } } });
   await eventually('skip-mirror removes the mirror', async () => (await slicesOf('ext')).length === 0);
 });
+
+test('a Service deleted in the foreground goes: its slices are not recreated while it waits', async () => {
+  await service('fg');
+  await runningPod('fg-0', 'fg', '10.244.8.2');
+  await eventually('slice', async () => (await slicesOf('fg'))[0]?.endpoints?.length === 1);
+  await c.client.delete('services', 'default', 'fg', { propagationPolicy: 'Foreground' });
+  await eventually('service and slices gone', async () => {
+    const gone = await c.client.get('services', 'default', 'fg').then(() => false, () => true);
+    return gone && (await slicesOf('fg')).length === 0;
+  });
+});
