@@ -29,6 +29,33 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   return errs;
 }
 
+/** ValidateOwnerReferences: each reference complete; at most one controller. */
+export function validateOwnerReferences(refs: ObjectMeta['ownerReferences'], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let controller = '';
+  for (const r of refs ?? []) {
+    const version = (r.apiVersion ?? '').split('/').pop() ?? '';
+    if (!version) errs.push(invalidValue(`${path}.apiVersion`, r.apiVersion ?? '', 'version must not be empty'));
+    for (const f of ['kind', 'name', 'uid'] as const) if (!r[f]) errs.push(invalidValue(`${path}.${f}`, r[f] ?? '', 'must not be empty'));
+    if (!r.controller) continue;
+    const name = `${r.kind}/${r.name}`;
+    if (controller) {
+      errs.push(invalidValue(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${name}`));
+    } else controller = name;
+  }
+  return errs;
+}
+
+/** ValidateFinalizers: qualified names; orphan and foreground deletion exclude each other. */
+export function validateFinalizers(finalizers: string[] | undefined, path: string): FieldError[] {
+  const list = finalizers ?? [];
+  const errs = list.flatMap((f) => isQualifiedName(f).map((d) => invalidValue(path, f, d)));
+  if (list.includes('orphan') && list.includes('foregroundDeletion')) {
+    errs.push(invalidValue(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return errs;
+}
+
 /** Validates metadata; names of generateName-created objects are checked once generated. */
 export function validateObjectMeta(meta: ObjectMeta | undefined, namespaced: boolean, nameFn: NameValidator): FieldError[] {
   const m = meta ?? {};
@@ -41,7 +68,10 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, namespaced: boo
   } else if (m.namespace) {
     errs.push(forbidden('metadata.namespace', 'not allowed on this type'));
   }
+  if (m.generation !== undefined && m.generation < 0) errs.push(invalidValue('metadata.generation', m.generation, 'must be greater than or equal to 0'));
   errs.push(...validateLabels(m.labels, 'metadata.labels'));
   errs.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
+  errs.push(...validateOwnerReferences(m.ownerReferences, 'metadata.ownerReferences'));
+  errs.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
   return errs;
 }

@@ -88,3 +88,17 @@ validationTable('Lease', true, () => ({ metadata: { name: 'node1', namespace: 'k
   ['zero duration', (o) => (o.spec.leaseDurationSeconds = 0), ['spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0']],
   ['negative transitions', (o) => (o.spec.leaseTransitions = -1), ['spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0']],
 ]);
+
+validationTable('ConfigMap', true, () => ({ metadata: { name: 'owned', namespace: 'default' } }), [
+  ['owner reference without uid', (o) => (o.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1' }]), ['metadata.ownerReferences.uid: Invalid value: "": must not be empty']],
+  [
+    'two controllers',
+    (o) => (o.metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: '1', controller: true },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'b', uid: '2', controller: true },
+    ]),
+    ['metadata.ownerReferences: Invalid value: [{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"a","uid":"1","controller":true},{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"b","uid":"2","controller":true}]: Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/a and ReplicaSet/b'],
+  ],
+  ['finalizer with two slashes', (o) => (o.metadata.finalizers = ['a/b/c']), ["metadata.finalizers: Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]],
+  ['orphan and foregroundDeletion', (o) => (o.metadata.finalizers = ['orphan', 'foregroundDeletion']), ['metadata.finalizers: Invalid value: ["orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set']],
+]);
