@@ -115,6 +115,17 @@ for (const v of VERSIONS) {
       assert.match(await ok(api.k, ['apply', '-f', '-'], deployment('nginx:1.28', '{app: web}')), /deployment.apps\/web unchanged/);
     });
 
+    it('diff (a server dry-run patch) shows a change and exits 1, nothing and exits 0', async () => {
+      const changed = await kubectl(api.k, ['diff', '-f', '-'], deployment('nginx:1.29', '{app: web}'));
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.match(changed.stdout, /^-\s+- image: nginx:1.28$/m);
+      assert.match(changed.stdout, /^\+\s+- image: nginx:1.29$/m);
+      assert.equal((await api.client.get<Deployment>('deployments', 'default', 'web')).spec?.template?.spec?.containers[0].image, 'nginx:1.28', 'dry run only');
+      const same = await kubectl(api.k, ['diff', '-f', '-'], deployment('nginx:1.28', '{app: web}'));
+      assert.equal(same.code, 0, same.stderr);
+      assert.equal(same.stdout, '');
+    });
+
     it('get -o wide|yaml|json|jsonpath|name', async () => {
       const wide = await ok(api.k, ['get', 'pods', '-o', 'wide']);
       assert.match(wide, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m);
