@@ -60,6 +60,11 @@ export function validateFinalizers(finalizers: string[] | undefined, path: strin
 export function validateObjectMeta(meta: ObjectMeta | undefined, namespaced: boolean, nameFn: NameValidator): FieldError[] {
   const m = meta ?? {};
   const errs: FieldError[] = [];
+  if (m.generateName) {
+    // A prefix may end with '-' (upstream masks a trailing dash before checking).
+    const masked = m.generateName.replace(/-$/, 'a');
+    for (const d of nameFn(masked)) errs.push(invalidValue('metadata.generateName', m.generateName, d));
+  }
   if (!m.name) errs.push(required('metadata.name', 'name or generateName is required'));
   else for (const d of nameFn(m.name)) errs.push(invalidValue('metadata.name', m.name, d));
   if (namespaced) {

@@ -40,6 +40,16 @@ const cases: [string, string, (o: Obj) => void, string[]][] = [
   ['Pod', 'bad restartPolicy', (o) => (o.spec.restartPolicy = 'Sometimes'), ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']],
   ['Pod', 'bad name', (o) => (o.metadata.name = 'Web_1'), [`metadata.name: Invalid value: "Web_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`]],
   ['Pod', 'no name', (o) => delete o.metadata.name, ['metadata.name: Required value: name or generateName is required']],
+  ['Pod', 'generateName ending in a dash', (o) => (o.metadata.generateName = 'web-'), []],
+  [
+    'Pod',
+    'generateName with an underscore (the generated name fails too)',
+    (o) => ((o.metadata.generateName = 'web_'), (o.metadata.name = 'web_x7k2p')),
+    [
+      `metadata.generateName: Invalid value: "web_": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      `metadata.name: Invalid value: "web_x7k2p": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    ],
+  ],
   ['Pod', 'bad label key', (o) => (o.metadata.labels = { 'a b': 'x' }), [`metadata.labels: Invalid value: "a b": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`]],
   ['Pod', 'bad label value', (o) => (o.metadata.labels = { a: '-x' }), [`metadata.labels: Invalid value: "-x": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`]],
   ['Pod', 'bad annotation key', (o) => (o.metadata.annotations = { 'x/y/z': 'v' }), [`metadata.annotations: Invalid value: "x/y/z": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`]],
