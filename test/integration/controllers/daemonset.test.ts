@@ -59,11 +59,12 @@ async function observe(app: string): Promise<{ maxPods: () => number; minReadyNo
   return { maxPods: () => maxPods, minReadyNodes: () => minReady, stop: () => w.stop() };
 }
 
-async function deleteDaemonSet(name: string): Promise<void> {
-  await c.client.delete('daemonsets', 'default', name, { propagationPolicy: 'Background' });
-  await eventually(`${name} pods gone`, async () => {
+async function deleteDaemonSet(name: string, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {
+  await c.client.delete('daemonsets', 'default', name, { propagationPolicy });
+  await eventually(`${name} and its pods gone`, async () => {
     await c.reapTerminating();
-    return (await c.client.list('pods', 'default', { labelSelector: `app=${name}` })).items.length === 0;
+    const pods = (await c.client.list('pods', 'default', { labelSelector: `app=${name}` })).items.length;
+    return pods === 0 && c.client.get('daemonsets', 'default', name).then(() => false, () => true);
   });
 }
 
@@ -141,7 +142,8 @@ test('a cordoned node keeps its daemon pod (daemon pods tolerate unschedulable),
   });
   await c.client.patch('nodes', undefined, 'node2', { spec: { taints: null } });
   await eventually('back on node2', async () => byNode(await podsOf('agent')).join() === 'node1,node2');
-  await deleteDaemonSet('agent');
+  // --cascade=foreground: the pods go first (the controller makes no new ones meanwhile), then the DaemonSet.
+  await deleteDaemonSet('agent', 'Foreground');
 });
 
 test('nodeSelector: only matching nodes; relabelling moves the pod', async () => {
