@@ -26,6 +26,7 @@ export function defaultService(svc: Service): void {
     spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
   }
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+  for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip) ing.ipMode ??= 'VIP';
 }
 
 const needsClusterIP = (svc: Service): boolean => svc.spec?.type !== 'ExternalName';

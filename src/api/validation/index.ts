@@ -12,7 +12,7 @@ import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSec
 import { validateDaemonSet, validateDaemonSetUpdate } from './daemonset.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate, validateEndpoints } from './endpoints.js';
 import { validateEvent } from './event.js';
-import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressCreate } from './ingress.js';
+import { validateIngressClass, validateIngressClassUpdate, validateIngressCreate, validateIngressUpdate } from './ingress.js';
 import { validateLease } from './lease.js';
 import { type NameValidator, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
@@ -71,7 +71,7 @@ const KINDS: Record<string, KindRules> = {
   DaemonSet: { name: sub, create: as<DaemonSet>(validateDaemonSet), update: asUpdate<DaemonSet>(validateDaemonSetUpdate) },
   EndpointSlice: { name: sub, create: as<EndpointSlice>(validateEndpointSlice), update: asUpdate<EndpointSlice>(validateEndpointSliceUpdate) },
   NetworkPolicy: { name: sub, create: as<NetworkPolicy>(validateNetworkPolicy) },
-  Ingress: { name: sub, create: as<Ingress>(validateIngressCreate), update: asUpdate<Ingress>((a) => validateIngress(a)) },
+  Ingress: { name: sub, create: as<Ingress>(validateIngressCreate), update: asUpdate<Ingress>((a) => validateIngressUpdate(a)) },
   IngressClass: { name: sub, create: as<IngressClass>(validateIngressClass), update: asUpdate<IngressClass>(validateIngressClassUpdate) },
   Lease: { name: sub, create: validateLease },
 };

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Ingress, IngressClass } from '../types.js';
 import { type FieldError, forbidden, invalidValue, notSupported, required, tooLong } from './field-errors.js';
 import { immutable } from './common.js';
+import { validateLoadBalancerStatus } from './load-balancer-status.js';
 import { HTTP_PATH_FMT, PORT_RANGE, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isHTTPPath, isValidPortName, isValidPortNum, isWildcardDNS1123Subdomain } from './names.js';
 
 type Spec = NonNullable<Ingress['spec']>;
@@ -93,6 +94,11 @@ export function validateIngress(ing: Ingress): FieldError[] {
   const cls = spec.ingressClassName;
   if (cls !== undefined) errs.push(...isDNS1123Subdomain(cls).map((d) => invalidValue('spec.ingressClassName', cls, d)));
   return errs;
+}
+
+/** Updates (main resource and status): the spec rules and the load balancer status. */
+export function validateIngressUpdate(next: Ingress): FieldError[] {
+  return [...validateIngress(next), ...validateLoadBalancerStatus(next.status?.loadBalancer, 'status.loadBalancer')];
 }
 
 /** On create only: the legacy class annotation must agree with ingressClassName. */

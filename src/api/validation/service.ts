@@ -11,6 +11,7 @@ import { validateLabels } from './meta.js';
 import { PORT_RANGE, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum } from './names.js';
 import { validatePortNumOrName } from './pod-probe.js';
 import { goServicePortKey } from './go-values.js';
+import { validateLoadBalancerStatus } from './load-balancer-status.js';
 import { validateClusterIPFields, validateClusterIPsUpdate, validateExternalNameIPFields } from './service-cluster-ips.js';
 
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -145,8 +146,8 @@ export function validateService(svc: Service): FieldError[] {
   return errs;
 }
 
-/** Allocated IPs stay; then the create rules. */
+/** Allocated IPs stay; then the create rules, and the load balancer status a controller wrote. */
 export function validateServiceUpdate(next: Service, prev: Service): FieldError[] {
-  return [...validateClusterIPsUpdate(next, prev), ...validateService(next)];
+  return [...validateClusterIPsUpdate(next, prev), ...validateService(next), ...validateLoadBalancerStatus(next.status?.loadBalancer, 'status.loadBalancer')];
 }
 

@@ -73,6 +73,10 @@ const updates: UpdateCase[] = [
   ['to ExternalName drops the IP fields left as they were', (o) => ((o.spec.type = 'ExternalName'), (o.spec.externalName = 'db.example.com')), [], allocated],
   ['NodePort to ClusterIP drops the nodePort and externalTrafficPolicy left as they were', (o) => (o.spec.type = 'ClusterIP'), [], (o) => (allocated(o), (o.spec.type = 'NodePort'), (o.spec.ports[0].nodePort = 30080))],
   ['LoadBalancer to NodePort drops allocateLoadBalancerNodePorts', (o) => (o.spec.type = 'NodePort'), [], (o) => (allocated(o), (o.spec.type = 'LoadBalancer'))],
+  ['a load balancer IP in status (ipMode defaults to VIP)', (o) => (o.status = { loadBalancer: { ingress: [{ ip: '172.18.0.240' }] } }), [], allocated],
+  ['a load balancer status IP that is not an IP', (o) => (o.status = { loadBalancer: { ingress: [{ ip: '172.18.0' }] } }), ['status.loadBalancer.ingress[0].ip: Invalid value: "172.18.0": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'], allocated],
+  ['a load balancer hostname that is an IP', (o) => (o.status = { loadBalancer: { ingress: [{ hostname: '172.18.0.240' }] } }), ['status.loadBalancer.ingress[0].hostname: Invalid value: "172.18.0.240": must be a DNS name, not an IP address'], allocated],
+  ['ipMode without ip', (o) => (o.status = { loadBalancer: { ingress: [{ hostname: 'lb.example.com', ipMode: 'Proxy' }] } }), ['status.loadBalancer.ingress[0].ipMode: Forbidden: may not be specified when `ip` is not set'], allocated],
   ['NodePort to ClusterIP with a changed nodePort is refused', (o) => ((o.spec.type = 'ClusterIP'), (o.spec.ports[0].nodePort = 30081)), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"], (o) => (allocated(o), (o.spec.type = 'NodePort'), (o.spec.ports[0].nodePort = 30080))],
 ];
 
