@@ -45,3 +45,12 @@ export const goStrategy = (s: { type?: string; rollingUpdate?: object }): object
   Type: s.type ?? '',
   RollingUpdate: s.rollingUpdate ? { MaxUnavailable: null, MaxSurge: null } : null,
 });
+
+/** An internal core.Toleration. */
+export const goToleration = (t: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }): object => ({
+  Key: t.key ?? '',
+  Operator: t.operator ?? '',
+  Value: t.value ?? '',
+  Effect: t.effect ?? '',
+  TolerationSeconds: t.tolerationSeconds ?? null,
+});

@@ -2,6 +2,7 @@
 import type { PodSpec } from '../types.js';
 import { type FieldError, invalidValue, notSupported } from './field-errors.js';
 import { isQualifiedName, isValidLabelValue } from './names.js';
+import { goToleration } from './go-values.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const OPERATORS = ['Equal', 'Exists'];
@@ -20,7 +21,7 @@ export function validateTolerations(list: PodSpec['tolerations'], path: string):
     if (!t.operator || t.operator === 'Equal') {
       errs.push(...isValidLabelValue(t.value ?? '').map((d) => invalidValue(`${tp}.value`, t.value, d)));
     } else if (t.operator === 'Exists') {
-      if (t.value) errs.push(invalidValue(`${tp}.operator`, t, "value must be empty when `operator` is 'Exists'"));
+      if (t.value) errs.push(invalidValue(`${tp}.operator`, goToleration(t), "value must be empty when `operator` is 'Exists'"));
     } else errs.push(notSupported(`${tp}.operator`, t.operator, OPERATORS));
     if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(notSupported(`${tp}.effect`, t.effect, TAINT_EFFECTS));
   });
