@@ -9,6 +9,7 @@ import { BaseController, type ControllerOptions } from './base-controller.js';
 import { OVER_CAPACITY, truncateSubsets } from './endpoints-capacity.js';
 import { desiredSubsets } from './endpoints-compute.js';
 import { hasSelector, HEADLESS_LABEL, selectedPods } from './endpointslice-controller.js';
+import { SKIP_MIRROR_LABEL } from './endpointslice-mirroring.js';
 import { canonicalJson } from './pod-template-hash.js';
 import { LAST_CHANGE_TRIGGER_TIME, lastChangeTriggerTime } from './trigger-time.js';
 
@@ -35,7 +36,8 @@ export class EndpointsController extends BaseController {
     const m = svc.metadata ?? {};
     const selected = selectedPods(svc, pods);
     const { subsets, truncated } = truncateSubsets(desiredSubsets(svc, selected));
-    const labels: Record<string, string> = { ...(m.labels ?? {}) };
+    // Ours, so the mirroring controller leaves it alone (upstream sets the same label).
+    const labels: Record<string, string> = { ...(m.labels ?? {}), [SKIP_MIRROR_LABEL]: 'true' };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
     const have = this.informers.get<Endpoints>('endpoints').get(`${m.namespace}/${m.name}`);
     if (have && unchanged(have, subsets, labels, truncated)) return;

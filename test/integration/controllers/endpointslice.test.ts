@@ -79,6 +79,7 @@ test('250 pods: three slices of at most 100 endpoints, labelled, IPv4, with the 
     const e = await c.client.get<Endpoints>('endpoints', 'default', 'big');
     return e.subsets?.[0]?.addresses?.length === 250 && e;
   });
+  assert.deepEqual(ep.metadata?.labels, { team: 'net', 'endpointslice.kubernetes.io/skip-mirror': 'true' });
   // The trigger time is when the last pod change happened (its Ready transition), not the write.
   const pods = (await c.client.list<Pod>('pods', 'default', { labelSelector: 'app=big' })).items;
   const latest = pods.map((p) => p.status?.conditions?.[0]?.lastTransitionTime ?? '').sort().pop();
