@@ -66,6 +66,21 @@ export function capabilitiesFor(c: Container): string[] | undefined {
   return [...new Set([...base, ...add.filter((x) => x !== 'CAP_ALL')])];
 }
 
+/** setpriv's --bounding-set value: drop all, then add each (`-all,+chown,+kill`). */
+export function boundingSetArg(caps: string[]): string {
+  return ['-all', ...caps.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+}
+
+/**
+ * The argv prefix that runs a command with container `c`'s bounding set (exec probes and other
+ * commands entering a running container must not carry the agent's capabilities in); [] for a
+ * privileged container.
+ */
+export function capabilityPrefix(c: Container, setpriv = 'setpriv'): string[] {
+  const caps = capabilitiesFor(c);
+  return caps === undefined ? [] : [setpriv, '--inh-caps=-all', `--bounding-set=${boundingSetArg(caps)}`, '--'];
+}
+
 const isWithin = (path: string, dir: string): boolean => {
   const rel = relative(dir, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));

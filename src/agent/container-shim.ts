@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { ContainerSecurity } from './container-security.js';
+import { type ContainerSecurity, boundingSetArg } from './container-security.js';
 import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
 
 /** A bind mount made inside the container's private mount namespace. */
@@ -104,11 +104,8 @@ export const CONTAINER_INIT = [
   `exec ${SETPRIV} --inh-caps=-all --bounding-set="$caps" -- "$@"`,
 ].join('\n');
 
-/** setpriv's bounding-set argument: drop all, then add each (`-all,+chown,+kill`). */
-function boundingSet(caps: string[] | undefined): string {
-  if (caps === undefined) return 'all';
-  return ['-all', ...caps.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
-}
+/** The init's caps argument: `all` (privileged) or setpriv's bounding set. */
+const boundingSet = (caps: string[] | undefined): string => (caps === undefined ? 'all' : boundingSetArg(caps));
 
 /** The full argv the shim spawns for `spec` (`ip netns exec ... unshare --uts -- bash -c ...`). */
 export function containerCommand(spec: Omit<ShimSpec, 'pidFile' | 'exitFile' | 'logFile'>): string[] {

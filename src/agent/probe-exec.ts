@@ -5,6 +5,7 @@
  */
 import type { Container, Probe } from '../api/types.js';
 import { run } from '../dataplane/exec.js';
+import { capabilityPrefix } from './container-security.js';
 
 export interface ProbeTarget {
   podIP: string;
@@ -53,7 +54,8 @@ async function tcpSocket(p: NonNullable<Probe['tcpSocket']>, t: ProbeTarget, tim
 async function execProbe(p: NonNullable<Probe['exec']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
   const cmd = p.command ?? [];
   if (cmd.length === 0) return { ok: false, output: 'exec probe: command is empty' };
-  const r = await run('timeout', [String(timeout), 'nsenter', `--target=${t.pid}`, '--net', '--uts', '--mount', '--', ...cmd], { allowFailure: true });
+  // With the container's capabilities only: a probe is the pod author's command (container-security.ts).
+  const r = await run('timeout', [String(timeout), 'nsenter', `--target=${t.pid}`, '--net', '--uts', '--mount', '--', ...capabilityPrefix(t.container), ...cmd], { allowFailure: true });
   return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
 }
 

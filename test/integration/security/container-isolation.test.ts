@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { observeContainer, signalContainer, startContainer, type ContainerObservation } from '../../../src/agent/container-runtime.js';
+import { runProbe } from '../../../src/agent/probe-exec.js';
 import { DEFAULT_CAPABILITIES, containerSecurity, podnetHiddenPaths } from '../../../src/agent/container-security.js';
 import { REPO, eventually, uniqueName } from '../../helpers/agent-node.js';
 
@@ -136,6 +137,17 @@ for (const [kind, shimPath] of Object.entries(SHIMS)) {
         return r.status === 0 && r.stdout === 'tok-xyz' ? r.stdout : undefined;
       }, 10_000, 'the token mount and an empty state root seen through nsenter');
       assert.equal(seen, 'tok-xyz');
+    });
+
+    it('runs an exec probe (a command the pod author wrote) with the capabilities of the container only', async () => {
+      const { attempt } = await run(['sleep', '60']);
+      const container = { name: 'c', image: 'busybox' };
+      const probe = (cmd: string) => runProbe({ exec: { command: ['sh', '-c', cmd] }, timeoutSeconds: 5 }, { podIP: '', nodeNetns: ns, pid: attempt.pid, container });
+      await eventually(async () => (await probe('grep -q tok-xyz /var/run/secrets/kubernetes.io/serviceaccount/token')).ok, 10_000, 'the probe sees the token');
+      const caps = await probe('grep CapBnd /proc/self/status | cut -f2');
+      assert.equal(caps.output, capMask(DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_MKNOD')));
+      const escape = await probe(`umount ${base} || nsenter -t ${process.pid} -m true || cat /proc/${process.pid}/root${s.db}`);
+      assert.equal(escape.ok, false, escape.output);
     });
 
     it('gives a privileged container every capability and the host devices', async () => {
