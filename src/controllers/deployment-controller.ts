@@ -11,7 +11,7 @@ import { isEmptySelector, selectorMatches } from './labels.js';
 import { controllerOf, controllerRef, isTerminating } from './owners.js';
 import { computeHash, templatesEqualIgnoringHash } from './pod-template-hash.js';
 import { desiredReplicas, newReplicaSetReplicas, oldReplicaSetTargets } from './rolling-update.js';
-import { newReplicaSetFor, POD_TEMPLATE_HASH, replicaAnnotations, REVISION } from './replicaset-for.js';
+import { copiedAnnotations, newReplicaSetFor, POD_TEMPLATE_HASH, replicaAnnotations, REVISION } from './replicaset-for.js';
 
 export { DESIRED_REPLICAS, MAX_REPLICAS, newReplicaSetFor, POD_TEMPLATE_HASH, REVISION } from './replicaset-for.js';
 
@@ -129,7 +129,7 @@ export class DeploymentController extends BaseController {
 
   /** Scales the new ReplicaSet and keeps its annotations in step (revision, desired/max replicas). */
   private async syncReplicaSet(d: Deployment, rs: ReplicaSet, replicas: number, maxOldRevision: number): Promise<ReplicaSet> {
-    const annotations = { ...(rs.metadata?.annotations ?? {}), ...replicaAnnotations(d) };
+    const annotations = { ...(rs.metadata?.annotations ?? {}), ...copiedAnnotations(d), ...replicaAnnotations(d) };
     // A rollback re-uses an old ReplicaSet: it becomes the newest revision again.
     if (revisionOf(rs) <= maxOldRevision) annotations[REVISION] = String(maxOldRevision + 1);
     const same = rs.spec?.replicas === replicas &&

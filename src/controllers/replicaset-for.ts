@@ -11,6 +11,21 @@ export const REVISION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
 
+/** Deployment annotations never copied to its ReplicaSets (upstream's annotationsToSkip). */
+const NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  'deployment.kubernetes.io/revision-history',
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  'deprecated.deployment.rollback.to',
+]);
+
+/** The deployment's own annotations the new ReplicaSet carries (e.g. kubernetes.io/change-cause). */
+export function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata?.annotations ?? {}).filter(([k]) => !NOT_COPIED.has(k)));
+}
+
 export function replicaAnnotations(d: Deployment): Record<string, string> {
   const [surge] = resolveFenceposts(d);
   return { [DESIRED_REPLICAS]: String(desiredReplicas(d)), [MAX_REPLICAS]: String(desiredReplicas(d) + surge) };
@@ -28,7 +43,7 @@ export function newReplicaSetFor(d: Deployment, hash: string, revision: number, 
       name: `${d.metadata?.name}-${hash}`,
       namespace: d.metadata?.namespace,
       labels: t.metadata.labels,
-      annotations: { ...replicaAnnotations(d), [REVISION]: String(revision) },
+      annotations: { ...copiedAnnotations(d), ...replicaAnnotations(d), [REVISION]: String(revision) },
       ownerReferences: [controllerRef(d, 'apps/v1', 'Deployment')],
     },
     spec: {

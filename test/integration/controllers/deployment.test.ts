@@ -158,3 +158,21 @@ test('deleting a namespace removes its Deployment, ReplicaSets and pods, then th
   }, 20_000);
   for (const r of ['deployments', 'replicasets', 'pods']) assert.equal((await c.client.list(r, 'doomed')).items.length, 0, r);
 });
+
+test('kubectl rollout history: the change-cause annotation is copied to the new ReplicaSet; undo rolls back', async () => {
+  await c.client.create('deployments', 'default', deploy('hist', 1));
+  await rolledOut('hist', 'v1');
+  await c.client.patch('deployments', 'default', 'hist', {
+    metadata: { annotations: { 'kubernetes.io/change-cause': 'image v2' } },
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } },
+  }, 'strategic');
+  await rolledOut('hist', 'v2');
+  const history = await c.kubectl('rollout', 'history', 'deployment/hist');
+  assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+image v2\n/);
+  const fresh = (await setsOf('hist')).find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === '2');
+  assert.equal(fresh?.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+  assert.match(await c.kubectl('rollout', 'undo', 'deployment/hist'), /deployment.apps\/hist rolled back/);
+  const back = await rolledOut('hist', 'v1');
+  assert.equal(back.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3', 'the old ReplicaSet becomes revision 3');
+  await remove('hist');
+});
