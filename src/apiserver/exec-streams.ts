@@ -44,16 +44,26 @@ export async function runExec(cmd: ExecCommand, s: ExecStreams): Promise<void> {
   );
   s.onGone(() => {
     gone = true;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child) killGroup(child);
   });
   const size = cmd.tty ? await firstResize(s, (next) => child?.pid && void resizeTerminal(child.pid, next)) : undefined;
   if (gone) return;
   const argv = cmd.argv(size);
-  child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group, so that a client going away ends what the command started too.
+  child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdin.on('error', () => undefined);
   for (const d of early) child.stdin.write(d);
   if (earlyEnd) child.stdin.end();
   wireOutput(child, s);
+}
+
+function killGroup(child: ChildProcessWithoutNullStreams): void {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 /** Resolves with the first window size (or undefined after FIRST_RESIZE_MS); later ones go to `onLater`. */

@@ -3,6 +3,7 @@
  * token auth, discovery, a minimal OpenAPI v3, health and version endpoints, all resources of the
  * registry over generic storage, and watches fed by one watch cache.
  */
+import type { Duplex } from 'node:stream';
 import { resourceByPlural } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import type { Store } from '../store/store.js';
@@ -102,7 +103,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const handler = createRouter(ctx, { token: opts.token, serverAddress: () => address, log: process.env.PODNET_API_LOG === '1' });
   const exec = opts.stateRoot ? new PodExec(ctx.registry, opts.stateRoot, opts.token) : undefined;
   const portForward = opts.stateRoot ? new PodPortForward(ctx.registry, opts.stateRoot, opts.token) : undefined;
+  // Upgraded sockets (exec, port-forward sessions) leave the http server's bookkeeping: close() ends them itself.
+  const sessions = new Set<Duplex>();
   const upgrade: UpgradeHandler = (req, socket, head) => {
+    sessions.add(socket);
+    socket.once('close', () => sessions.delete(socket));
     if (exec?.matches(req)) void exec.upgrade(req, socket, head);
     else if (portForward?.matches(req)) void portForward.upgrade(req, socket, head);
     else socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
@@ -122,6 +127,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       stop();
       exec?.close();
       portForward?.close();
+      for (const socket of sessions) socket.destroy();
       await listeners.close();
     },
   };
