@@ -162,7 +162,7 @@ test('nodeSelector: only matching nodes; relabelling moves the pod', async () =>
   await deleteDaemonSet('ssd');
 });
 
-test('RollingUpdate replaces pods node by node, never more than maxUnavailable down', async () => {
+test('kubectl set image: RollingUpdate replaces pods node by node, never more than maxUnavailable down', async () => {
   await c.addNode('node5');
   await c.client.create('daemonsets', 'default', ds('roll', { minReadySeconds: 0 }, 'v1'));
   await eventually('3 running v1 pods', async () => {
@@ -172,7 +172,7 @@ test('RollingUpdate replaces pods node by node, never more than maxUnavailable d
   });
   const seen = await observe('roll');
   try {
-    await c.client.patch('daemonsets', 'default', 'roll', { spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'strategic');
+    assert.match(await c.kubectl('set', 'image', 'ds/roll', 'c=v2'), /daemonset.apps\/roll image updated/);
     await eventually('rolled to v2', async () => {
       await c.runPods('app=roll');
       const pods = await podsOf('roll');
@@ -189,7 +189,7 @@ test('RollingUpdate replaces pods node by node, never more than maxUnavailable d
   await deleteDaemonSet('roll');
 });
 
-test('RollingUpdate with maxSurge: the new pod starts beside the old one, no node is ever without a ready pod', async () => {
+test('kubectl rollout restart with maxSurge: the new pod starts beside the old one, no node is ever without a ready pod', async () => {
   const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
   await c.client.create('daemonsets', 'default', ds('surge', { updateStrategy: strategy }, 'v1'));
   const nodes = (await c.client.list<Node>('nodes')).items.length;
@@ -199,12 +199,13 @@ test('RollingUpdate with maxSurge: the new pod starts beside the old one, no nod
   });
   const seen = await observe('surge');
   try {
-    await c.client.patch('daemonsets', 'default', 'surge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'strategic');
-    await eventually('rolled to v2 with surge', async () => {
+    assert.match(await c.kubectl('rollout', 'restart', 'ds/surge'), /daemonset.apps\/surge restarted/);
+    const restarted = (p: Pod) => Boolean(p.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    await eventually('restarted with surge', async () => {
       const pods = await podsOf('surge');
       await c.runPods('app=surge');
       const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'surge');
-      return pods.length === nodes && pods.every((p) => p.spec?.containers[0].image === 'v2') && d.status?.updatedNumberScheduled === nodes && d.status?.numberAvailable === nodes;
+      return pods.length === nodes && pods.every(restarted) && d.status?.updatedNumberScheduled === nodes && d.status?.numberAvailable === nodes;
     }, 20_000, 20);
   } finally {
     seen.stop();
