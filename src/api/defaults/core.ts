@@ -6,7 +6,7 @@
 import type { EndpointSlice, Endpoints, Node, Secret } from '../types.js';
 
 export function defaultSecret(s: Secret): void {
-  s.type ??= 'Opaque';
+  s.type ||= 'Opaque'; // an empty type too (SetDefaults_Secret)
   if (s.stringData) {
     const data = (s.data ??= {});
     for (const [k, v] of Object.entries(s.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
