@@ -216,3 +216,29 @@ test('kubectl rollout restart with maxSurge: the new pod starts beside the old o
   assert.ok(maxPods > nodes, 'a surge pod was seen');
   await deleteDaemonSet('surge');
 });
+
+test('OnDelete: a template change waits until a pod is deleted by hand; status counts the updated ones', async () => {
+  await c.client.create('daemonsets', 'default', ds('ondel', { updateStrategy: { type: 'OnDelete' } }, 'v1'));
+  const nodes = (await c.client.list<Node>('nodes')).items.length;
+  await eventually('all running', async () => {
+    await c.runPods('app=ondel');
+    return (await c.client.get<DaemonSet>('daemonsets', 'default', 'ondel')).status?.numberAvailable === nodes;
+  });
+  await c.kubectl('set', 'image', 'ds/ondel', 'c=v2');
+  const st = await eventually('observed', async () => {
+    const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'ondel');
+    return d.status?.observedGeneration === d.metadata?.generation && d.status;
+  });
+  assert.equal(st.updatedNumberScheduled, undefined, 'no pod replaced');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await podsOf('ondel')).every((p) => p.spec?.containers[0].image === 'v1'));
+  const [victim] = await podsOf('ondel');
+  await c.client.delete('pods', 'default', victim.metadata?.name ?? '');
+  await eventually('one v2 pod in its place', async () => {
+    await c.runPods('app=ondel');
+    const pods = await podsOf('ondel');
+    const d = await c.client.get<DaemonSet>('daemonsets', 'default', 'ondel');
+    return pods.length === nodes && pods.filter((p) => p.spec?.containers[0].image === 'v2').length === 1 && d.status?.updatedNumberScheduled === 1;
+  });
+  await deleteDaemonSet('ondel');
+});
