@@ -3,8 +3,8 @@
  * resource of every group at once when the client asks for it in Accept, saving kubectl one
  * request per group version. Legacy discovery (discovery.ts) stays for other clients.
  */
-import { RESOURCES, type ResourceInfo } from '../api/resources.js';
-import { SUBRESOURCE_INFO, VERBS, groups } from './discovery.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { DISCOVERABLE, SUBRESOURCE_INFO, groups, verbsOf } from './discovery.js';
 
 export type DiscoveryVersion = 'v2' | 'v2beta1';
 
@@ -33,7 +33,7 @@ function resourceDiscovery(r: ResourceInfo): Record<string, unknown> {
     responseKind: { group: r.group, version: r.version, kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
-    verbs: VERBS,
+    verbs: verbsOf(r),
   };
   if (r.shortNames.length) d.shortNames = r.shortNames;
   if (r.categories.length) d.categories = r.categories;
@@ -51,7 +51,7 @@ function resourceDiscovery(r: ResourceInfo): Record<string, unknown> {
 }
 
 function groupDiscovery(group: string): Record<string, unknown> {
-  const rs = RESOURCES.filter((r) => r.group === group);
+  const rs = DISCOVERABLE.filter((r) => r.group === group);
   const versions = [...new Set(rs.map((r) => r.version))];
   return {
     metadata: { name: group, creationTimestamp: null },

@@ -3,6 +3,7 @@
  * resource registry. Every kubectl and client library understands it.
  */
 import { RESOURCES, type ResourceInfo, groupVersion } from '../api/resources.js';
+import { REVIEW_RESOURCES, isReviewResource } from './access-review.js';
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -24,8 +25,12 @@ export function apiVersions(serverAddress: string): unknown {
   };
 }
 
+/** Every discoverable resource: the stored ones and the create-only reviews. */
+export const DISCOVERABLE: readonly ResourceInfo[] = [...RESOURCES, ...REVIEW_RESOURCES];
+export const verbsOf = (r: ResourceInfo): string[] => (isReviewResource(r) ? ['create'] : VERBS);
+
 export function groups(): string[] {
-  return [...new Set(RESOURCES.filter((r) => r.group !== '').map((r) => r.group))];
+  return [...new Set(DISCOVERABLE.filter((r) => r.group !== '').map((r) => r.group))];
 }
 
 export function apiGroup(group: string): unknown {
@@ -50,7 +55,7 @@ function resourceEntries(r: ResourceInfo): unknown[] {
     singularName: r.singular,
     namespaced: r.namespaced,
     kind: r.kind,
-    verbs: VERBS,
+    verbs: verbsOf(r),
   };
   if (r.shortNames.length) main.shortNames = r.shortNames;
   if (r.categories.length) main.categories = r.categories;
@@ -66,7 +71,7 @@ function resourceEntries(r: ResourceInfo): unknown[] {
 
 /** The APIResourceList of a group version, or undefined when podnet does not serve it. */
 export function apiResourceList(group: string, version: string): unknown | undefined {
-  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const rs = DISCOVERABLE.filter((r) => r.group === group && r.version === version);
   if (!rs.length) return undefined;
   return {
     kind: 'APIResourceList',

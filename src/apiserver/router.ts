@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { isReviewPath, serveReview } from './access-review.js';
 import { aggregatedContentType, aggregatedDiscovery, wantsAggregated } from './aggregated-discovery.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from './discovery.js';
 import { type HandlerContext, handleResource } from './handlers.js';
@@ -73,6 +74,7 @@ async function route(ctx: HandlerContext, opts: RouterOptions, req: IncomingMess
   const doc = nonResourceDocument(path, opts.serverAddress());
   if (doc === undefined) throw notFoundPath();
   if (doc !== null) return writeJSON(res, 200, doc);
+  if (isReviewPath(path)) return serveReview(req, res, path);
   const ri = parseRequestInfo(path);
   if (!ri) throw notFoundPath();
   await handleResource(ctx, req, res, ri, url.searchParams);

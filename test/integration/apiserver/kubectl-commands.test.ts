@@ -364,6 +364,14 @@ metadata: {name: robot}
       assert.match(await ok(api.k, ['get', 'sa', 'robot']), /^NAME\s+SECRETS\s+AGE\nrobot\s+0\s+\S+$/m);
     });
 
+    it('auth can-i and auth whoami: the cluster token is the admin (no RBAC)', async () => {
+      assert.equal(await ok(api.k, ['auth', 'can-i', 'create', 'deployments', '-n', 'kube-system']), 'yes\n');
+      assert.match(await ok(api.k, ['auth', 'can-i', '--list']), /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+      assert.match(await ok(api.k, ['auth', 'whoami']), /^Username\s+podnet-admin$/m);
+      const stored = await api.client.raw('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+      assert.equal(stored.status, 405, 'reviews are create-only, never stored');
+    });
+
     it('create namespace|deployment|service clusterip|service nodeport|configmap|secret generic', async () => {
       assert.match(await ok(api.k, ['create', 'namespace', 'gen']), /namespace\/gen created/);
       const n = (args: string[]): Promise<string> => ok(api.k, ['-n', 'gen', ...args]);
