@@ -139,8 +139,9 @@ describe('create, update, patch', () => {
       e.status?.details?.causes?.map((x) => [x.reason, x.field]),
       [
         ['FieldValueRequired', 'spec.containers[0].image'],
-        ['FieldValueDuplicate', 'spec.containers[1].name'],
+        // Upstream checks a container's own fields (ports) before its name's uniqueness.
         ['FieldValueInvalid', 'spec.containers[1].ports[0].containerPort'],
+        ['FieldValueDuplicate', 'spec.containers[1].name'],
       ],
     );
     assert.match(e.status!.message!, /^Pod "inv" is invalid: \[spec.containers\[0\].image: Required value, /);
