@@ -47,6 +47,13 @@ export function mirroredSlices(ep: Endpoints): DesiredSlice[] {
   return out;
 }
 
+/** The Endpoints' annotations a mirrored slice carries: all but these (as upstream). */
+const NOT_MIRRORED = new Set(['kubectl.kubernetes.io/last-applied-configuration', 'endpoints.kubernetes.io/last-change-trigger-time']);
+
+function mirroredAnnotations(ep: Endpoints): Record<string, string> {
+  return Object.fromEntries(Object.entries(ep.metadata?.annotations ?? {}).filter(([k]) => !NOT_MIRRORED.has(k)));
+}
+
 /** Mirrored when its Service exists without a selector and nothing asked to skip it. */
 function shouldMirror(ep: Endpoints, svc: Service | undefined): boolean {
   if (!svc || Object.keys(svc.spec?.selector ?? {}).length > 0) return false;
@@ -79,6 +86,7 @@ export class EndpointSliceMirroringController extends BaseController {
       namespace: m.namespace ?? '',
       generateName: `${m.name}-`,
       labels,
+      annotations: mirroredAnnotations(ep),
       ownerRef: controllerRef(ep, 'v1', 'Endpoints'),
     };
     if (!this.writer.ready(target)) return;

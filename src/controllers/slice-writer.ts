@@ -11,6 +11,7 @@ import { portSetKey, type ResolvedPort } from './endpoint-ports.js';
 import type { DesiredSlice } from './endpointslice-compute.js';
 import { Expectations } from './expectations.js';
 import { canonicalJson } from './pod-template-hash.js';
+import { LAST_CHANGE_TRIGGER_TIME } from './trigger-time.js';
 
 export interface SliceTarget {
   /** `namespace/name` of the owner, the tracker's key. */
@@ -51,7 +52,7 @@ export class SliceWriter {
       if (!have) {
         if (canCreate) await this.create(t, want);
       }
-      else if (!sliceEquals(have, t.labels, want)) await this.update(have, t, want);
+      else if (!sliceEquals(have, t, want)) await this.update(have, t, want);
     }
     for (const extra of [...byKey.values()].flat()) await this.delete(t.ownerKey, extra);
   }
@@ -91,8 +92,11 @@ export class SliceWriter {
   }
 }
 
-function sliceEquals(have: EndpointSlice, labels: Record<string, string>, want: DesiredSlice): boolean {
-  const labelsOk = Object.entries(labels).every(([k, v]) => have.metadata?.labels?.[k] === v);
-  return labelsOk && canonicalJson(have.endpoints ?? []) === canonicalJson(want.endpoints) &&
+/** Equal content, labels and annotations; the trigger time alone never causes a write. */
+function sliceEquals(have: EndpointSlice, t: SliceTarget, want: DesiredSlice): boolean {
+  const m = have.metadata ?? {};
+  const labelsOk = Object.entries(t.labels).every(([k, v]) => m.labels?.[k] === v);
+  const annotationsOk = Object.entries(t.annotations ?? {}).every(([k, v]) => k === LAST_CHANGE_TRIGGER_TIME || m.annotations?.[k] === v);
+  return labelsOk && annotationsOk && canonicalJson(have.endpoints ?? []) === canonicalJson(want.endpoints) &&
     canonicalJson(have.ports ?? []) === canonicalJson(want.ports);
 }

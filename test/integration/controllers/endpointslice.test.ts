@@ -198,6 +198,8 @@ test('a service without pods keeps one empty slice; a selector-less one gets non
     return s.length === 1 && s;
   });
   assert.equal(mirror.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+  await c.client.patch('endpoints', 'default', 'ext', { metadata: { annotations: { 'example.com/owner': 'dba' } } });
+  await eventually('annotation mirrored', async () => (await slicesOf('ext'))[0]?.metadata?.annotations?.['example.com/owner'] === 'dba');
   assert.deepEqual(mirror.endpoints?.map((e) => [e.addresses[0], e.conditions?.ready]), [['172.18.0.200', true], ['172.18.0.201', false]]);
   await c.client.patch('endpoints', 'default', 'ext', { metadata: { labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } } });
   await eventually('skip-mirror removes the mirror', async () => (await slicesOf('ext')).length === 0);
