@@ -12,6 +12,7 @@ use POSIX ();
 use IO::Select;
 use Time::HiRes ();
 use Config;
+use Fcntl qw(F_SETFD);
 
 my ($pid_file, $exit_file, $log_file, @cmd) = @ARGV;
 die "usage: container-shim.pl <pidFile> <exitFile> <logFile> <command> [args...]\n" unless @cmd;
@@ -43,6 +44,8 @@ sub record {
 
 pipe(my $out_r, my $out_w) or die "shim: pipe: $!\n";
 pipe(my $err_r, my $err_w) or die "shim: pipe: $!\n";
+# fd 3 of the container's init: it writes "ready" there once its mounts are in place.
+pipe(my $ready_r, my $ready_w) or die "shim: pipe: $!\n";
 my $pid = fork();
 die "shim: fork: $!\n" unless defined $pid;
 if ($pid == 0) {
@@ -52,12 +55,20 @@ if ($pid == 0) {
     open(STDERR, '>&', $err_w);
     close($out_r);
     close($err_r);
+    close($ready_r);
+    # dup2 clears close-on-exec; a pipe already at 3 needs it cleared by hand.
+    if (fileno($ready_w) == 3) { fcntl($ready_w, F_SETFD, 0); } else { POSIX::dup2(fileno($ready_w), 3); }
     { no warnings 'exec'; exec { $cmd[0] } @cmd; }
     print STDERR "podnet: Cannot start $cmd[0]: $!\n";
     POSIX::_exit(127);
 }
 close($out_w);
 close($err_w);
+close($ready_w);
+# The pid tells the agent (probes, exec) the container is there: only once its setup is done,
+# or it failed (the pipe closes), or 5 s passed (the agent waits 10 s for the pid).
+# $ready_r stays open: a late "ready" must not meet a closed pipe (SIGPIPE would kill the init).
+IO::Select->new($ready_r)->can_read(5);
 write_atomic($pid_file, "$pid\n");
 
 my %stream = (fileno($out_r) => 'stdout', fileno($err_r) => 'stderr');

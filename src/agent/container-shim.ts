@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { type ContainerSecurity, boundingSetArg } from './container-security.js';
 import { LogLineSplitter, type LogStream, rfc3339Nano } from './cri-log.js';
@@ -58,6 +59,7 @@ const SHELL = tool('bash');
  * then, after the pod's own mounts so their sources may lie under hidden paths: a private /dev,
  * the masked paths, the read-only paths; enter the working dir and become the container's
  * program with its bounding set (setpriv, which finds the program on the container's PATH).
+ * fd 3 is the shim's pipe: "ready" is written to it once the setup is done.
  * Arguments: hostname, workdir, mount count, (source, target, ro|rw) per mount, dev|hostdev,
  * masked count, masked paths, read-only count, read-only paths, caps (all | setpriv's list), argv.
  */
@@ -96,6 +98,8 @@ export const CONTAINER_INIT = [
   '    { PATH=$sys mount --bind "$p" "$p" && PATH=$sys mount -o remount,bind,ro "$p"; } || fail "Cannot make $p read-only"',
   '  fi',
   'done',
+  // Setup done: the shim records the pid only now (fd 3 is its pipe), then the pipe is closed below.
+  '{ echo ready >&3; } 2>/dev/null',
   // Descriptors the agent's own parents leaked to it must not reach the pod (runc closes them too).
   'for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] && [ -e "/proc/$$/fd/$fd" ]; then eval "exec $fd>&-"; fi; done',
   'caps="$1"; shift',
@@ -146,23 +150,49 @@ function pipeToLog(spec: ShimSpec, stream: LogStream, source: NodeJS.ReadableStr
   });
 }
 
+/**
+ * Calls `then` once the container's init reports its setup done on fd 3 (or closes it: it failed
+ * or exited), so that nothing (probe, exec) enters the container before its mounts are in place.
+ */
+function onSetupDone(pipe: Readable, then: () => void): void {
+  let called = false;
+  const once = (): void => {
+    if (!called) {
+      called = true;
+      then();
+    }
+  };
+  pipe.on('data', once);
+  pipe.on('close', once);
+  pipe.on('error', once);
+  // An init stuck in its setup still gets recorded (the agent waits 10 s for the pid).
+  setTimeout(once, 5000).unref();
+}
+
 export function runShim(spec: ShimSpec): void {
   // The log exists from the start, as with a CRI runtime, even for a container that prints nothing.
   appendFileSync(spec.logFile, '');
   const [cmd, ...args] = containerCommand(spec);
   // detached: the container leads its own process group, which the agent signals as a whole.
-  const child = spawn(cmd, args, { detached: true, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { detached: true, env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   child.on('error', (e) => {
     writeJson(spec.exitFile, { exitCode: 128, reason: 'StartError', message: e.message, finishedAt: rfc3339Nano(Date.now()) });
     process.exit(1);
   });
   if (child.pid === undefined) return;
-  writeFileSync(spec.pidFile, `${child.pid}\n`);
+  const pid = child.pid;
+  let pidWritten = false;
+  const writePid = (): void => {
+    if (!pidWritten) writeFileSync(spec.pidFile, `${pid}\n`);
+    pidWritten = true;
+  };
+  onSetupDone(child.stdio[3] as Readable, writePid);
   const logs = Promise.all([pipeToLog(spec, 'stdout', child.stdout!), pipeToLog(spec, 'stderr', child.stderr!)]);
   child.on('exit', (code, signal) => {
     const rec = exitRecord(code, signal);
     // Background children may hold the pipes open: wait for them briefly, not forever.
     const done = () => {
+      writePid(); // the agent reads the pid before the exit record
       writeJson(spec.exitFile, rec);
       process.exit(0);
     };
