@@ -40,7 +40,14 @@ export function createDualServer(tls: { cert: string; key: string }, handler: ht
         relays.delete(socket);
         relays.delete(up);
       };
-      up.on('error', drop).on('close', drop);
+      up.on('error', drop);
+      // The server side closing is not the client going away: what the pipe still buffers for
+      // the client must reach it (pipe ends the socket once flushed). Destroying here cut the
+      // tail of responses whose connection closes right after them (exec sessions, under load).
+      up.on('close', () => {
+        socket.end();
+        relays.delete(up);
+      });
       socket.on('close', drop);
       up.write(first);
       socket.pipe(up).pipe(socket);
