@@ -89,9 +89,10 @@ export function targetNodeName(pod: Pod): string | undefined {
  */
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const pod = newDaemonPod(ds, node.metadata?.name ?? '', '');
-  // The affinity term we add always matches; the template's own must match too.
+  // The affinity term we add always matches; the template's own (and a nodeName) must too.
   const own: Pod = { spec: { ...(ds.spec?.template?.spec ?? { containers: [] }) } };
-  if (!matchesNodeAffinity(own, node)) return { shouldRun: false, shouldContinueRunning: false };
+  const pinnedElsewhere = Boolean(own.spec?.nodeName) && own.spec?.nodeName !== node.metadata?.name;
+  if (pinnedElsewhere || !matchesNodeAffinity(own, node)) return { shouldRun: false, shouldContinueRunning: false };
   let shouldRun = true;
   let shouldContinueRunning = true;
   for (const taint of effectiveTaints(node)) {

@@ -91,6 +91,8 @@ test('nodeShouldRunDaemonPod: selector, affinity, taints by effect, conditions a
     ['PreferNoSchedule taint', node('g', ssd, taint('PreferNoSchedule')), true, true],
   ];
   for (const [what, n, run, cont] of cases) assert.deepEqual(nodeShouldRunDaemonPod(n, ds), { shouldRun: run, shouldContinueRunning: cont }, what);
+  const pinned = makeDS((d) => (d.spec!.template.spec!.nodeName = 'b'));
+  assert.deepEqual([nodeShouldRunDaemonPod(node('a'), pinned).shouldRun, nodeShouldRunDaemonPod(node('b'), pinned).shouldRun], [false, true], 'template nodeName');
 });
 
 test('manage: create where missing, replace failed, trim duplicates, evict, unbound pods of gone nodes', () => {
