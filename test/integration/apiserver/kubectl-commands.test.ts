@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigMap, Deployment, Pod, Service } from '../../../src/api/types.js';
-import { KUBECTL_VERSIONS as VERSIONS, type KubectlApi, kubectl, kubectlOk as ok, kubectlStream, startKubectlApi } from '../../helpers/apiserver-kubectl.js';
+import { KUBECTL_VERSIONS as VERSIONS, type KubectlApi, kubectl, kubectlEnv, kubectlOk as ok, kubectlStream, startKubectlApi } from '../../helpers/apiserver-kubectl.js';
 import { eventually } from '../../helpers/eventually.js';
 
 
@@ -238,6 +238,19 @@ for (const v of VERSIONS) {
       // A failed JSON patch is a 422 Invalid without causes, which kubectl prints this way.
       assert.match(failed.stderr, /The request is invalid: the server rejected our request due to an error in our request/);
       assert.match(await ok(api.k, ['patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']), /deployment.apps\/web patched \(no change\)/);
+    });
+
+    it('edit sends the editor\'s change as a patch, recorded under kubectl-edit', async () => {
+      const editor = kubectlEnv(api.server.url, api.client.config.token, { bin: v.bin, env: { KUBE_EDITOR: "sed -i -e 's/minReadySeconds: 5$/minReadySeconds: 7/'" } });
+      try {
+        assert.match(await ok(editor, ['edit', 'deploy/web']), /deployment.apps\/web edited/);
+      } finally {
+        editor.cleanup();
+      }
+      const d = await api.client.get<Deployment>('deployments', 'default', 'web');
+      assert.equal(d.spec?.minReadySeconds, 7);
+      const managers = (d.metadata?.managedFields ?? []).map((e) => `${e.manager}/${e.operation}`);
+      assert.ok(managers.includes('kubectl-edit/Update'), managers.join(' '));
     });
 
     it('scale, rollout restart and rollout status', async () => {
