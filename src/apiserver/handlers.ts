@@ -129,7 +129,7 @@ async function update(c: Call): Promise<void> {
   const obj = await body(c);
   validateFields(c, obj);
   if (subresource === 'scale') {
-    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { put: obj }, c.dryRun));
+    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { put: obj }, c.dryRun, fieldManager(c, 'Update')));
     return;
   }
   const rv = obj.metadata?.resourceVersion;
@@ -152,7 +152,7 @@ async function patch(c: Call): Promise<void> {
   const kind = patchKind(c.req.headers['content-type']);
   const doc = parsePatch(kind, await readBody(c.req));
   if (subresource === 'scale') {
-    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { patch: doc, kind }, c.dryRun));
+    writeJSON(c.res, 200, await updateScale(c.ctx.registry, info, namespace, name!, { patch: doc, kind }, c.dryRun, fieldManager(c, 'Update')));
     return;
   }
   const manager = fieldManager(c, kind === 'apply' ? 'Apply' : 'Update');

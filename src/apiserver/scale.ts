@@ -7,6 +7,7 @@ import { invalidValue } from '../api/validation/field-errors.js';
 import { type Obj, isPlainObject } from './codec.js';
 import { formatLabelSelector, formatMatchLabels } from './label-selector.js';
 import { type PatchKind, applyPatch } from './patch.js';
+import type { FieldManagerInfo } from './managed-fields.js';
 import type { Registry } from './registry.js';
 import { badRequest, conflict, invalid } from './status.js';
 
@@ -43,6 +44,7 @@ export async function updateScale(
   name: string,
   change: { put: unknown } | { patch: unknown; kind: PatchKind },
   dryRun: boolean,
+  manager?: FieldManagerInfo,
 ): Promise<Scale> {
   const updated = await reg.guaranteedUpdate(
     info,
@@ -60,7 +62,8 @@ export async function updateScale(
       }
       return { ...cur, spec: { ...(cur.spec as object), replicas } };
     },
-    { dryRun },
+    // managedFields record the writer of spec.replicas with `subresource: scale`, as upstream.
+    { dryRun, subresource: manager ? 'scale' : undefined, manager },
   );
   return toScale(updated);
 }

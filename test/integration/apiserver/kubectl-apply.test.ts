@@ -143,6 +143,17 @@ for (const v of VERSIONS) {
       assert.deepEqual((applier?.fieldsV1 as Record<string, Record<string, unknown>>)['f:data'], { '.': {}, 'f:key': {} });
     });
 
+    it('kubectl scale owns spec.replicas through the scale subresource, and a later apply conflicts with it', async () => {
+      await ok(api.k, ['scale', 'deploy', 'ssa', '--replicas=6']);
+      const scaler = (await entries('deploy', 'ssa')).find((e) => (e as { subresource?: string }).subresource === 'scale');
+      assert.equal(scaler?.operation, 'Update');
+      assert.deepEqual(scaler?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+      const r = await kubectl(api.k, ['apply', '--server-side', '-f', '-'], deployment(3, '{app: ssa}'));
+      assert.match(r.stderr, new RegExp(`Apply failed with 1 conflict: conflict with "${scaler?.manager}" with subresource "scale" using apps/v1: \\.spec\\.replicas`));
+      await ok(api.k, ['apply', '--server-side', '--force-conflicts', '-f', '-'], deployment(3, '{app: ssa}'));
+      assert.equal((await api.client.get<Deployment>('deployments', 'default', 'ssa')).spec?.replicas, 3);
+    });
+
     it('apply without a field manager is refused', async () => {
       const raw = await api.client.raw('PATCH', '/api/v1/namespaces/default/configmaps/x', '{"apiVersion":"v1","kind":"ConfigMap"}', 'application/apply-patch+yaml');
       assert.equal(raw.status, 422);
