@@ -1,7 +1,7 @@
 /**
  * Protobuf field numbers of the Kubernetes messages kubectl >= 1.32 sends as protobuf (the
  * `kubectl create <generator>` family), read from upstream's generated.proto files (k8s.io/api
- * core/v1, apps/v1; apimachinery meta/v1, util/intstr). Only what those generators fill is
+ * core/v1, apps/v1, networking/v1; apimachinery meta/v1, util/intstr). Only what those generators fill is
  * listed; the decoder refuses any other field rather than drop it.
  */
 
@@ -16,6 +16,8 @@ export interface FieldSpec {
   map?: boolean;
   /** A Go pointer field: present means set, even to a zero value (other zero scalars mean unset). */
   pointer?: boolean;
+  /** An embedded struct whose fields JSON puts in the parent (`json:",inline"`). */
+  inline?: boolean;
 }
 
 type Fields = Record<number, FieldSpec>;
@@ -149,6 +151,23 @@ export const MESSAGES: Record<string, Fields> = {
   ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
   ResourceRequirements: { 1: f('limits', 'quantity', { map: true }), 2: f('requests', 'quantity', { map: true }) },
+  // networking/v1, for `kubectl create ingress`
+  Ingress: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'IngressSpec'), 3: f('status', 'ignore') },
+  IngressSpec: {
+    1: f('defaultBackend', 'IngressBackend'),
+    2: f('tls', 'IngressTLS', { repeated: true }),
+    3: f('rules', 'IngressRule', { repeated: true }),
+    4: f('ingressClassName', 'string', { pointer: true }),
+  },
+  IngressBackend: { 3: f('resource', 'TypedLocalObjectReference'), 4: f('service', 'IngressServiceBackend') },
+  IngressServiceBackend: { 1: f('name', 'string'), 2: f('port', 'ServiceBackendPort') },
+  ServiceBackendPort: { 1: f('name', 'string'), 2: f('number', 'int') },
+  IngressTLS: { 1: f('hosts', 'string', { repeated: true }), 2: f('secretName', 'string') },
+  IngressRule: { 1: f('host', 'string'), 2: f('ingressRuleValue', 'IngressRuleValue', { inline: true }) },
+  IngressRuleValue: { 1: f('http', 'HTTPIngressRuleValue') },
+  HTTPIngressRuleValue: { 1: f('paths', 'HTTPIngressPath', { repeated: true }) },
+  HTTPIngressPath: { 1: f('path', 'string'), 2: f('backend', 'IngressBackend'), 3: f('pathType', 'string', { pointer: true }) },
+  TypedLocalObjectReference: { 1: f('apiGroup', 'string', { pointer: true }), 2: f('kind', 'string'), 3: f('name', 'string') },
 };
 
 /** Top-level kinds a protobuf body may carry, by apiVersion/kind. */
@@ -159,4 +178,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'v1/ServiceAccount': 'ServiceAccount',
   'v1/Service': 'Service',
   'apps/v1/Deployment': 'Deployment',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
 };

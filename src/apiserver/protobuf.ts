@@ -131,6 +131,8 @@ function decodeMessage(type: string, buf: Buffer): Record<string, unknown> {
       out[spec.name] = { ...((out[spec.name] as object) ?? {}), [k]: v };
     } else if (spec.repeated) {
       out[spec.name] = [...((out[spec.name] as unknown[]) ?? []), decodeScalar(spec, wt, r)];
+    } else if (spec.inline) {
+      Object.assign(out, decodeScalar(spec, wt, r));
     } else {
       const v = decodeScalar(spec, wt, r);
       if (spec.pointer || !isZero(v)) out[spec.name] = v;

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { ConfigMap, Deployment, Pod, Service } from '../../../src/api/types.js';
+import type { ConfigMap, Deployment, Ingress, Pod, Service } from '../../../src/api/types.js';
 import { KUBECTL_VERSIONS as VERSIONS, type KubectlApi, kubectl, kubectlEnv, kubectlOk as ok, kubectlStream, startKubectlApi } from '../../helpers/apiserver-kubectl.js';
 import { eventually } from '../../helpers/eventually.js';
 
@@ -385,7 +385,7 @@ metadata: {name: robot}
       assert.equal(stored.status, 405, 'reviews are create-only, never stored');
     });
 
-    it('create namespace|deployment|service clusterip|service nodeport|configmap|secret generic', async () => {
+    it('create namespace|deployment|service clusterip|service nodeport|configmap|secret generic|ingress', async () => {
       assert.match(await ok(api.k, ['create', 'namespace', 'gen']), /namespace\/gen created/);
       const n = (args: string[]): Promise<string> => ok(api.k, ['-n', 'gen', ...args]);
       assert.match(await n(['create', 'deployment', 'api', '--image=nginx:1.27', '--replicas=2', '--port=8080']), /deployment.apps\/api created/);
@@ -393,6 +393,14 @@ metadata: {name: robot}
       assert.match(await n(['create', 'service', 'nodeport', 'np', '--tcp=8080:80', '--node-port=30080']), /service\/np created/);
       assert.match(await n(['create', 'configmap', 'cfg', '--from-literal=a=b', '--from-literal=c=d']), /configmap\/cfg created/);
       assert.match(await n(['create', 'secret', 'generic', 'sec', '--from-literal=p=q']), /secret\/sec created/);
+      assert.match(await n(['create', 'ingress', 'ing', '--class=nginx', '--rule=foo.com/bar*=api:80,tls=cert', '--rule=bar.com/=api:http']), /ingress.networking.k8s.io\/ing created/);
+      const ing = await api.client.get<Ingress>('ingresses', 'gen', 'ing');
+      assert.equal(ing.spec?.ingressClassName, 'nginx');
+      assert.deepEqual(ing.spec?.tls, [{ hosts: ['foo.com'], secretName: 'cert' }]);
+      assert.deepEqual(ing.spec?.rules, [
+        { host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } }] } },
+        { host: 'bar.com', http: { paths: [{ path: '/', pathType: 'Exact', backend: { service: { name: 'api', port: { name: 'http' } } } }] } },
+      ]);
       const d = await api.client.get<Deployment>('deployments', 'gen', 'api');
       assert.equal(d.spec?.replicas, 2);
       assert.deepEqual(d.spec?.selector, { matchLabels: { app: 'api' } });
