@@ -12,6 +12,16 @@ import { Client } from '../../src/client/client.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
 
+/** kubectl's HOME for one test cluster (discovery cache, kubeconfig); all are removed at exit. */
+const homes = new Set<string>();
+function kubectlHome(): string {
+  if (homes.size === 0) process.once('exit', () => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+  const home = mkdtempSync(join(tmpdir(), 'podnet-kubectl-'));
+  homes.add(home);
+  return home;
+}
+
+
 export interface KubectlEnv {
   /** The kubectl binary this environment runs. */
   bin: string;
@@ -46,7 +56,7 @@ export interface KubectlEnvOptions {
 }
 
 export function kubectlEnv(server: string, token?: string, opts: KubectlEnvOptions = {}): KubectlEnv {
-  const home = mkdtempSync(join(tmpdir(), 'podnet-kubectl-'));
+  const home = kubectlHome();
   const kubeconfig = join(home, 'kubeconfig');
   const user = token ? `  user:\n    token: ${token}\n` : '  user: {}\n';
   writeFileSync(

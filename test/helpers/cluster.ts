@@ -3,11 +3,21 @@
  * podnet CLI and the real kubectl with a private HOME and KUBECONFIG.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+
+/** kubectl's HOME for one test cluster (discovery cache, kubeconfig); all are removed at exit. */
+const homes = new Set<string>();
+function kubectlHome(): string {
+  if (homes.size === 0) process.once('exit', () => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+  const home = mkdtempSync(join(tmpdir(), 'podnet-kubectl-'));
+  homes.add(home);
+  return home;
+}
+
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const PODNET = join(REPO, 'bin', 'podnet.js');
@@ -37,7 +47,7 @@ export class Kubectl {
   readonly home: string;
   readonly kubeconfig: string;
   constructor(kubeconfigText: string) {
-    this.home = mkdtempSync(join(tmpdir(), 'podnet-kubectl-'));
+    this.home = kubectlHome();
     this.kubeconfig = join(this.home, 'kubeconfig');
     writeFileSync(this.kubeconfig, kubeconfigText, { mode: 0o600 });
   }
