@@ -91,11 +91,15 @@ export const forbidden = (info: ResourceInfo, name: string, why: string): Status
 export const internalError = (err: unknown): StatusError =>
   new StatusError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
 
-/** 422 Invalid: `Pod "x" is invalid: spec.containers[0].image: Required value` (one error) or `[e1, e2]`. */
+/**
+ * 422 Invalid: `Deployment.apps "x" is invalid: spec.replicas: ...` (one error) or `[e1, e2]`;
+ * the kind is group-qualified as upstream's GroupKind.String() (plain for the core group).
+ */
 export function invalid(info: ResourceInfo, name: string, errs: FieldError[]): StatusError {
   const msgs = errs.map(fieldErrorMessage);
   const summary = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
-  return new StatusError(422, 'Invalid', `${info.kind} "${name}" is invalid: ${summary}`, {
+  const kind = info.group ? `${info.kind}.${info.group}` : info.kind;
+  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
     name,
     group: info.group || undefined,
     kind: info.kind,

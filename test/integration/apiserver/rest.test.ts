@@ -178,7 +178,7 @@ describe('create, update, patch', () => {
     const sc2 = await c.update<typeof sc>('deployments', { ...sc, spec: { replicas: 6 } }, 'scale');
     assert.equal(sc2.spec.replicas, 6);
     const e = await apiError(c.patch('deployments', 'default', 'st', { spec: { replicas: -1 } }, 'merge', 'scale'));
-    assert.equal(e.status?.message, 'Scale "st" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+    assert.equal(e.status?.message, 'Scale.autoscaling "st" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
   it('a pod binds once: spec.nodeName may be set, not changed; other spec fields are immutable', async () => {
