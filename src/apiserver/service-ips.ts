@@ -16,7 +16,9 @@ function setFamilies(svc: Service): void {
   }
   spec.clusterIPs = [spec.clusterIP!];
   spec.ipFamilies ??= ['IPv4'];
-  spec.ipFamilyPolicy ??= 'SingleStack';
+  // Upstream: a headless Service without a selector takes every family the cluster has.
+  const selectorless = spec.clusterIP === 'None' && Object.keys(spec.selector ?? {}).length === 0;
+  spec.ipFamilyPolicy ??= selectorless ? 'RequireDualStack' : 'SingleStack';
 }
 
 /** Allocates the Service's ClusterIP (requested or free); returns a release function, or errors. */

@@ -373,6 +373,9 @@ describe('ClusterIP allocation', () => {
     assert.match(out.status!.message!, /spec.clusterIP: Invalid value: "192.168.1.1": failed to allocate IP 192.168.1.1: the provided IP \(192.168.1.1\) is not in the valid range. The range of valid IPs is 10.96.0.0\/12/);
     const headless = await c.create<Service>('services', 'default', svc('ip-h', 'None'));
     assert.equal(headless.spec!.clusterIP, 'None');
+    assert.equal(headless.spec!.ipFamilyPolicy, 'RequireDualStack', 'a selector-less headless Service takes every cluster family');
+    const withSelector = await c.create<Service>('services', 'default', { ...svc('ip-hs', 'None'), spec: { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] } });
+    assert.deepEqual([withSelector.spec!.ipFamilyPolicy, withSelector.spec!.ipFamilies], ['SingleStack', ['IPv4']]);
     const imm = await apiError(c.patch('services', 'default', 'ip-a', { spec: { clusterIP: '10.96.0.11' } }));
     assert.match(imm.status!.message!, /spec.clusterIP: Invalid value: "10.96.0.11": field is immutable/);
     await c.delete('services', 'default', 'ip-a');
