@@ -55,6 +55,7 @@ interface Subscriber {
   prefix: string;
   after: number;
   onEvent: (ev: CacheEvent) => void;
+  onTerminate?: () => void;
 }
 
 export interface WatchCacheOptions {
@@ -69,6 +70,7 @@ export class WatchCache {
   private latest = 0;
   private readonly subscribers = new Set<Subscriber>();
   private storeWatch: Disposable | undefined;
+  private stopped = false;
   private readonly capacity: number;
 
   constructor(
@@ -85,10 +87,39 @@ export class WatchCache {
     const from = Math.max(compacted, current - this.capacity + 1, 1);
     this.oldest = from - 1;
     this.latest = current;
-    this.storeWatch = this.store.watch('/registry/', from, (evs) => this.onStoreEvents(evs));
+    this.follow(from);
+  }
+
+  private follow(from: number): void {
+    this.storeWatch = this.store.watch('/registry/', from, (evs) => this.onStoreEvents(evs), (err) => void this.reinitialize(err));
+  }
+
+  /**
+   * The store watch broke (e.g. etcd cancelled it after a compaction): events may be missing, so,
+   * as upstream's cacher, end every watcher (clients re-watch, and get 410 and relist when their
+   * resourceVersion is older than the new window) and follow the store again from now.
+   */
+  private async reinitialize(err: Error): Promise<void> {
+    if (this.stopped) return;
+    console.error(`apiserver: watch cache: store watch failed (${err.message}); terminating watchers and restarting`);
+    this.storeWatch?.dispose();
+    this.storeWatch = undefined;
+    const subs = [...this.subscribers];
+    this.subscribers.clear();
+    for (const s of subs) s.onTerminate?.();
+    try {
+      const current = await this.store.currentRevision();
+      this.events.length = 0;
+      this.oldest = current;
+      this.latest = Math.max(this.latest, current);
+      this.follow(current + 1);
+    } catch (e) {
+      setTimeout(() => void this.reinitialize(e as Error), 1000).unref();
+    }
   }
 
   stop(): void {
+    this.stopped = true;
     this.storeWatch?.dispose();
     this.subscribers.clear();
   }
@@ -102,9 +133,9 @@ export class WatchCache {
    * Subscribes to events under `prefix` with revision > after, replaying buffered ones first.
    * Throws 410 Expired when `after` is older than the window.
    */
-  subscribe(prefix: string, after: number, onEvent: (ev: CacheEvent) => void): Disposable {
+  subscribe(prefix: string, after: number, onEvent: (ev: CacheEvent) => void, onTerminate?: () => void): Disposable {
     if (after < this.oldest) throw expired(`too old resource version: ${after} (${this.oldest + 1})`);
-    const sub: Subscriber = { prefix, after, onEvent };
+    const sub: Subscriber = { prefix, after, onEvent, onTerminate };
     for (const ev of this.events) if (ev.revision > after && ev.key.startsWith(prefix)) deliver(sub, ev);
     this.subscribers.add(sub);
     return { dispose: () => this.subscribers.delete(sub) };

@@ -120,7 +120,7 @@ export async function serveWatch(ctx: WatchContext, req: IncomingMessage, res: S
       } catch {
         res.destroy(); // the client re-watches rather than silently missing events
       }
-    });
+    }, () => res.end());
   } catch (e) {
     if (!(e instanceof StatusError)) throw e;
     send('ERROR', e.toStatus());
