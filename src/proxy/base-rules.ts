@@ -3,6 +3,7 @@
  * chains with their hooks and priorities, the helper chains, the sets and verdict maps that
  * per-service state fills, and the jump rules between them.
  */
+import { cidrContains } from './service-port.js';
 import type { ChainObj, SetObj, Transaction } from './transaction.js';
 
 export const TABLE_NAME = 'kube-proxy';
@@ -54,8 +55,9 @@ export const BASE_SETS: readonly SetObj[] = [
 ];
 
 /** [chain, rule, comment?] in rule order within each chain. */
-function baseRuleList(serviceCIDR: string | undefined): [string, string, string?][] {
-  const m = MASQUERADE_MARK;
+function baseRuleList(serviceCIDR: string | undefined, m: string, nodePortsOnAllIPs: boolean): [string, string, string?][] {
+  // --nodeport-addresses matching everything: no nodeport-ips set, any local address but loopback.
+  const nodePortMatch = nodePortsOnAllIPs ? 'ip daddr != 127.0.0.0/8' : `ip daddr @${NODEPORT_IPS_SET}`;
   return [
     ['filter-prerouting-pre-dnat', 'ct state new jump firewall-check'],
     ['filter-output-pre-dnat', 'ct state new jump firewall-check'],
@@ -75,22 +77,49 @@ function baseRuleList(serviceCIDR: string | undefined): [string, string, string?
     ['masquerading', `mark and ${m} == 0 return`],
     ['masquerading', `mark set mark xor ${m}`],
     ['masquerading', 'masquerade fully-random'],
-    ['nodeport-endpoints-check', `ip daddr @${NODEPORT_IPS_SET} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`],
+    ['nodeport-endpoints-check', `${nodePortMatch} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`],
     [REJECT_CHAIN, 'reject'],
     ['services', `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`],
-    ['services', `ip daddr @${NODEPORT_IPS_SET} meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`],
+    ['services', `${nodePortsOnAllIPs ? 'fib daddr type local ' : ''}${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`],
     ['service-endpoints-check', `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES_MAP}`],
   ];
 }
 
+export interface BaseRuleOptions {
+  nodeIP: string;
+  serviceCIDR?: string;
+  /** The masquerade mark (default MASQUERADE_MARK, 1 << 14). */
+  masqueradeMark?: string;
+  /**
+   * --nodeport-addresses CIDRs (default: the node's primary IP only, as kube-proxy's nftables
+   * mode). Loopback CIDRs are ignored; one matching everything makes NodePorts answer on every
+   * local address.
+   */
+  nodePortAddresses?: readonly string[];
+}
+
+const MATCH_ALL = new Set(['0.0.0.0/0']);
+const isLoopbackCIDR = (c: string): boolean => c.startsWith('127.');
+
+/** The nodeport-ips elements, or 'all' when --nodeport-addresses matches every address. */
+export function nodePortIPs(opts: BaseRuleOptions): string[] | 'all' {
+  if (opts.nodePortAddresses === undefined) return [opts.nodeIP];
+  const cidrs = opts.nodePortAddresses.filter((c) => !isLoopbackCIDR(c));
+  if (cidrs.some((c) => MATCH_ALL.has(c))) return 'all';
+  return cidrs.some((c) => cidrContains(c, opts.nodeIP)) ? [opts.nodeIP] : [];
+}
+
 /**
  * Adds (and flushes, so a full sync rewrites them) the table, base and helper chains, sets and
- * maps, then the static rules and the node IP in nodeport-ips.
+ * maps, then the static rules and the node IPs in nodeport-ips.
  */
-export function writeBaseRules(tx: Transaction, opts: { nodeIP: string; serviceCIDR?: string }): void {
+export function writeBaseRules(tx: Transaction, opts: BaseRuleOptions): void {
+  const ips = nodePortIPs(opts);
   tx.add({ kind: 'table', comment: TABLE_COMMENT });
   for (const c of [...BASE_CHAINS, ...HELPER_CHAINS]) tx.add(c).flush({ kind: 'chain', name: c.name });
-  for (const s of BASE_SETS) tx.add(s).flush({ kind: s.kind, name: s.name });
-  for (const [chain, rule, comment] of baseRuleList(opts.serviceCIDR)) tx.add({ kind: 'rule', chain, rule, comment });
-  tx.add({ kind: 'element', set: NODEPORT_IPS_SET, key: [opts.nodeIP] });
+  for (const s of BASE_SETS) if (ips !== 'all' || s.name !== NODEPORT_IPS_SET) tx.add(s).flush({ kind: s.kind, name: s.name });
+  for (const [chain, rule, comment] of baseRuleList(opts.serviceCIDR, opts.masqueradeMark ?? MASQUERADE_MARK, ips === 'all')) {
+    tx.add({ kind: 'rule', chain, rule, comment });
+  }
+  if (ips !== 'all') for (const ip of ips) tx.add({ kind: 'element', set: NODEPORT_IPS_SET, key: [ip] });
 }

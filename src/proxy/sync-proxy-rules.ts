@@ -22,6 +22,10 @@ export interface ProxyState {
   clusterCIDR: string;
   /** Traffic to unallocated IPs in this range is dropped. */
   serviceCIDR?: string;
+  /** The masquerade mark (default 0x4000); offline renders (`--masquerade-mark`) set it. */
+  masqueradeMark?: string;
+  /** --nodeport-addresses CIDRs (default: the node IP only). */
+  nodePortAddresses?: readonly string[];
   /** Chains and sets the kernel's table holds now (empty on a fresh node); full sync only. */
   existing?: { chains: readonly string[]; sets: readonly string[]; baseChains?: readonly string[] };
 }
@@ -54,7 +58,7 @@ export function syncProxyRules(state: ProxyState): SyncResult {
     return { ...fresh, tx: prependOps(tx.delete({ kind: 'table' }), fresh.tx) };
   }
   const desired = buildDesiredState(state);
-  writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR });
+  writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR, masqueradeMark: state.masqueradeMark, nodePortAddresses: state.nodePortAddresses });
   for (const set of desired.affinitySets.values()) tx.add(set);
   for (const [name, rules] of desired.chains) writeChain(tx, name, rules);
   for (const e of desired.elements.values()) tx.add(e);
