@@ -1,0 +1,143 @@
+/**
+ * The userspace proxier (kube-proxy's original mode, pkg/proxy/userspace in v1.25): Service and
+ * EndpointSlice informers feed a BoundedFrequencyRunner; each sync hands every TCP/UDP service
+ * port with its endpoints to the socket process in the node's netns, which listens on a proxy
+ * port per service port, then rewrites the portal table redirecting service IP:port and node
+ * ports to those proxy ports. SCTP is not proxied (upstream's userspace mode had no SCTP either).
+ */
+import type { EndpointSlice, KubeObject, Service } from '../../api/types.js';
+import { Informer } from '../../client/informer.js';
+import { nftApply } from '../../dataplane/exec.js';
+import { BoundedFrequencyRunner } from '../../util/runner.js';
+import { buildEndpointsMap, categorizeEndpoints, endpointsKey } from '../endpoints.js';
+import { validateProxyOptions } from '../options.js';
+import type { Proxy, ProxyOptions } from '../proxier.js';
+import { buildServicePorts, type ServicePortInfo } from '../service-port.js';
+import { renderPortalCleanup, renderPortalRules } from './portal-rules.js';
+import type { ServicePortSpec } from './protocol.js';
+import { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './proxy-socket.js';
+import { SocketProcessClient } from './socket-process-client.js';
+
+export interface UserspaceProxyOptions extends ProxyOptions {
+  /** Idle timeout of a UDP client's "connection" (upstream --udp-timeout, default 250 ms). */
+  udpIdleTimeoutMs?: number;
+}
+
+type Svc = Service & KubeObject;
+type Slice = EndpointSlice & KubeObject;
+
+function slim<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata) return obj;
+  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+const proxied = (sp: ServicePortInfo): sp is ServicePortInfo & { protocol: 'tcp' | 'udp' } => sp.protocol === 'tcp' || sp.protocol === 'udp';
+
+export class UserspaceProxier {
+  private readonly services: Informer<Svc>;
+  private readonly slices: Informer<Slice>;
+  private readonly runner: BoundedFrequencyRunner;
+  private lock: Promise<void> = Promise.resolve();
+  private sockets: SocketProcessClient | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: UserspaceProxyOptions) {
+    validateProxyOptions(opts);
+    const t = opts.udpIdleTimeoutMs;
+    if (t !== undefined && !(Number.isInteger(t) && t > 0)) {
+      throw new Error(`proxy: Invalid options: udpIdleTimeoutMs: Invalid value "${t}": must be a positive integer`);
+    }
+    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
+    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
+    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
+      name: `userspace proxy ${opts.nodeName}`,
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.syncPeriodMs ?? 30000,
+      onError: (e) => this.onError(e),
+    });
+  }
+
+  async start(): Promise<void> {
+    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
+    this.services.on(kick);
+    this.slices.on(kick);
+    await Promise.all([this.services.start(), this.slices.start()]);
+    try {
+      await this.syncNow();
+    } catch (e) {
+      this.onError(e);
+    }
+    this.runner.start();
+  }
+
+  private onError(e: unknown): void {
+    (this.opts.onError ?? ((err) => console.error(`userspace proxy ${this.opts.nodeName}: sync failed:`, err)))(e);
+  }
+
+  /** Stops syncing, removes the portal table and ends the socket process. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.runner.stop();
+    this.services.stop();
+    this.slices.stop();
+    await this.lock.catch(() => undefined);
+    try {
+      await nftApply(this.opts.netns, renderPortalCleanup());
+    } finally {
+      await this.sockets?.stop();
+      this.sockets = undefined;
+    }
+  }
+
+  syncNow(): Promise<void> {
+    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
+    this.lock = next;
+    return next;
+  }
+
+  /** The socket process's pid (tests check it is gone after stop). */
+  get socketProcessPid(): number | undefined {
+    return this.sockets?.pid;
+  }
+
+  private async socketProcess(): Promise<SocketProcessClient> {
+    if (this.sockets?.alive) return this.sockets;
+    // A socket process that dies between syncs is replaced (and the portals rewritten) by a sync.
+    this.sockets = await SocketProcessClient.start(this.opts.netns, this.opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS, () => {
+      if (!this.stopped) this.runner.run();
+    });
+    return this.sockets;
+  }
+
+  private async syncProxyRules(): Promise<void> {
+    if (this.stopped) return;
+    const servicePorts = buildServicePorts(this.services.list()).filter(proxied);
+    const endpoints = buildEndpointsMap(this.slices.list(), this.opts.nodeName);
+    const specs: ServicePortSpec[] = servicePorts.map((sp) => ({
+      key: endpointsKey(sp),
+      protocol: sp.protocol,
+      stickyMaxAgeSeconds: sp.stickyMaxAgeSeconds,
+      endpoints: categorizeEndpoints(endpoints.get(endpointsKey(sp)) ?? []).clusterEndpoints.map((e) => e.endpoint),
+    }));
+    const ports = await (await this.socketProcess()).sync(specs);
+    const portals = servicePorts.map((sp) => ({ sp, proxyPort: ports[endpointsKey(sp)] }));
+    await nftApply(this.opts.netns, renderPortalRules(portals));
+  }
+}
+
+/**
+ * Starts the userspace proxy for one node (same options and handle as startProxy, plus
+ * udpIdleTimeoutMs); resolves after the informers listed and the first sync ran. A failed first
+ * sync goes to onError and is retried; it does not reject.
+ */
+export async function startUserspaceProxy(opts: UserspaceProxyOptions): Promise<Proxy & { readonly socketProcessPid: number | undefined }> {
+  const p = new UserspaceProxier(opts);
+  try {
+    await p.start();
+  } catch (e) {
+    await p.stop().catch(() => undefined);
+    throw e;
+  }
+  return { stop: () => p.stop(), syncNow: () => p.syncNow(), get socketProcessPid() { return p.socketProcessPid; } };
+}
