@@ -19,6 +19,9 @@ export interface UpdateHooks {
 
 const needsNodePorts = (svc: Service): boolean => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
 const portKey = (p: ServicePort): string => `${p.port}/${p.protocol ?? 'TCP'}`;
+/** Upstream's needsHCNodePort: a LoadBalancer with externalTrafficPolicy Local gets a health check port. */
+const needsHealthCheckPort = (svc: Service): boolean => svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
+const HEALTH_CHECK_KEY = 'healthCheckNodePort';
 
 export class ServiceAllocations {
   constructor(
@@ -30,6 +33,7 @@ export class ServiceAllocations {
     const ip = svc.spec?.clusterIP;
     if (ip && ip !== 'None') this.clusterIPs.restore(ip);
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.nodePorts.restore(p.nodePort);
+    if (svc.spec?.healthCheckNodePort) this.nodePorts.restore(svc.spec.healthCheckNodePort);
   }
 
   /** Allocates for a new Service; returns the release function, or field errors. */
@@ -49,12 +53,14 @@ export class ServiceAllocations {
     if ('errors' in ips) return ips;
     const held = new Map((prev.spec?.ports ?? []).filter((p) => p.nodePort).map((p) => [portKey(p), p.nodePort!]));
     if (!needsNodePorts(next)) for (const p of next.spec?.ports ?? []) delete p.nodePort; // ClusterIP services have none
+    if (prev.spec?.healthCheckNodePort) held.set(HEALTH_CHECK_KEY, prev.spec.healthCheckNodePort);
+    if (next.spec && !needsHealthCheckPort(next)) delete next.spec.healthCheckNodePort;
     const ports = this.allocatePorts(next, held);
     if ('errors' in ports) {
       ips.rollback();
       return ports;
     }
-    const kept = new Set((next.spec?.ports ?? []).map((p) => p.nodePort));
+    const kept = new Set([...(next.spec?.ports ?? []).map((p) => p.nodePort), next.spec?.healthCheckNodePort]);
     return {
       rollback: () => (ips.rollback(), ports.release()),
       commit: () => {
@@ -67,6 +73,7 @@ export class ServiceAllocations {
   onDelete(svc: Service): void {
     releaseServiceIPs(this.clusterIPs, svc);
     for (const p of svc.spec?.ports ?? []) this.nodePorts.release(p.nodePort);
+    this.nodePorts.release(svc.spec?.healthCheckNodePort);
   }
 
   /**
@@ -91,6 +98,23 @@ export class ServiceAllocations {
       p.nodePort = res.port;
       fresh.push(res.port);
     }
+    return this.allocateHealthCheckPort(svc, held, fresh, release);
+  }
+
+  /** spec.healthCheckNodePort: the requested one, the one held before, or a new one. */
+  private allocateHealthCheckPort(svc: Service, held: Map<string, number>, fresh: number[], release: () => void): { release: () => void } | { errors: FieldError[] } {
+    const spec = svc.spec;
+    if (!spec || !needsHealthCheckPort(svc)) return { release };
+    const before = held.get(HEALTH_CHECK_KEY);
+    if (!spec.healthCheckNodePort) spec.healthCheckNodePort = before;
+    if (spec.healthCheckNodePort && spec.healthCheckNodePort === before) return { release };
+    const res = this.nodePorts.allocate('spec.healthCheckNodePort', spec.healthCheckNodePort || undefined);
+    if ('error' in res) {
+      release();
+      return { errors: [res.error] };
+    }
+    spec.healthCheckNodePort = res.port;
+    fresh.push(res.port);
     return { release };
   }
 }

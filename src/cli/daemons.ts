@@ -10,6 +10,7 @@ import { startControllers } from '../controllers/index.js';
 import { startAgent } from '../agent/index.js';
 import { startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
+import { startNodeLoadBalancer } from '../loadbalancer/index.js';
 import {
   type ClusterConfig,
   datastorePrefix,
@@ -139,6 +140,7 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     clusterCIDR: cfg.clusterCIDR,
     serviceCIDR: cfg.serviceCIDR,
   });
-  console.log(`agent ${node.name}: agent, flannel and proxy running`);
-  await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => flannel.stop(), () => proxy.stop()]);
+  const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip });
+  console.log(`agent ${node.name}: agent, flannel, proxy and load-balancer speaker running`);
+  await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => flannel.stop(), () => proxy.stop(), () => lb.stop()]);
 }

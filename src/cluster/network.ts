@@ -39,10 +39,22 @@ export async function prepareNode(m: MachineConfig): Promise<void> {
   });
 }
 
+/**
+ * kube-proxy DNATs a node's own connections in the nat output hook, which runs after the routing
+ * decision: a real node passes it through its default route. Podnet's nodes have none, so they
+ * get a route for the service CIDR instead (else `connect` fails with ENETUNREACH before any rule).
+ */
+export async function routeServiceCIDR(m: MachineConfig, serviceCIDR: string): Promise<void> {
+  await ip(m.netns, ['route', 'replace', serviceCIDR, 'dev', 'eth0']);
+}
+
 export async function createClusterNetwork(cfg: ClusterConfig): Promise<void> {
   await createUnderlay(cfg);
   for (const m of [cfg.controlPlane, ...cfg.nodes, cfg.outside]) await attachMachine(cfg, m);
-  for (const n of cfg.nodes) await prepareNode(n);
+  for (const n of cfg.nodes) {
+    await prepareNode(n);
+    await routeServiceCIDR(n, cfg.serviceCIDR);
+  }
 }
 
 /** Kills every process still running inside one of the cluster's namespaces. */

@@ -15,6 +15,7 @@ import { ReplicaSetController } from './replicaset-controller.js';
 import { ReplicationManager } from './replication-controller.js';
 import { Scheduler } from './scheduler.js';
 import { SharedInformers } from './shared-informers.js';
+import { ServiceLBController } from '../loadbalancer/service-lb-controller.js';
 
 export { DaemonSetController } from './daemonset-controller.js';
 export { DeploymentController } from './deployment-controller.js';
@@ -36,6 +37,8 @@ export interface ControllersOptions {
   nodeCIDRMaskSize?: number;
   /** How long a node must be gone before the pod GC force-deletes its pods (default 40 s). */
   podGCQuarantineMs?: number;
+  /** LoadBalancer address pool (ranges, CIDRs; default 172.18.0.240-172.18.0.250). */
+  lbPool?: string;
 }
 
 /** Starts all controllers; resolves once their caches are synced and the first syncs queued. */
@@ -53,6 +56,7 @@ export async function startControllers(client: Client, opts: ControllersOptions 
     new EndpointSliceMirroringController(client, { informers }),
     new GarbageCollector(client, { informers }),
     new PodGCController(client, { informers, quarantineMs: opts.podGCQuarantineMs }),
+    new ServiceLBController(client, { informers, pool: opts.lbPool }),
   ];
   const stop = () => {
     for (const c of controllers) c.stop();

@@ -1,0 +1,37 @@
+/**
+ * Load balancers for Services of type LoadBalancer (MetalLB-style layer 2) and kube-proxy's
+ * service health checks. The controller runs in the control plane (startControllers); the node
+ * part (speaker + health check listeners) runs in each node agent.
+ */
+import type { Client } from '../client/client.js';
+import { startHealthCheckServer } from './health-check.js';
+import { startSpeaker } from './speaker.js';
+
+export { ServiceLBController, LOAD_BALANCER_CLASS, type ServiceLBOptions } from './service-lb-controller.js';
+export { IPPool, DEFAULT_LB_POOL } from './pool.js';
+export { electedNode, addressesToAnnounce, announcedIPs } from './election.js';
+export { startSpeaker, type Speaker, type SpeakerOptions } from './speaker.js';
+export { startHealthCheckServer, desiredHealthChecks, localReadyEndpoints, type HealthCheckServer } from './health-check.js';
+export { healthResponse, type ServiceHealth, type HealthResponse } from './health-response.js';
+
+export interface NodeLoadBalancerOptions {
+  client: Client;
+  nodeName: string;
+  netns: string;
+  nodeIP: string;
+}
+
+/** Starts the node's speaker and health check server; stop() ends both. */
+export async function startNodeLoadBalancer(opts: NodeLoadBalancerOptions): Promise<{ stop(): Promise<void> }> {
+  const speaker = await startSpeaker(opts);
+  const health = await startHealthCheckServer(opts).catch(async (e) => {
+    await speaker.stop();
+    throw e;
+  });
+  return {
+    async stop() {
+      await health.stop();
+      await speaker.stop();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The speaker of one node (MetalLB's speaker in layer-2 mode): when elected for a load-balancer
+ * address it adds the address to the node's underlay interface as a /32, so the node's kernel
+ * answers ARP for it on the node network; when another node is elected it removes it. Only the
+ * node's own namespace is touched.
+ */
+import type { EndpointSlice, KubeObject, Node, Service } from '../api/types.js';
+import type { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import { ip, ipJson, isAlreadyExists, isNotFound, ToolError } from '../dataplane/exec.js';
+import { BoundedFrequencyRunner } from '../util/runner.js';
+import { addressesToAnnounce } from './election.js';
+
+export interface SpeakerOptions {
+  client: Client;
+  nodeName: string;
+  /** The node's network namespace. */
+  netns: string;
+  /** The node's interface on the node network (default eth0). */
+  device?: string;
+  /** The node's own address: never removed. */
+  nodeIP: string;
+  onError?: (e: unknown) => void;
+}
+
+export interface Speaker {
+  stop(): Promise<void>;
+  syncNow(): Promise<void>;
+}
+
+interface AddrInfo {
+  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
+}
+
+/** The /32 addresses on the device: what a previous speaker (or this one) announced. */
+async function announced(netns: string, device: string, nodeIP: string): Promise<string[]> {
+  const links = await ipJson<AddrInfo[]>(netns, ['-4', 'addr', 'show', 'dev', device]);
+  return links.flatMap((l) => l.addr_info ?? []).filter((a) => a.prefixlen === 32 && a.local && a.local !== nodeIP).map((a) => a.local as string);
+}
+
+export async function startSpeaker(opts: SpeakerOptions): Promise<Speaker> {
+  const device = opts.device ?? 'eth0';
+  const services = new Informer<Service & KubeObject>(opts.client, 'services');
+  const slices = new Informer<EndpointSlice & KubeObject>(opts.client, 'endpointslices');
+  const nodes = new Informer<Node & KubeObject>(opts.client, 'nodes');
+  const reconcile = async (want: string[]) => {
+    const have = await announced(opts.netns, device, opts.nodeIP);
+    // A concurrent syncNow may have done the same change first: that is success.
+    for (const a of have.filter((x) => !want.includes(x))) {
+      await ip(opts.netns, ['addr', 'del', `${a}/32`, 'dev', device]).catch((e) => { if (!isNotFound(e) && !(e instanceof ToolError && /Cannot assign/.test(e.stderr))) throw e; });
+    }
+    for (const a of want.filter((x) => !have.includes(x))) {
+      await ip(opts.netns, ['addr', 'add', `${a}/32`, 'dev', device]).catch((e) => { if (!isAlreadyExists(e)) throw e; });
+    }
+  };
+  const sync = () => reconcile(addressesToAnnounce(opts.nodeName, services.list(), slices.list(), nodes.list()));
+  const runner = new BoundedFrequencyRunner(sync, {
+    name: `speaker ${opts.nodeName}`,
+    minIntervalMs: 100,
+    maxIntervalMs: 30_000,
+    onError: opts.onError ?? ((e) => console.error(`speaker ${opts.nodeName}: sync failed:`, e)),
+  });
+  const kick = { add: () => runner.run(), update: () => runner.run(), delete: () => runner.run() };
+  for (const inf of [services, slices, nodes] as Informer<KubeObject>[]) inf.on(kick);
+  await Promise.all([services.start(), slices.start(), nodes.start()]);
+  runner.start();
+  return {
+    async stop() {
+      runner.stop();
+      for (const inf of [services, slices, nodes] as Informer<KubeObject>[]) inf.stop();
+      // A stopped speaker stops answering, so that another node can take over.
+      await reconcile([]).catch(() => undefined);
+    },
+    syncNow: sync,
+  };
+}
