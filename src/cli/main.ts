@@ -26,6 +26,11 @@ Commands:
                             and hosts)
   exec --node <node> -- <command...>      Run a command on a node (its network namespace)
   exec --outside -- <command...>          Run a command on the host outside the cluster
+  proxy render --mode nftables|iptables|ipvs -f <manifests...> --node-name <n> --node-ip <ip>
+         --cluster-cidr <cidr> --service-cidr <cidr> [--nodeport-addresses <cidr,...>]
+         [--masquerade-mark <hex>]
+                            Print the rules the service proxy would hold for those Services
+                            and EndpointSlices (no root, no cluster; "proxy render -h")
 
 Options:
   --name <cluster>          Cluster name (default "${DEFAULT_CLUSTER}"); clusters coexist
@@ -46,6 +51,8 @@ const OPTIONS = {
 } as const;
 
 async function main(argv: string[]): Promise<number> {
+  // `proxy render` has its own flags (and needs no cluster).
+  if (argv[0] === 'proxy') return (await import('./proxy-render.js')).proxyCommand(argv.slice(1));
   const dash = argv.indexOf('--');
   const own = dash >= 0 ? argv.slice(0, dash) : argv;
   const rest = dash >= 0 ? argv.slice(dash + 1) : [];
