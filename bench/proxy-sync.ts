@@ -1,0 +1,148 @@
+/**
+ * Proxy sync time for 100, 1,000 and 10,000 Services × 10 endpoints, and the time to apply ONE
+ * Service change (one endpoint replaced) by a partial sync at each size, relative to at 100
+ * (goal: close to 1). The proxier's own sync path runs on pure objects (what its informers would
+ * hold): model build, (partial)syncProxyRules, then a real `nft -f` into a throwaway netns per size.
+ * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7]
+ */
+import type { EndpointSlice, Service } from '../src/api/types.js';
+import { nft, nftApply } from '../src/dataplane/exec.js';
+import { netnsAdd } from '../src/dataplane/netns.js';
+import { buildEndpointsMap } from '../src/proxy/endpoints.js';
+import { readTableContents, tableExists } from '../src/proxy/kernel-state.js';
+import { buildServicePorts } from '../src/proxy/service-port.js';
+import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
+import { cleanupPrefix, leftovers, testPrefix } from '../test/helpers/proxy-netns.js';
+import { fillerEndpoints, makeServiceSet, ms, NODE_OPTS, slice, stats, type ServiceSet } from './proxy-fixture.js';
+
+/**
+ * Wall time of one sync: the kernel reads (full sync: the table's chain and set names; partial:
+ * the canary), what the proxier computes (model + ruleset text), and the `nft -f` apply.
+ */
+interface Timing { readMs: number; computeMs: number; applyMs: number; totalMs: number; ops: number }
+
+/** One proxy mode under test, holding what its last sync wrote (for partial syncs). */
+interface SyncMode {
+  name: string;
+  fullSync(set: ServiceSet): Promise<Timing>;
+  partialSync(set: ServiceSet): Promise<Timing>;
+  /** Throws unless the kernel holds `ip` among the endpoints of Service `svcName`. */
+  verifyEndpoint(svcName: string, ip: string): Promise<void>;
+}
+
+function proxyState(set: ServiceSet): ProxyState {
+  return {
+    servicePorts: buildServicePorts(set.services as Service[]),
+    endpoints: buildEndpointsMap(set.slices as EndpointSlice[], NODE_OPTS.nodeName),
+    nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR, serviceCIDR: NODE_OPTS.serviceCIDR,
+  };
+}
+
+/** The nftables proxier's sync (proxier.ts syncProxyRules), step by step, timed. */
+function nftablesMode(netns: string): SyncMode {
+  let written: DesiredState | undefined;
+  let lastDesired: DesiredState | undefined;
+  const apply = async (t0: bigint, readMs: number, script: string, ops: number): Promise<Timing> => {
+    const computeMs = ms(t0) - readMs;
+    const t1 = process.hrtime.bigint();
+    if (ops > 0) await nftApply(netns, script);
+    return { readMs, computeMs, applyMs: ms(t1), totalMs: ms(t0), ops };
+  };
+  return {
+    name: 'nftables',
+    async fullSync(set) {
+      const t0 = process.hrtime.bigint();
+      const existing = await readTableContents(netns);
+      const readMs = ms(t0);
+      const { tx, desired } = syncProxyRules({ ...proxyState(set), existing });
+      if (tx.err) throw tx.err;
+      const timing = await apply(t0, readMs, tx.toString(), tx.numOperations);
+      written = lastDesired = desired;
+      return timing;
+    },
+    async partialSync(set) {
+      if (!written) throw new Error('partialSync before a full sync');
+      const t0 = process.hrtime.bigint();
+      // The proxier's canary: a partial sync first checks the table is still there.
+      if (!(await tableExists(netns))) throw new Error(`table vanished from ${netns}`);
+      const readMs = ms(t0);
+      const { tx, desired } = partialSyncProxyRules(proxyState(set), written);
+      if (tx.err) throw tx.err;
+      const timing = await apply(t0, readMs, tx.toString(), tx.numOperations);
+      written = lastDesired = desired;
+      return timing;
+    },
+    async verifyEndpoint(svcName, ip) {
+      const chain = [...lastDesired!.chains.keys()].find((c) => c.startsWith('service-') && c.endsWith(`-default/${svcName}/tcp/http`));
+      if (!chain) throw new Error(`no service chain for ${svcName}`);
+      const listing = await nft(netns, ['list', 'chain', 'ip', 'kube-proxy', chain]);
+      if (!listing.includes(`__${ip}/`)) throw new Error(`${chain} does not reach ${ip}:\n${listing}`);
+    },
+  };
+}
+
+interface SizeResult { size: number; full: Timing; change: Timing[] }
+
+/** One Service change: the first endpoint of Service i replaced by a fresh pod IP. */
+function changeOne(set: ServiceSet, i: number, generation: number): string {
+  const ips = fillerEndpoints(i);
+  ips[0] = `10.244.255.${generation}`; // 10.244.255.0/24 is never a filler endpoint
+  set.slices[i] = slice(`svc-${i}`, ips);
+  return ips[0];
+}
+
+async function measureSize(mode: SyncMode, size: number, changes: number): Promise<SizeResult> {
+  const set = makeServiceSet(size);
+  const full = await mode.fullSync(set);
+  const change: Timing[] = [];
+  for (let c = 1; c <= changes; c++) {
+    const i = Math.floor((c * size) / (changes + 1)); // spread over the set
+    const newIP = changeOne(set, i, c);
+    change.push(await mode.partialSync(set));
+    await mode.verifyEndpoint(`svc-${i}`, newIP);
+  }
+  return { size, full, change };
+}
+
+const f1 = (x: number) => x.toFixed(1);
+
+function report(mode: string, results: SizeResult[]): void {
+  console.log(`\n${mode}: full sync (model + ruleset + apply), then one Service change by partial sync`);
+  const base = stats(results[0].change.map((t) => t.totalMs)).median;
+  for (const r of results) {
+    const ch = stats(r.change.map((t) => t.totalMs));
+    const med = (k: 'readMs' | 'computeMs' | 'applyMs') => f1(stats(r.change.map((t) => t[k])).median);
+    const parts = (t: Timing) => `read ${f1(t.readMs)}, compute ${f1(t.computeMs)}, apply ${f1(t.applyMs)}, ${t.ops} ops`;
+    console.log(`  ${String(r.size).padStart(6)} Services: full ${f1(r.full.totalMs)} ms (${parts(r.full)})`);
+    console.log(`          one change: median ${f1(ch.median)} ms (canary ${med('readMs')}, compute ${med('computeMs')}, apply ${med('applyMs')},`
+      + ` ${r.change[0].ops} ops), max ${f1(ch.p99)} ms; ratio to ${results[0].size} Services: ${(ch.median / base).toFixed(2)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.argv[2] ?? '100,1000,10000').split(',').map(Number);
+  const changes = Number(process.argv[3] ?? 7);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 10) || !(changes >= 1 && changes <= 250)) {
+    throw new Error('usage: proxy-sync.js [sizes, each >= 10] [changes 1..250]');
+  }
+  const prefix = testPrefix();
+  try {
+    const results: SizeResult[] = [];
+    for (const size of sizes) {
+      const ns = `${prefix}n${size}`;
+      await netnsAdd(ns);
+      results.push(await measureSize(nftablesMode(ns), size, changes));
+    }
+    console.log(`Proxy sync, Services × 10 endpoints, ${changes} single-Service changes per size (node ${process.version}, ${new Date().toISOString()})`);
+    report('nftables', results);
+  } finally {
+    await cleanupPrefix(prefix);
+    const left = await leftovers(prefix);
+    if (left.length > 0) console.error(`left behind: ${left.join(', ')}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
