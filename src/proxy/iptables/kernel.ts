@@ -1,0 +1,48 @@
+/**
+ * The iptables operations the proxier runs in a node's netns. Debian 12's `iptables` is
+ * iptables-nft, which acts on the nftables ruleset of the netns it runs in (tables `ip nat`,
+ * `ip filter`, `ip mangle`), so nothing here touches the host.
+ */
+import { inNetns, run } from '../../dataplane/exec.js';
+import { KUBE_PROXY_CANARY } from './chain-names.js';
+import type { JumpRule } from './jump-rules.js';
+
+/** One `iptables-restore --noflush` transaction (each table is committed atomically). */
+export async function iptablesRestore(netns: string, input: string): Promise<void> {
+  const [cmd, args] = inNetns(netns, 'iptables-restore', ['-w', '5', '--noflush', '--counters']);
+  await run(cmd, args, { input });
+}
+
+/** The user chains of the nat table (`iptables-save -t nat`'s `:NAME` lines). */
+export async function listNatChains(netns: string): Promise<string[]> {
+  const [cmd, args] = inNetns(netns, 'iptables-save', ['-t', 'nat']);
+  const out = (await run(cmd, args)).stdout;
+  return [...out.matchAll(/^:(\S+) /gm)].map((m) => m[1]);
+}
+
+async function iptables(netns: string, args: string[]): Promise<number | null> {
+  const [cmd, full] = inNetns(netns, 'iptables', ['-w', '5', ...args]);
+  return (await run(cmd, full, { allowFailure: true })).code;
+}
+
+/** EnsureRule(Prepend) for each jump: `-C`, and `-I` when missing. */
+export async function ensureJumpRules(netns: string, rules: readonly JumpRule[]): Promise<void> {
+  for (const r of rules) {
+    if ((await iptables(netns, ['-t', r.table, '-C', r.chain, ...r.args])) === 0) continue;
+    const [cmd, full] = inNetns(netns, 'iptables', ['-w', '5', '-t', r.table, '-I', r.chain, ...r.args]);
+    await run(cmd, full);
+  }
+}
+
+/** Creates the empty canary chain in mangle, nat and filter (iptables.Monitor's witness). */
+export async function ensureCanary(netns: string): Promise<void> {
+  for (const table of ['mangle', 'nat', 'filter']) await iptables(netns, ['-t', table, '-N', KUBE_PROXY_CANARY]);
+}
+
+/** False once someone flushed the tables: the next sync must be a full one. */
+export async function canaryExists(netns: string): Promise<boolean> {
+  for (const table of ['mangle', 'nat', 'filter']) {
+    if ((await iptables(netns, ['-t', table, '-S', KUBE_PROXY_CANARY])) !== 0) return false;
+  }
+  return true;
+}

@@ -1,0 +1,146 @@
+/**
+ * The iptables-mode proxier of one node (pkg/proxy/iptables): the same informers and runner as
+ * the nftables proxier; each sync writes one `iptables-restore --noflush` in the node's netns.
+ * Full sync at start, after a failure, when the canary chain vanished and every
+ * fullSyncPeriodMs (jump rules and canary ensured, stale chains found in the kernel); partial
+ * syncs otherwise. Stale UDP conntrack flows are deleted afterwards, as in nftables mode.
+ */
+import type { EndpointSlice, KubeObject, Service } from '../../api/types.js';
+import { Informer } from '../../client/informer.js';
+import { BoundedFrequencyRunner } from '../../util/runner.js';
+import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from '../conntrack.js';
+import { buildEndpointsMap, endpointsKey } from '../endpoints.js';
+import { validateProxyOptions } from '../options.js';
+import type { Proxy, ProxyOptions } from '../proxier.js';
+import { buildServicePorts } from '../service-port.js';
+import { jumpRules, type JumpRule } from './jump-rules.js';
+import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from './kernel.js';
+import { buildIptablesRuleset, type IptablesOptions, type IptablesRuleset } from './ruleset.js';
+import { planFullSync, planPartialSync, type IptablesSyncPlan } from './sync.js';
+
+export type IptablesProxyOptions = ProxyOptions & Omit<IptablesOptions, 'nodeIP' | 'clusterCIDR'>;
+
+/** Kernel operations (real by default; replaced in unit tests). */
+export interface IptablesProxierDeps {
+  restore(netns: string, input: string): Promise<void>;
+  listNatChains(netns: string): Promise<string[]>;
+  ensureJumpRules(netns: string, rules: readonly JumpRule[]): Promise<void>;
+  ensureCanary(netns: string): Promise<void>;
+  canaryExists(netns: string): Promise<boolean>;
+  listUdpFlows(netns: string): Promise<FlowEntry[]>;
+  deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
+  now(): number;
+}
+
+const realDeps: IptablesProxierDeps = {
+  restore: iptablesRestore,
+  listNatChains,
+  ensureJumpRules,
+  ensureCanary,
+  canaryExists,
+  listUdpFlows,
+  deleteConntrack: deleteConntrackEntries,
+  now: () => Date.now(),
+};
+
+type Svc = Service & KubeObject;
+type Slice = EndpointSlice & KubeObject;
+
+const slim = <T extends KubeObject>(obj: T): T => {
+  if (!obj.metadata) return obj;
+  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+};
+
+export class IptablesProxier {
+  private readonly services: Informer<Svc>;
+  private readonly slices: Informer<Slice>;
+  private readonly runner: BoundedFrequencyRunner;
+  private lock: Promise<void> = Promise.resolve();
+  /** What the last successful sync left in the kernel; undefined forces a full sync. */
+  private written: IptablesRuleset | undefined;
+  private lastFullSync = 0;
+  /** The last sync's plan (tests and debugging). */
+  lastPlan: IptablesSyncPlan | undefined;
+
+  constructor(private readonly opts: IptablesProxyOptions, private readonly deps: IptablesProxierDeps = realDeps) {
+    validateProxyOptions(opts);
+    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
+    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
+    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
+      name: `proxy ${opts.nodeName} (iptables)`,
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.syncPeriodMs ?? 30000,
+      onError: (e) => this.onError(e),
+    });
+  }
+
+  async start(): Promise<void> {
+    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
+    this.services.on(kick);
+    this.slices.on(kick);
+    await Promise.all([this.services.start(), this.slices.start()]);
+    try {
+      await this.syncNow();
+    } catch (e) {
+      this.onError(e);
+    }
+    this.runner.start();
+  }
+
+  private onError(e: unknown): void {
+    (this.opts.onError ?? ((err) => console.error(`proxy ${this.opts.nodeName}: iptables sync failed:`, err)))(e);
+  }
+
+  async stop(): Promise<void> {
+    this.runner.stop();
+    this.services.stop();
+    this.slices.stop();
+    await this.lock.catch(() => undefined);
+  }
+
+  syncNow(): Promise<void> {
+    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
+    this.lock = next;
+    return next;
+  }
+
+  private async syncProxyRules(): Promise<void> {
+    const { netns, nodeName } = this.opts;
+    const servicePorts = buildServicePorts(this.services.list());
+    const desired = buildIptablesRuleset({ ...this.opts, servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName) });
+    const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const previous = this.written;
+    const full = !previous || due || !(await this.deps.canaryExists(netns));
+    this.written = undefined; // a failure below makes the next sync a full one
+    let plan: IptablesSyncPlan;
+    if (full || !previous) {
+      await this.deps.ensureCanary(netns);
+      plan = planFullSync(desired, await this.deps.listNatChains(netns));
+    } else {
+      plan = planPartialSync(desired, previous);
+    }
+    await this.deps.restore(netns, plan.input);
+    // After the restore, so the jumps never lead to chains that do not exist yet.
+    if (full) await this.deps.ensureJumpRules(netns, jumpRules());
+    this.written = desired;
+    this.lastPlan = plan;
+    if (full) this.lastFullSync = this.deps.now();
+    if (servicePorts.some((sp) => sp.protocol === 'udp')) {
+      const stale = staleUdpFlows(await this.deps.listUdpFlows(netns), servicePorts, desired.reachable, endpointsKey);
+      await this.deps.deleteConntrack(netns, stale);
+    }
+  }
+}
+
+/** Starts the iptables-mode proxy; resolves after the informers listed and the first sync ran. */
+export async function startIptablesProxy(opts: IptablesProxyOptions): Promise<Proxy> {
+  const p = new IptablesProxier(opts);
+  try {
+    await p.start();
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+  return { stop: () => p.stop(), syncNow: () => p.syncNow() };
+}
