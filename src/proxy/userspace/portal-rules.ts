@@ -4,6 +4,7 @@
  * KUBE-PORTALS-HOST (output: traffic from the node itself) redirect a service IP:port to the
  * proxy port; KUBE-NODEPORT-CONTAINER / KUBE-NODEPORT-HOST do the same for a node port on any
  * local address. Rendered whole on every sync (the table is small: one rule per portal).
+ * Priorities are numeric (-100 = dstnat): nft 1.0.6 rejects the `dstnat` keyword on output.
  */
 import type { ServicePortInfo } from '../service-port.js';
 
@@ -38,8 +39,8 @@ export function renderPortalRules(portals: readonly Portal[]): string {
     `table ip ${USERSPACE_TABLE}`,
     `delete table ip ${USERSPACE_TABLE}`,
     `table ip ${USERSPACE_TABLE} {`,
-    ...chain('prerouting', ['type nat hook prerouting priority dstnat; policy accept;', 'jump KUBE-PORTALS-CONTAINER', 'fib daddr type local jump KUBE-NODEPORT-CONTAINER']),
-    ...chain('output', ['type nat hook output priority dstnat; policy accept;', 'jump KUBE-PORTALS-HOST', 'fib daddr type local jump KUBE-NODEPORT-HOST']),
+    ...chain('prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump KUBE-PORTALS-CONTAINER', 'fib daddr type local jump KUBE-NODEPORT-CONTAINER']),
+    ...chain('output', ['type nat hook output priority -100; policy accept;', 'jump KUBE-PORTALS-HOST', 'fib daddr type local jump KUBE-NODEPORT-HOST']),
     ...chain('KUBE-PORTALS-CONTAINER', containerRules),
     ...chain('KUBE-PORTALS-HOST', containerRules),
     ...chain('KUBE-NODEPORT-CONTAINER', nodePortRules_),

@@ -19,12 +19,12 @@ test('portals: service IPs and node ports redirect to the proxy port, from pods 
 delete table ip kube-proxy-userspace
 table ip kube-proxy-userspace {
   chain prerouting {
-    type nat hook prerouting priority dstnat; policy accept;
+    type nat hook prerouting priority -100; policy accept;
     jump KUBE-PORTALS-CONTAINER
     fib daddr type local jump KUBE-NODEPORT-CONTAINER
   }
   chain output {
-    type nat hook output priority dstnat; policy accept;
+    type nat hook output priority -100; policy accept;
     jump KUBE-PORTALS-HOST
     fib daddr type local jump KUBE-NODEPORT-HOST
   }
