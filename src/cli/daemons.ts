@@ -139,6 +139,7 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     nodeIP: node.ip,
     clusterCIDR: cfg.clusterCIDR,
     serviceCIDR: cfg.serviceCIDR,
+    mode: cfg.proxyMode,
   });
   const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip });
   console.log(`agent ${node.name}: agent, flannel, proxy and load-balancer speaker running`);

@@ -8,13 +8,16 @@ export const HELP = `podnet: the Kubernetes network model as real software on on
 Usage: podnet <command> [--name <cluster>] [options]
 
 Commands:
-  up [--nodes N] [--datastore-endpoint <url>]
+  up [--nodes N] [--datastore-endpoint <url>] [--proxy-mode <mode>]
                             Start a cluster (default 2 nodes) and return once it is ready;
                             it keeps running in the background. The API's store is embedded
                             SQLite (<state root>/store/state.db) unless --datastore-endpoint
                             names an external etcd v3, as k3s does: http(s)://host:port,
                             comma-separated; the cluster's keys go under /podnet/<cluster>/,
-                            so clusters can share one etcd, and "down" leaves them there
+                            so clusters can share one etcd, and "down" leaves them there.
+                            --proxy-mode picks kube-proxy's mode on every node: nftables
+                            (default), iptables (iptables-nft rules, as kube-proxy's
+                            iptables mode) or userspace
   demo                      The main job: start the cluster if needed, deploy seed 002's web
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
@@ -43,6 +46,7 @@ const OPTIONS = {
   name: { type: 'string', default: DEFAULT_CLUSTER },
   nodes: { type: 'string', default: '2' },
   'datastore-endpoint': { type: 'string' },
+  'proxy-mode': { type: 'string' },
   node: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   container: { type: 'string', short: 'c' },
@@ -70,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
       const { up } = await import('./up-down.js');
       const endpoint = values['datastore-endpoint'];
       if (endpoint !== undefined) parseDatastoreEndpoint(endpoint); // a bad flag fails before anything is built
-      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint });
+      const { parseProxyMode } = await import('../proxy/mode.js');
+      const proxyMode = parseProxyMode(values['proxy-mode'] ?? 'nftables', '--proxy-mode');
+      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode });
       console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
       return 0;
     }

@@ -32,6 +32,8 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** k3s's --datastore-endpoint: an external etcd (comma-separated client URLs) instead of SQLite. */
   datastoreEndpoint?: string;
+  /** `--proxy-mode`: recorded in cluster.json; each agent starts its proxy in it. */
+  proxyMode?: 'nftables' | 'iptables' | 'userspace';
 }
 
 /** Is the named cluster's control plane process alive? */
@@ -67,13 +69,14 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   await down(opts.name, { quiet: true });
   let cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
   if (opts.datastoreEndpoint !== undefined) cfg.datastoreEndpoint = opts.datastoreEndpoint;
+  cfg.proxyMode = opts.proxyMode ?? 'nftables';
   saveClusterConfig(cfg);
   const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
   writeFileSync(paths.apiCert(cfg.root), tls.cert);
   writeFileSync(paths.apiKey(cfg.root), tls.key, { mode: 0o600 });
   writeKubeconfig(cfg);
   try {
-    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}`);
+    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}, proxy ${cfg.proxyMode} mode`);
     await createClusterNetwork(cfg);
     spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
     cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000);

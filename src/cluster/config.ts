@@ -31,6 +31,8 @@ export interface ClusterConfig {
    * SQLite store under `store/`. The cluster's keys live under `datastorePrefix(name)`.
    */
   datastoreEndpoint?: string;
+  /** `up --proxy-mode`: the service proxy's mode on every node; absent means nftables. */
+  proxyMode?: 'nftables' | 'iptables' | 'userspace';
 }
 
 export const DEFAULT_CLUSTER = 'podnet';
