@@ -161,6 +161,23 @@ test('an endpoint change is followed: the web Service moves to one endpoint', as
   });
 });
 
+test('a Service without endpoints: the connection is accepted, then closed (upstream userspace)', async () => {
+  await client.create<Svc>('services', 'default', service('empty', '10.96.0.54', 'TCP', 80));
+  await eventually('the empty Service has a portal', async () => (await nft(NODE, ['list', 'chain', 'ip', 'kube-proxy-userspace', 'KUBE-PORTALS-CONTAINER'])).includes('10.96.0.54'));
+  const r = await curl(CLIENT, 'http://10.96.0.54/', 3);
+  // The proxy closes the connection with the request unread: curl sees a reset (56) or an empty reply (52), at once.
+  assert.ok(r.code === 56 || r.code === 52, `curl exit ${r.code}`);
+  assert.ok(r.ms < 2500, `took ${r.ms} ms`);
+});
+
+test('a killed socket process is replaced and the portals follow its new ports', async () => {
+  const pid = proxy!.socketProcessPid!;
+  process.kill(pid, 'SIGKILL');
+  await eventually('a new socket process', () => proxy!.socketProcessPid !== pid && proxy!.socketProcessPid !== undefined);
+  await eventually('the Service works again', async () => (await curl(CLIENT, 'http://10.96.0.50/', 2)).body === '10.244.0.4');
+  assert.ok(errors.every((e) => String(e).includes('exited')), String(errors));
+});
+
 test('stop removes the portal table and ends the socket process', async () => {
   const pid = proxy!.socketProcessPid;
   assert.ok(pid);
