@@ -141,7 +141,11 @@ export async function deleteObject(
     if (marked === current && current.metadata?.deletionTimestamp) return { obj: current, removed: false };
     if (marked) {
       const res = await reg.store.update(key, encodeForStore(marked), kv.modRevision);
-      if (res.ok) return { obj: { ...marked, metadata: { ...marked.metadata, resourceVersion: String(res.revision) } }, removed: false };
+      if (res.ok) {
+        const obj = { ...marked, metadata: { ...marked.metadata, resourceVersion: String(res.revision) } };
+        reg.noteWrite(info, name, obj, res.revision);
+        return { obj, removed: false };
+      }
       continue;
     }
     const gone = await reg.remove(info, kv);

@@ -43,6 +43,14 @@ const MAX_UPDATE_ATTEMPTS = 16;
 const MAX_NAME_ATTEMPTS = 8;
 
 export class Registry {
+  /** Namespaces as last seen by the watch cache (NamespaceLifecycle's lister); live reads without it. */
+  namespaces: { get(name: string): Obj | undefined; observe(name: string, obj: Obj | undefined, revision: number): void } | undefined;
+
+  /** Tells the namespace cache about a write this apiserver made (see NamespaceCache.observe). */
+  noteWrite(info: ResourceInfo, name: string, obj: Obj | undefined, revision: number): void {
+    if (info.kind === 'Namespace') this.namespaces?.observe(name, obj, revision);
+  }
+
   constructor(
     readonly store: Store,
     readonly services: ServiceAllocations,
@@ -139,6 +147,7 @@ export class Registry {
     const res = await this.store.delete(kv.key, kv.modRevision);
     if (!res.ok) return undefined;
     const obj = decodeFromStore(kv);
+    this.noteWrite(info, obj.metadata?.name ?? '', undefined, res.revision);
     if (info.kind === 'Service') this.services.onDelete(obj as Service);
     return obj;
   }
@@ -152,6 +161,7 @@ export class Registry {
     const res = await this.store.update(key, encodeForStore(next), kv.modRevision);
     if (!res.ok) return undefined;
     next.metadata = { ...m, resourceVersion: String(res.revision) };
+    this.noteWrite(info, m.name ?? '', next, res.revision);
     return next;
   }
 
@@ -209,6 +219,7 @@ export class Registry {
       const res = await this.store.create(storeKey(info, meta.namespace, meta.name!), encodeForStore(obj));
       if (res.ok) {
         Object.assign(meta, { resourceVersion: String(res.revision) });
+        this.noteWrite(info, meta.name!, obj, res.revision);
         return obj;
       }
       if (!meta.generateName || attempt >= MAX_NAME_ATTEMPTS) {
@@ -234,9 +245,13 @@ export class Registry {
 
   private async checkNamespaceOpen(ns: string | undefined): Promise<void> {
     if (!ns) throw badRequest('a namespace must be specified');
-    const kv = await this.store.get(storeKey(NAMESPACES, undefined, ns));
-    if (!kv) throw notFound(NAMESPACES, ns);
-    const nsObj = decodeFromStore(kv);
+    let nsObj = this.namespaces?.get(ns);
+    if (!nsObj) {
+      // Not in the cache: it may be newer than the cache, so ask the store (upstream does too).
+      const kv = await this.store.get(storeKey(NAMESPACES, undefined, ns));
+      if (!kv) throw notFound(NAMESPACES, ns);
+      nsObj = decodeFromStore(kv);
+    }
     if ((nsObj.status as { phase?: string } | undefined)?.phase === 'Terminating' || nsObj.metadata?.deletionTimestamp) {
       throw forbidden(NAMESPACES, ns, `unable to create new content in namespace ${ns} because it is being terminated`);
     }

@@ -22,6 +22,7 @@ import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
 import { createRouter } from './router.js';
 import { WatchCache } from './watch-cache.js';
+import { NamespaceCache } from './namespace-cache.js';
 import type { TLSCert } from './tls.js';
 
 export interface ApiServerOptions {
@@ -76,11 +77,14 @@ async function startServices(opts: ApiServerOptions): Promise<{ ctx: HandlerCont
   for (const s of items as Service[]) services.restore(s);
   const cache = new WatchCache(opts.store, { capacity: opts.watchCacheSize });
   await cache.start();
+  const namespaces = new NamespaceCache(opts.store, cache);
+  await namespaces.start();
+  registry.namespaces = namespaces;
   const lifecycle = new NamespaceLifecycle(registry);
   const compactor = new Compactor(opts.store, opts.compactIntervalMs ?? 5 * 60_000);
   const eventTTL = new EventTTL(registry, opts.eventTTLSeconds ?? 3600);
   const stop = (): void => {
-    for (const s of [lifecycle, compactor, eventTTL, cache]) s.stop();
+    for (const s of [lifecycle, compactor, eventTTL, namespaces, cache]) s.stop();
   };
   try {
     await bootstrapNamespaces(registry);
