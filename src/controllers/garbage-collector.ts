@@ -115,11 +115,30 @@ export class GarbageCollector extends BaseController {
   /** propagationPolicy=Orphan: release every dependent, then let the owner go. */
   private async attemptToOrphan(graph: OwnerGraph, owner: GraphNode): Promise<void> {
     const uid = owner.obj.metadata?.uid ?? '';
-    for (const dep of graph.dependents(uid)) {
-      const refs = (dep.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid);
-      await this.patchMeta(dep, { ownerReferences: refs.length ? refs : null });
-    }
+    for (const dep of graph.dependents(uid)) await this.release(dep, uid);
+    // Our caches may lag behind a dependent created just before the delete; once the finalizer
+    // is gone such a dependent would be collected instead of orphaned, so ask the API too.
+    for (const dep of await this.liveDependents(owner)) if (!(await this.release(dep, uid))) return; // retried
     await this.removeFinalizer(owner, ORPHAN_FINALIZER);
+  }
+
+  private async release(dep: GraphNode, ownerUid: string): Promise<boolean> {
+    const refs = (dep.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+    return this.patchMeta(dep, { ownerReferences: refs.length ? refs : null });
+  }
+
+  /** Objects that reference `owner`, read from the apiserver (its namespace, or all for a cluster-scoped owner). */
+  private async liveDependents(owner: GraphNode): Promise<GraphNode[]> {
+    const uid = owner.obj.metadata?.uid;
+    const ns = owner.obj.metadata?.namespace;
+    const out: GraphNode[] = [];
+    for (const plural of MONITORED) {
+      const info = RESOURCES.find((r) => r.plural === plural)!;
+      if (ns && !info.namespaced) continue; // a namespaced owner has no cluster-scoped dependents
+      const { items } = await this.client.list<KubeObject>(plural, info.namespaced ? ns : undefined);
+      for (const obj of items) if (obj.metadata?.ownerReferences?.some((r) => r.uid === uid)) out.push({ plural, obj });
+    }
+    return out;
   }
 
   /** propagationPolicy=Foreground: the owner goes once no dependent blocks it any more. */
@@ -133,14 +152,18 @@ export class GarbageCollector extends BaseController {
     await this.patchMeta(node, { finalizers: rest.length ? rest : null });
   }
 
-  /** A merge patch of metadata, with the cached resourceVersion as precondition (409 = retry). */
-  private async patchMeta(node: GraphNode, metadata: Record<string, unknown>): Promise<void> {
+  /** A merge patch of metadata, with the cached resourceVersion as precondition; false on a 409 (retried). */
+  private async patchMeta(node: GraphNode, metadata: Record<string, unknown>): Promise<boolean> {
     const m = node.obj.metadata ?? {};
     try {
       await this.client.patch(node.plural, m.namespace, m.name ?? '', { metadata: { ...metadata, resourceVersion: m.resourceVersion } });
     } catch (e) {
-      if (isConflict(e)) this.runner.run();
-      else if (!isNotFound(e)) throw e;
+      if (isConflict(e)) {
+        this.runner.run();
+        return false;
+      }
+      if (!isNotFound(e)) throw e;
     }
+    return true;
   }
 }
