@@ -1,0 +1,100 @@
+/**
+ * The proxy sockets on loopback (real sockets, no namespace needed): TCP forwarding and retry
+ * past a dead endpoint, UDP per-client backends and their idle timeout, and the socket
+ * process's sync opening and closing listeners.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { LoadBalancerRR } from '../../../src/proxy/userspace/load-balancer.js';
+import { openTcpProxySocket, openUdpProxySocket } from '../../../src/proxy/userspace/proxy-socket.js';
+import { SocketProcess } from '../../../src/proxy/userspace/socket-process.js';
+
+const closers: (() => void)[] = [];
+after(() => closers.forEach((c) => c()));
+
+async function tcpServer(reply: string): Promise<number> {
+  const s = net.createServer((c) => c.end(reply));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  closers.push(() => s.close());
+  return (s.address() as net.AddressInfo).port;
+}
+
+/** A port nobody listens on (bound then closed): connecting is refused. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function fetchTcp(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    net.connect(port, '127.0.0.1').on('data', (d) => chunks.push(d)).on('end', () => resolve(Buffer.concat(chunks).toString())).on('error', reject);
+  });
+}
+
+test('TCP: connections are forwarded round robin', async () => {
+  const lb = new LoadBalancerRR({ now: Date.now, random: () => 0.999 });
+  lb.update('k', [`127.0.0.1:${await tcpServer('a')}`, `127.0.0.1:${await tcpServer('b')}`], 0);
+  const sock = await openTcpProxySocket(lb, 'k');
+  closers.push(() => sock.close());
+  assert.deepEqual([await fetchTcp(sock.port), await fetchTcp(sock.port), await fetchTcp(sock.port)], ['a', 'b', 'a']);
+});
+
+test('TCP: a refused endpoint is skipped by the retry', async () => {
+  const lb = new LoadBalancerRR({ now: Date.now, random: () => 0.999 });
+  lb.update('k', [`127.0.0.1:${await closedPort()}`, `127.0.0.1:${await tcpServer('live')}`], 0);
+  const sock = await openTcpProxySocket(lb, 'k');
+  closers.push(() => sock.close());
+  for (let i = 0; i < 4; i++) assert.equal(await fetchTcp(sock.port), 'live');
+});
+
+function udpServer(): Promise<{ port: number; sources: number[] }> {
+  const s = dgram.createSocket('udp4');
+  const sources: number[] = [];
+  s.on('message', (m, r) => {
+    sources.push(r.port);
+    s.send(`re ${m}`, r.port, r.address);
+  });
+  closers.push(() => s.close());
+  return new Promise((resolve) => s.bind(0, '127.0.0.1', () => resolve({ port: s.address().port, sources })));
+}
+
+async function udpAsk(client: dgram.Socket, port: number, msg: string): Promise<string> {
+  const reply = new Promise<string>((r) => client.once('message', (m) => r(String(m))));
+  client.send(msg, port, '127.0.0.1');
+  return reply;
+}
+
+test('UDP: one backend per client, replaced after the idle timeout', async () => {
+  const server = await udpServer();
+  const lb = new LoadBalancerRR();
+  lb.update('u', [`127.0.0.1:${server.port}`], 0);
+  const sock = await openUdpProxySocket(lb, 'u', 100);
+  closers.push(() => sock.close());
+  const client = dgram.createSocket('udp4');
+  closers.push(() => client.close());
+  assert.equal(await udpAsk(client, sock.port, 'one'), 're one');
+  assert.equal(await udpAsk(client, sock.port, 'two'), 're two');
+  assert.equal(server.sources[0], server.sources[1], 'same backend socket within the idle timeout');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await udpAsk(client, sock.port, 'three'), 're three');
+  assert.notEqual(server.sources[2], server.sources[0], 'a new backend socket after the idle timeout');
+});
+
+test('SocketProcess.sync keeps a port while the service port exists and closes it when gone', async () => {
+  const proc = new SocketProcess(250);
+  closers.push(() => proc.close());
+  const ep = `127.0.0.1:${await tcpServer('x')}`;
+  const first = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }]);
+  const again = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }, { key: 'b', protocol: 'udp', endpoints: [], stickyMaxAgeSeconds: 0 }]);
+  assert.equal(again.a, first.a);
+  assert.ok(again.b > 0);
+  assert.equal(await fetchTcp(first.a), 'x');
+  await proc.sync([]);
+  await assert.rejects(fetchTcp(first.a), /ECONNREFUSED/);
+});
