@@ -79,7 +79,9 @@ describe('built-in images in a network namespace', { timeout: 120_000 }, () => {
     assert.equal(await eventually(() => inNetns(ns, ['curl', '-s', 'http://127.0.0.1:9376/']).stdout, 10_000, 'serve-hostname'), 'img-host');
     assert.equal(udp(ns, 9376, 'x'), 'img-host');
     const pause = run('registry.k8s.io/pause:3.9');
-    await new Promise((r) => setTimeout(r, 500));
+    // Node catches SIGTERM from its start (SigCgt cannot tell when pause's own handler is in),
+    // so give a loaded machine time to reach it.
+    await new Promise((r) => setTimeout(r, 2000));
     assert.equal(pause.exitCode, null);
     pause.kill('SIGTERM');
     assert.equal(await exited(pause), 0);
