@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { isIPv4 } from '../proxy/service-port.js';
 import { renderRulesetAdds } from '../proxy/render.js';
 import { renderIpvs, renderIpvsText } from '../proxy/ipvs/render.js';
+import { renderIptables } from '../proxy/iptables/render.js';
 import { loadProxyObjects, type ProxyObjects } from './proxy-manifests.js';
 
 export const PROXY_RENDER_HELP = `Usage: podnet proxy render -f <file|dir|->... --node-name <n> --node-ip <ip>
@@ -29,8 +30,9 @@ Options:
   --node-ip <ip>                  The node's IPv4 address
   --cluster-cidr <cidr>           Pod CIDR: ClusterIP traffic from outside it is masqueraded
   --service-cidr <cidr>           Service CIDR: nftables drops traffic to unallocated IPs in it
-  --nodeport-addresses <cidr,...> Node addresses NodePorts answer on (default: the node IP;
-                                  0.0.0.0/0 means every local address); nftables and ipvs
+  --nodeport-addresses <cidr,...> Node addresses NodePorts answer on (default: the node IP
+                                  in nftables and ipvs, every local address in iptables;
+                                  0.0.0.0/0 means every local address)
   --masquerade-mark <hex>         The masquerade mark, one bit (default 0x4000, bit 14)
   -h, --help                      Show this help
 `;
@@ -100,17 +102,7 @@ export function parseRenderFlags(argv: readonly string[]): RenderFlags | 'help' 
   };
 }
 
-type IptablesRender = (s: ProxyObjects['services'], e: ProxyObjects['endpointSlices'], o: Record<string, unknown>) => string;
-
-/** The iptables renderer (src/proxy/iptables), loaded by path so this command works without it. */
-async function loadIptablesRenderer(): Promise<IptablesRender> {
-  const path = '../proxy/iptables/render.js';
-  const mod = (await import(path).catch(() => ({}))) as { renderIptables?: IptablesRender };
-  if (!mod.renderIptables) throw new Error('--mode iptables: not available yet in this build (the iptables renderer is missing)');
-  return mod.renderIptables;
-}
-
-export async function renderFor(f: RenderFlags, objs: ProxyObjects): Promise<string> {
+export function renderFor(f: RenderFlags, objs: ProxyObjects): string {
   const { services, endpointSlices: slices } = objs;
   const node = { nodeName: f.nodeName, nodeIP: f.nodeIP, clusterCIDR: f.clusterCIDR };
   switch (f.mode) {
@@ -118,20 +110,21 @@ export async function renderFor(f: RenderFlags, objs: ProxyObjects): Promise<str
       return renderRulesetAdds(services, slices, { ...node, serviceCIDR: f.serviceCIDR, masqueradeMark: `0x${f.mark.toString(16)}`, nodePortAddresses: f.nodePortAddresses });
     case 'ipvs':
       return renderIpvsText(renderIpvs(services, slices, { ...node, nodePortAddresses: f.nodePortAddresses, masqueradeMark: `0x${f.mark.toString(16).padStart(8, '0')}` }));
-    case 'iptables': {
-      if (f.nodePortAddresses) throw new Error('--nodeport-addresses: not supported with --mode iptables yet (the iptables renderer answers NodePorts on every local address)');
-      const render = await loadIptablesRenderer();
-      return render(services, slices, { ...node, masqueradeBit: Math.log2(f.mark) });
-    }
+    case 'iptables':
+      return renderIptables(services, slices, { ...node, masqueradeBit: Math.log2(f.mark), nodePortAddresses: f.nodePortAddresses });
   }
 }
 
 /** `podnet proxy <subcommand> ...`; returns the exit code. */
 export async function proxyCommand(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') {
+    process.stdout.write(PROXY_RENDER_HELP);
+    return 0;
+  }
   if (sub !== 'render') {
-    process.stderr.write(sub && sub !== '-h' && sub !== '--help' ? `podnet proxy: unknown subcommand "${sub}"\n\n${PROXY_RENDER_HELP}` : PROXY_RENDER_HELP);
-    return sub && sub !== '-h' && sub !== '--help' ? 2 : 0;
+    process.stderr.write(`podnet proxy: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}\n\n${PROXY_RENDER_HELP}`);
+    return 2;
   }
   const flags = parseRenderFlags(rest);
   if (flags === 'help') {
@@ -140,6 +133,6 @@ export async function proxyCommand(argv: readonly string[]): Promise<number> {
   }
   const objs = loadProxyObjects(flags.files);
   for (const w of objs.warnings) process.stderr.write(`podnet proxy render: ${w}\n`);
-  process.stdout.write(await renderFor(flags, objs));
+  process.stdout.write(renderFor(flags, objs));
   return 0;
 }

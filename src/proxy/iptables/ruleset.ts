@@ -5,7 +5,7 @@
  * chains only when asked to (full sync, or they changed); stale chains are flushed and `-X`ed.
  */
 import { endpointsKey, type EndpointInfo, type EndpointsMap } from '../endpoints.js';
-import type { ServicePortInfo } from '../service-port.js';
+import { cidrContains, type ServicePortInfo } from '../service-port.js';
 import * as names from './chain-names.js';
 import type { ServicePortRules } from './service-chains.js';
 import { buildServicePortRules } from './service-port-rules.js';
@@ -22,6 +22,11 @@ export interface IptablesOptions {
   masqueradeAll?: boolean;
   /** MASQUERADE --random-fully (the kernel supports it; default true). */
   randomFully?: boolean;
+  /**
+   * --nodeport-addresses CIDRs (default: every local address). Unless one matches everything,
+   * NodePorts answer only on the node IP, when a CIDR holds it (offline renders).
+   */
+  nodePortAddresses?: readonly string[];
 }
 
 export interface IptablesState extends IptablesOptions {
@@ -65,7 +70,14 @@ function staticRules(o: IptablesOptions, r: IptablesRuleset): void {
 function tailRules(o: IptablesOptions, r: IptablesRuleset): void {
   const mark = markOf(o);
   const local = o.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
-  r.natTail.push(`-A ${names.KUBE_SERVICES} -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL${local} -j ${names.KUBE_NODEPORTS}`);
+  const comment = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  const npa = o.nodePortAddresses;
+  if (!npa || npa.includes('0.0.0.0/0')) {
+    r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -m addrtype --dst-type LOCAL${local} -j ${names.KUBE_NODEPORTS}`);
+  } else if (npa.some((c) => !c.startsWith('127.') && cidrContains(c, o.nodeIP))) {
+    // One rule per matching node IP instead of addrtype (the node IP is the one we know).
+    r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -d ${o.nodeIP} -j ${names.KUBE_NODEPORTS}`);
+  }
   if (!o.conntrackTCPLiberal) r.filterRules.push(`-A ${names.KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP`);
   r.filterRules.push(
     `-A ${names.KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,

@@ -33,15 +33,12 @@ test('--mode ipvs on the fixture directory: the four sections', () => {
   assert.match(r.stdout, /^add KUBE-NODE-PORT-TCP 3001$/m);
 });
 
-test('--mode iptables prints iptables-restore input (or says clearly it is not available)', () => {
+test('--mode iptables prints iptables-restore input', () => {
   const r = podnet(['proxy', 'render', '--mode', 'iptables', '-f', 'test/fixtures/proxy', ...NODE_FLAGS]);
-  if (r.code === 0) {
-    assert.match(r.stdout, /^\*nat$/m);
-    assert.match(r.stdout, /^:KUBE-SVC-XPGD46QRK7WJZT7O - \[0:0\]$/m); // ns1/svc1:p80 tcp, upstream's name
-    assert.match(r.stdout, /^COMMIT$/m);
-  } else {
-    assert.match(r.stderr, /--mode iptables: not available yet/);
-  }
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\*nat$/m);
+  assert.match(r.stdout, /^:KUBE-SVC-XPGD46QRK7WJZT7O - \[0:0\]$/m); // ns1/svc1:p80 tcp, upstream's name
+  assert.match(r.stdout, /^COMMIT$/m);
 });
 
 test('manifests on stdin; bad input exits 1 naming the field or flag; --help exits 0', () => {
@@ -58,4 +55,7 @@ test('manifests on stdin; bad input exits 1 naming the field or flag; --help exi
   const help = podnet(['proxy', 'render', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: podnet proxy render/);
+  const noSub = podnet(['proxy']);
+  assert.equal(noSub.code, 2);
+  assert.match(noSub.stderr, /a subcommand is required/);
 });
