@@ -50,6 +50,7 @@ function checkService(svc: Service, where: string): void {
   const spec = svc.spec ?? {};
   if (!svc.metadata?.name) throw new Error(`${where}: Service: metadata.name: Required value`);
   if (spec.type === 'ExternalName') return;
+  spec.clusterIP ||= spec.clusterIPs?.[0]; // the strategy's normalizeClusterIPs
   if (!spec.clusterIP) {
     throw new Error(`${where}: ${ref(svc)}: spec.clusterIP: Required value: a render allocates nothing; give the ClusterIP (or "None" for a headless Service)`);
   }

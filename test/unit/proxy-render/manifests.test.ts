@@ -41,6 +41,8 @@ test('errors name the field: spec.clusterIP, spec.ports[i].nodePort; a missing f
   assert.throws(() => loadProxyObjects(['-'], () => doc), /<stdin>: Service a\/np: spec\.ports\[0\]\.nodePort: Required value/);
   assert.throws(() => loadProxyObjects([FIXTURES + 'nope.yaml']), /^Error: -f: ".*nope\.yaml": no such file or directory/);
   assert.throws(() => loadProxyObjects(['-'], () => 'kind: Service\n  bad: [\n')); // a YAML syntax error
+  const [fromList] = loadProxyObjects(['-'], () => 'kind: Service\nmetadata: {name: c}\nspec: {clusterIPs: [10.96.0.7], ports: [{port: 1}]}\n').services;
+  assert.equal(fromList.spec?.clusterIP, '10.96.0.7');
 });
 
 test('flags: each error names its flag', () => {
