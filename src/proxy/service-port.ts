@@ -24,6 +24,8 @@ export interface ServicePortInfo extends ServicePortRef {
   stickyMaxAgeSeconds: number;
   internalPolicyLocal: boolean;
   externalPolicyLocal: boolean;
+  /** spec.healthCheckNodePort of a LoadBalancer with externalTrafficPolicy Local (serviceport.go); else absent. */
+  healthCheckNodePort?: number;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -64,6 +66,8 @@ export function servicePortsOf(svc: Service): ServicePortInfo[] {
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_STICKY_MAX_AGE_SECONDS;
   // ExternalPolicyLocal only means something for traffic arriving from outside (serviceport.go).
   const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (spec.externalIPs ?? []).length > 0;
+  // apiservice.NeedsHealthCheck: only a LoadBalancer with externalTrafficPolicy Local has one.
+  const healthCheck = spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' ? spec.healthCheckNodePort ?? 0 : 0;
   return (spec.ports ?? []).map((p) => {
     const portName = p.name ?? '';
     return {
@@ -82,6 +86,7 @@ export function servicePortsOf(svc: Service): ServicePortInfo[] {
       stickyMaxAgeSeconds: affinity ? timeout : 0,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
       externalPolicyLocal: external && spec.externalTrafficPolicy === 'Local',
+      ...(healthCheck > 0 ? { healthCheckNodePort: healthCheck } : {}),
     };
   });
 }

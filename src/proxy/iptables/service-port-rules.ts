@@ -53,6 +53,9 @@ function writeSharedRules(c: ServiceRuleContext, s: EndpointSets, usesFW: boolea
     if (s.hasEndpoints) out.natShared.push(`-A ${names.KUBE_NODEPORTS} -m comment --comment ${sp.spn} -m ${sp.protocol} -p ${sp.protocol} --dport ${sp.nodePort} -j ${ext}`);
     if (!s.hasExternal) externalReject(`-m addrtype --dst-type LOCAL -m ${sp.protocol} -p ${sp.protocol} --dport ${sp.nodePort}`);
   }
+  if (sp.healthCheckNodePort) {
+    out.filterShared.push(`-A ${names.KUBE_NODEPORTS} -m comment --comment ${q(`${sp.spn} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+  }
 }
 
 /** The port's own nat chains. */

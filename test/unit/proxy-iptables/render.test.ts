@@ -164,4 +164,15 @@ describe('renderIptables', () => {
       `-A KUBE-PROXY-FIREWALL -m comment --comment "ns1/svc1:p80 traffic not accepted by KUBE-FW-${h}" -m tcp -p tcp -d 1.2.3.4 --dport 80 -j DROP`,
     ]);
   });
+
+  it('accepts the healthCheckNodePort of a LoadBalancer with externalTrafficPolicy Local in filter KUBE-NODEPORTS', () => {
+    const lb = (policy: 'Local' | 'Cluster') => makeService('ns1', 'svc1', clusterIP('172.30.0.41'), port(80, 'p80'), nodePort(3001), (s) => {
+      Object.assign(s.spec!, { type: 'LoadBalancer', externalTrafficPolicy: policy, healthCheckNodePort: 30000 });
+    });
+    const slices = [makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.1', node: 'node1' }])];
+    assert.deepEqual(chains(renderIptables([lb('Local')], slices, OPTS)).get('filter/KUBE-NODEPORTS'), [
+      '-A KUBE-NODEPORTS -m comment --comment "ns1/svc1:p80 health check node port" -m tcp -p tcp --dport 30000 -j ACCEPT',
+    ]);
+    assert.deepEqual(chains(renderIptables([lb('Cluster')], slices, OPTS)).get('filter/KUBE-NODEPORTS'), []);
+  });
 });
