@@ -13,10 +13,11 @@ import { buildEndpointsMap, categorizeEndpoints, endpointsKey } from '../endpoin
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
 import { buildServicePorts, type ServicePortInfo } from '../service-port.js';
-import { renderPortalCleanup, renderPortalRules } from './portal-rules.js';
+import { renderPortalCleanup, renderPortalRules, type Portal } from './portal-rules.js';
 import type { ServicePortSpec } from './protocol.js';
 import { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './proxy-socket.js';
 import { SocketProcessClient } from './socket-process-client.js';
+import { deleteUdpPortalFlows, listUdpPortalFlows, staleUdpPortalFlows } from './udp-conntrack.js';
 
 export interface UserspaceProxyOptions extends ProxyOptions {
   /** Idle timeout of a UDP client's "connection" (upstream --udp-timeout, default 250 ms). */
@@ -41,6 +42,8 @@ export class UserspaceProxier {
   private lock: Promise<void> = Promise.resolve();
   private sockets: SocketProcessClient | undefined;
   private stopped = false;
+  /** The UDP portals (`vip:port`) the last sync wrote, so flows to removed ones get cleared. */
+  private udpPortals = new Set<string>();
 
   constructor(private readonly opts: UserspaceProxyOptions) {
     validateProxyOptions(opts);
@@ -123,6 +126,20 @@ export class UserspaceProxier {
     const ports = await (await this.socketProcess()).sync(specs);
     const portals = servicePorts.map((sp) => ({ sp, proxyPort: ports[endpointsKey(sp)] }));
     await nftApply(this.opts.netns, renderPortalRules(portals));
+    await this.clearStaleUdpFlows(portals);
+  }
+
+  private async clearStaleUdpFlows(portals: readonly Portal[]): Promise<void> {
+    const current = new Map<string, number>();
+    for (const { sp, proxyPort } of portals) {
+      if (sp.protocol !== 'udp') continue;
+      for (const vip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) current.set(`${vip}:${sp.port}`, proxyPort);
+    }
+    if (current.size > 0 || this.udpPortals.size > 0) {
+      const stale = staleUdpPortalFlows(await listUdpPortalFlows(this.opts.netns), current, this.udpPortals);
+      await deleteUdpPortalFlows(this.opts.netns, stale);
+    }
+    this.udpPortals = new Set(current.keys());
   }
 }
 

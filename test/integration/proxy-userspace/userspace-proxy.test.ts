@@ -58,7 +58,8 @@ const UDP_CLIENT = `
 const s = require('dgram').createSocket('udp4');
 const t = setTimeout(() => { console.log('timeout'); process.exit(1); }, 3000);
 s.on('message', (m, r) => { clearTimeout(t); console.log(r.address + ':' + r.port + ' ' + m); s.close(); });
-s.send('ping', Number(process.argv[2]), process.argv[1]);`;
+const send = () => s.send('ping', Number(process.argv[2]), process.argv[1]);
+if (process.argv[3]) s.bind(Number(process.argv[3]), send); else send();`;
 
 async function startUdpServer(ns: string, port: number, name: string): Promise<void> {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_SERVER, String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -69,8 +70,10 @@ async function startUdpServer(ns: string, port: number, name: string): Promise<v
   });
 }
 
-async function udpAsk(ns: string, host: string, port: number): Promise<string> {
-  const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port)], { allowFailure: true });
+/** One datagram and its reply (`from text`), optionally from a fixed source port. */
+async function udpAsk(ns: string, host: string, port: number, sourcePort?: number): Promise<string> {
+  const args = ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port), ...(sourcePort ? [String(sourcePort)] : [])];
+  const r = await run('ip', args, { allowFailure: true });
   return r.stdout.trim();
 }
 
@@ -171,10 +174,13 @@ test('a Service without endpoints: the connection is accepted, then closed (upst
 });
 
 test('a killed socket process is replaced and the portals follow its new ports', async () => {
+  assert.equal(await udpAsk(CLIENT, '10.96.0.53', 53, 40053), '10.96.0.53:53 s1 ping');
   const pid = proxy!.socketProcessPid!;
   process.kill(pid, 'SIGKILL');
   await eventually('a new socket process', () => proxy!.socketProcessPid !== pid && proxy!.socketProcessPid !== undefined);
   await eventually('the Service works again', async () => (await curl(CLIENT, 'http://10.96.0.50/', 2)).body === '10.244.0.4');
+  // The UDP flow of that source port pointed at the old proxy port: the sync deleted it.
+  assert.equal(await udpAsk(CLIENT, '10.96.0.53', 53, 40053), '10.96.0.53:53 s1 ping');
   assert.ok(errors.every((e) => String(e).includes('exited')), String(errors));
 });
 
