@@ -31,10 +31,10 @@ function dial(endpoint: string, timeoutMs: number): Promise<net.Socket> {
     const t = setTimeout(() => s.destroy(new Error(`connect ${endpoint}: timed out after ${timeoutMs} ms`)), timeoutMs);
     s.once('connect', () => {
       clearTimeout(t);
-      s.removeAllListeners('error');
       resolve(s);
     });
-    s.once('error', (e) => {
+    // `on`, not `once`: it stays as a guard until splice() adds its handlers.
+    s.on('error', (e) => {
       clearTimeout(t);
       reject(e);
     });
@@ -102,54 +102,71 @@ interface UdpClient {
   target: { host: string; port: number };
 }
 
-export async function openUdpProxySocket(lb: LoadBalancerRR, key: string, idleTimeoutMs = DEFAULT_UDP_IDLE_TIMEOUT_MS): Promise<ProxySocket> {
-  const sock = dgram.createSocket('udp4');
-  const clients = new Map<string, UdpClient>();
-  const drop = (id: string) => {
-    const c = clients.get(id);
-    if (!c) return;
-    clearTimeout(c.timer);
-    c.backend.close();
-    clients.delete(id);
-  };
-  const touch = (id: string, c: UdpClient) => {
-    clearTimeout(c.timer);
-    c.timer = setTimeout(() => drop(id), idleTimeoutMs);
-  };
-  const clientFor = (rinfo: dgram.RemoteInfo): UdpClient => {
-    const id = `${rinfo.address}:${rinfo.port}`;
-    const existing = clients.get(id);
-    if (existing) return existing;
-    const target = splitHostPort(lb.nextEndpoint(key, rinfo.address));
-    const backend = dgram.createSocket('udp4');
-    const c: UdpClient = { backend, target, timer: setTimeout(() => drop(id), idleTimeoutMs) };
-    backend.on('error', () => drop(id));
-    backend.on('message', (reply, from) => {
-      if (from.address !== target.host || from.port !== target.port) return;
-      touch(id, c);
-      sock.send(reply, rinfo.port, rinfo.address);
-    });
-    clients.set(id, c);
-    return c;
-  };
-  sock.on('message', (msg, rinfo) => {
+/** UDP "connections": one backend socket per client `ip:port`, dropped after idleTimeoutMs. */
+class UdpProxySocket {
+  private readonly clients = new Map<string, UdpClient>();
+
+  constructor(
+    private readonly sock: dgram.Socket,
+    private readonly lb: LoadBalancerRR,
+    private readonly key: string,
+    private readonly idleTimeoutMs: number,
+  ) {
+    sock.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
+  }
+
+  private fromClient(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     let c: UdpClient;
     try {
-      c = clientFor(rinfo);
+      c = this.clientFor(rinfo);
     } catch {
       return; // no endpoints: the datagram is dropped
     }
-    touch(`${rinfo.address}:${rinfo.port}`, c);
+    this.touch(`${rinfo.address}:${rinfo.port}`, c);
     // Unconnected: replies are matched to the chosen endpoint by their source address.
     c.backend.send(msg, c.target.port, c.target.host);
-  });
+  }
+
+  private clientFor(rinfo: dgram.RemoteInfo): UdpClient {
+    const id = `${rinfo.address}:${rinfo.port}`;
+    const existing = this.clients.get(id);
+    if (existing) return existing;
+    const target = splitHostPort(this.lb.nextEndpoint(this.key, rinfo.address));
+    const backend = dgram.createSocket('udp4');
+    const c: UdpClient = { backend, target, timer: setTimeout(() => this.drop(id), this.idleTimeoutMs) };
+    backend.on('error', () => this.drop(id));
+    backend.on('message', (reply, from) => {
+      if (from.address !== target.host || from.port !== target.port) return;
+      this.touch(id, c);
+      this.sock.send(reply, rinfo.port, rinfo.address);
+    });
+    this.clients.set(id, c);
+    return c;
+  }
+
+  private touch(id: string, c: UdpClient): void {
+    clearTimeout(c.timer);
+    c.timer = setTimeout(() => this.drop(id), this.idleTimeoutMs);
+  }
+
+  private drop(id: string): void {
+    const c = this.clients.get(id);
+    if (!c) return;
+    clearTimeout(c.timer);
+    c.backend.close();
+    this.clients.delete(id);
+  }
+
+  close(): void {
+    for (const id of [...this.clients.keys()]) this.drop(id);
+    this.sock.close();
+  }
+}
+
+export async function openUdpProxySocket(lb: LoadBalancerRR, key: string, idleTimeoutMs = DEFAULT_UDP_IDLE_TIMEOUT_MS): Promise<ProxySocket> {
+  const sock = dgram.createSocket('udp4');
+  const proxy = new UdpProxySocket(sock, lb, key, idleTimeoutMs);
   sock.bind(0, '0.0.0.0');
   const port = await listening(sock);
-  return {
-    port,
-    close: () => {
-      for (const id of [...clients.keys()]) drop(id);
-      sock.close();
-    },
-  };
+  return { port, close: () => proxy.close() };
 }
