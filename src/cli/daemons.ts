@@ -94,7 +94,7 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
   }
   console.log(`controlplane: apiserver listening on ${api.url} and ${socketPath}`);
   const client = clusterClient(cfg, 'podnet-controller-manager');
-  const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24 });
+  const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24, lbPool: cfg.lbPool });
   await bootstrapCluster(client, cfg);
   console.log('controlplane: controllers running, cluster objects bootstrapped');
   await untilSignal('controlplane', [() => store.close(), () => api.close(), () => controllers.stop()]);

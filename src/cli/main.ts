@@ -8,7 +8,7 @@ export const HELP = `podnet: the Kubernetes network model as real software on on
 Usage: podnet <command> [--name <cluster>] [options]
 
 Commands:
-  up [--nodes N] [--datastore-endpoint <url>] [--proxy-mode <mode>]
+  up [--nodes N] [--datastore-endpoint <url>] [--proxy-mode <mode>] [--lb-pool <ranges>]
                             Start a cluster (default 2 nodes) and return once it is ready;
                             it keeps running in the background. The API's store is embedded
                             SQLite (<state root>/store/state.db) unless --datastore-endpoint
@@ -17,7 +17,9 @@ Commands:
                             so clusters can share one etcd, and "down" leaves them there.
                             --proxy-mode picks kube-proxy's mode on every node: nftables
                             (default), iptables (iptables-nft rules, as kube-proxy's
-                            iptables mode) or userspace
+                            iptables mode) or userspace. --lb-pool gives LoadBalancer
+                            Services their addresses (ranges a-b, CIDRs, comma-separated;
+                            default 172.18.0.240-172.18.0.250)
   demo                      The main job: start the cluster if needed, deploy seed 002's web
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
@@ -47,6 +49,7 @@ const OPTIONS = {
   nodes: { type: 'string', default: '2' },
   'datastore-endpoint': { type: 'string' },
   'proxy-mode': { type: 'string' },
+  'lb-pool': { type: 'string' },
   node: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   container: { type: 'string', short: 'c' },
@@ -76,7 +79,9 @@ async function main(argv: string[]): Promise<number> {
       if (endpoint !== undefined) parseDatastoreEndpoint(endpoint); // a bad flag fails before anything is built
       const { parseProxyMode } = await import('../proxy/mode.js');
       const proxyMode = parseProxyMode(values['proxy-mode'] ?? 'nftables', '--proxy-mode');
-      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode });
+      const lbPool = values['lb-pool'];
+      if (lbPool !== undefined) new (await import('../loadbalancer/pool.js')).IPPool(lbPool, '--lb-pool'); // fails before anything is built
+      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode, lbPool });
       console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
       return 0;
     }

@@ -34,6 +34,8 @@ export interface UpOptions {
   datastoreEndpoint?: string;
   /** `--proxy-mode`: recorded in cluster.json; each agent starts its proxy in it. */
   proxyMode?: 'nftables' | 'iptables' | 'userspace';
+  /** `--lb-pool`: recorded in cluster.json; the control plane's load-balancer controller uses it. */
+  lbPool?: string;
 }
 
 /** Is the named cluster's control plane process alive? */
@@ -70,6 +72,7 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   let cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
   if (opts.datastoreEndpoint !== undefined) cfg.datastoreEndpoint = opts.datastoreEndpoint;
   cfg.proxyMode = opts.proxyMode ?? 'nftables';
+  if (opts.lbPool !== undefined) cfg.lbPool = opts.lbPool;
   saveClusterConfig(cfg);
   const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
   writeFileSync(paths.apiCert(cfg.root), tls.cert);

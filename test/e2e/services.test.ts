@@ -57,6 +57,7 @@ spec:
   svc('echo-sticky', 'sessionAffinity: ClientIP, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
   svc('empty', 'selector: {app: nothing}, ports: [{port: 80}]'),
   svc('manual', 'ports: [{port: 80, targetPort: 8080}]'),
+  svc('echo-sctp', 'selector: {app: echo}, ports: [{port: 9000, protocol: SCTP, targetPort: 8080}]'),
   `apiVersion: v1
 kind: ReplicationController
 metadata: {name: rc-web}
@@ -79,6 +80,26 @@ const inPod = (p: string, cmd: string): RunResult => podnet(['exec', '--name', n
 const onHost = (machine: string, cmd: string): RunResult => run('ip', ['netns', 'exec', `${name}-${machine}`, 'sh', '-c', cmd]);
 const curl = (url: string) => `curl -sS --max-time 2 ${url}`;
 
+/**
+ * One SCTP INIT chunk sent through a raw socket (this kernel has no SCTP sockets, but netfilter
+ * tracks and NATs SCTP): python3 -c <this> <dst> <dport> <sport>.
+ */
+const SCTP_INIT = `
+import socket, struct, sys
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+dst, dport, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+init = struct.pack('!BBHIIHHI', 1, 0, 20, 0x11223344, 65535, 1, 1, 0x01020304)
+common = struct.pack('!HHI', sport, dport, 0)
+crc = crc32c(common + b'\\0\\0\\0\\0' + init)
+socket.socket(socket.AF_INET, socket.SOCK_RAW, 132).sendto(common + struct.pack('<I', crc) + init, (dst, 0))
+`;
+
 /** Polls until the command succeeds (proxies and speakers sync asynchronously); returns stdout. */
 function succeeds(what: string, attempt: () => RunResult, ms = 20_000): Promise<string> {
   return eventually(what, () => {
@@ -94,7 +115,7 @@ const podNames = (label: string): string[] => jsonpath(['pods', '-l', label, '-o
 
 describe('every Service shape, end to end (nftables mode)', { timeout: 180_000 }, () => {
   before(() => {
-    const r = podnet(['up', '--name', name, '--nodes', '2']);
+    const r = podnet(['up', '--name', name, '--nodes', '2', '--lb-pool', '172.18.0.245-172.18.0.250']);
     assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
     const kc = podnet(['kubeconfig', '--name', name]);
     assert.equal(kc.status, 0, kc.stderr);
@@ -134,13 +155,13 @@ describe('every Service shape, end to end (nftables mode)', { timeout: 180_000 }
     }
   });
 
-  it('gives a LoadBalancer an address from the pool, reachable from outside', async () => {
+  it('gives a LoadBalancer an address from the --lb-pool, reachable from outside', async () => {
     const ingress = await eventually('LB ingress', () => {
       const s = JSON.parse(kubectl.ok(['get', 'svc', 'echo-lb', '-o', 'json']));
       return s.status?.loadBalancer?.ingress?.[0] as { ip: string; ipMode: string } | undefined;
     });
     assert.equal(ingress.ipMode, 'VIP');
-    assert.match(ingress.ip, /^172\.18\.0\.2(4\d|50)$/);
+    assert.match(ingress.ip, /^172\.18\.0\.(24[5-9]|250)$/);
     assert.match(kubectl.ok(['get', 'svc', 'echo-lb']), new RegExp(`LoadBalancer\\s+\\S+\\s+${ingress.ip.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`));
     const out = await succeeds('LB IP from outside', () => onHost('outside', curl(`http://${ingress.ip}/hostname`)));
     assert.match(out, /^echo-/);
@@ -217,6 +238,20 @@ subsets: [{addresses: [{ip: ${ip}}], ports: [{port: 8080}]}]
     const seen = out.trim().split(':')[0];
     assert.notEqual(seen, podIP, 'hairpin traffic must be masqueraded, or the reply would bypass the DNAT');
     assert.match(seen, /^10\.244\.\d+\.1$/, 'masqueraded to the node\'s bridge address');
+  });
+
+  it('DNATs SCTP to an endpoint (kernel without SCTP sockets: a raw INIT, seen in conntrack)', async () => {
+    const ip = clusterIP('echo-sctp');
+    const endpoints = jsonpath(['pods', '-l', 'app=echo', '-o', 'jsonpath={.items[*].status.podIP}']).split(' ');
+    let sport = 40000;
+    const entry = await eventually('an SCTP flow DNATed to an echo pod', () => {
+      const sent = run('ip', ['netns', 'exec', `${name}-node1`, 'python3', '-c', SCTP_INIT, ip, '9000', String(++sport)]);
+      if (sent.status !== 0) throw new Error(sent.stderr);
+      const flows = run('ip', ['netns', 'exec', `${name}-node1`, 'conntrack', '-L', '-p', 'sctp', '-d', ip]).stdout;
+      return flows.split('\n').find((l) => l.includes(`sport=${sport} dport=9000`) && /src=10\.244\.\d+\.\d+ .*sport=8080/.test(l));
+    }, 20_000, 300);
+    const replySrc = /\[UNREPLIED\] src=(\S+)|dport=9000 .*? src=(\S+)/.exec(entry);
+    assert.ok(endpoints.includes(replySrc?.[1] ?? replySrc?.[2] ?? ''), `reply tuple should name an echo pod: ${entry}`);
   });
 
   it('kubectl expose of a Deployment and of a ReplicationController gives working Services', async () => {
