@@ -80,10 +80,10 @@ export function buildIpvsState(services: readonly Service[], endpoints: Endpoint
   const out: IpvsState = { virtualServers: [], dummyAddresses: [], ipsets: emptyIpsetEntries(), lbNoNodeAccess: [] };
   const nodeIPs = nodePortAddressesOf(opts);
   const bound = new Set<string>();
-  for (const svc of services) {
-    for (const sp of servicePortsOf(svc)) addServicePort(out, sp, endpoints.get(endpointsKey(sp)) ?? [], { ...opts, nodeIPs, bound });
-    const hc = svc.spec?.healthCheckNodePort ?? 0;
-    if (hc > 0 && servicePortsOf(svc).length > 0) out.ipsets.get(KUBE_HEALTH_CHECK_NODE_PORT)!.add(String(hc));
+  for (const sp of services.flatMap(servicePortsOf)) {
+    addServicePort(out, sp, endpoints.get(endpointsKey(sp)) ?? [], { ...opts, nodeIPs, bound });
+    // Set only for LoadBalancer + externalTrafficPolicy Local (serviceport.go).
+    if (sp.healthCheckNodePort) out.ipsets.get(KUBE_HEALTH_CHECK_NODE_PORT)!.add(String(sp.healthCheckNodePort));
   }
   out.dummyAddresses = [...bound].sort();
   for (const ip of bound) out.ipsets.get(KUBE_IPVS_IPS)!.add(ip);

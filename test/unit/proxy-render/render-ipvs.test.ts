@@ -95,6 +95,10 @@ test('LoadBalancer with source ranges: FW and SOURCE-CIDR sets; node IP in a ran
   assert.deepEqual(entries(outside, 'KUBE-LOAD-BALANCER-SOURCE-CIDR'), ['1.2.3.4,tcp:80,203.0.113.0/25']);
   assert.ok(lines(outside.iptables).includes('-A KUBE-IPVS-OUT-FILTER -s 1.2.3.4 -m ipvs --vaddr 1.2.3.4 --vproto tcp --vport 80 -j DROP'));
   assert.ok(outside.dummy.includes('address add 1.2.3.4/32 dev kube-ipvs0'));
+  assert.deepEqual(entries(outside, 'KUBE-HEALTH-CHECK-NODE-PORT'), []);
+  const local = lb(['203.0.113.0/25']);
+  local.spec = { ...local.spec, externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 };
+  assert.deepEqual(entries(renderIpvs([local], [], NODE), 'KUBE-HEALTH-CHECK-NODE-PORT'), ['32000']);
   const inside = renderIpvs([lb(['192.168.0.0/24'])], [], NODE);
   assert.deepEqual(entries(inside, 'KUBE-LOAD-BALANCER-SOURCE-IP'), ['1.2.3.4,tcp:80,1.2.3.4']);
   assert.ok(!inside.iptables.includes('KUBE-IPVS-OUT-FILTER -s'));
