@@ -116,3 +116,15 @@ test('iptables-restore text: chains declared, set rules only for non-empty sets,
   // A service without endpoints still gets its virtual server (IPVS has no reject: it just has no real servers).
   assert.deepEqual(lines(r.ipvsadm), ['-A -t 172.30.0.41:80 -s rr']);
 });
+
+test('SCTP NodePort: --sctp-service virtual servers, KUBE-NODE-PORT-SCTP-HASH holds node IP,sctp:port and matches dst,dst', () => {
+  const r = renderIpvs(
+    [svc('ns6', 'sctp', { type: 'NodePort', clusterIP: '172.30.0.48', externalTrafficPolicy: 'Local', ports: [{ name: 'p80', port: 9999, nodePort: 30099, protocol: 'SCTP' }] })],
+    [slice('ns6', 'sctp', 9999, [{ ip: '10.180.0.11', node: 'node1' }], 'SCTP')],
+    NODE,
+  );
+  assert.ok(lines(r.ipvsadm).includes('-A --sctp-service 192.168.0.2:30099 -s rr'));
+  assert.deepEqual(entries(r, 'KUBE-NODE-PORT-SCTP-HASH'), ['192.168.0.2,sctp:30099']);
+  assert.deepEqual(entries(r, 'KUBE-NODE-PORT-LOCAL-SCTP-HASH'), ['192.168.0.2,sctp:30099']);
+  assert.ok(lines(r.iptables).includes(`-A KUBE-NODE-PORT -p sctp -m comment --comment "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'" -m set --match-set KUBE-NODE-PORT-SCTP-HASH dst,dst -j KUBE-MARK-MASQ`));
+});
