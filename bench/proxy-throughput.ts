@@ -1,0 +1,78 @@
+/**
+ * TCP throughput through a ClusterIP relative to straight to the pod IP (the limit), with the
+ * proxy's ruleset for 10 Services in the node: iperf3 server in the backend pod, client in the
+ * client pod, the two targets alternated round by round.
+ * Usage: node dist/bench/proxy-throughput.js [rounds=3] [seconds=3]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { nftApply, run } from '../src/dataplane/exec.js';
+import { renderRuleset } from '../src/proxy/render.js';
+import { killChild } from '../test/helpers/proxy-netns.js';
+import { BACKEND_IPS, BACKEND_PORT, makeServiceSet, makeTopology, NODE_OPTS, stats, TARGET_IP } from './proxy-fixture.js';
+
+/** `iperf3 -s` in `ns` on `port`, resolved once it listens. */
+async function startIperfServer(ns: string, port: number): Promise<ChildProcess> {
+  // --forceflush: iperf3 block-buffers its banner into a pipe otherwise.
+  const child = spawn('ip', ['netns', 'exec', ns, 'iperf3', '-s', '--forceflush', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const started = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`iperf3 server in ${ns} did not start`)), 10_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('Server listening')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`iperf3 server in ${ns} exited ${code}`)));
+  });
+  try {
+    await started;
+  } catch (e) {
+    await killChild(child);
+    throw e;
+  }
+  return child;
+}
+
+/** Received bits per second of one `iperf3 -c` run from `ns`. */
+async function iperf(ns: string, host: string, port: number, seconds: number): Promise<number> {
+  const r = await run('ip', ['netns', 'exec', ns, 'iperf3', '-c', host, '-p', String(port), '-t', String(seconds), '-J']);
+  const doc = JSON.parse(r.stdout) as { end?: { sum_received?: { bits_per_second?: number } } };
+  const bps = doc.end?.sum_received?.bits_per_second;
+  if (typeof bps !== 'number') throw new Error(`iperf3 to ${host}: no end.sum_received.bits_per_second in its output`);
+  return bps;
+}
+
+const gbps = (x: number) => `${(x / 1e9).toFixed(2)} Gbit/s`;
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  const seconds = Number(process.argv[3] ?? 3);
+  if (!(rounds >= 1 && rounds <= 20) || !(seconds >= 1 && seconds <= 30)) throw new Error('usage: proxy-throughput.js [rounds 1..20] [seconds 1..30]');
+  const topo = await makeTopology();
+  let server: ChildProcess | undefined;
+  try {
+    const set = makeServiceSet(10, true);
+    await nftApply(topo.node, renderRuleset(set.services, set.slices, NODE_OPTS));
+    server = await startIperfServer(topo.backend, BACKEND_PORT);
+    const direct: number[] = [];
+    const cluster: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      direct.push(await iperf(topo.client, BACKEND_IPS[0], BACKEND_PORT, seconds));
+      cluster.push(await iperf(topo.client, TARGET_IP, BACKEND_PORT, seconds));
+    }
+    const [d, c] = [stats(direct), stats(cluster)];
+    console.log(`TCP throughput pod → pod on one node bridge, iperf3 ${seconds} s × ${rounds} rounds, targets alternated (${new Date().toISOString()})`);
+    console.log(`\nnftables (10 Services):`);
+    console.log(`  pod IP (reference): median ${gbps(d.median)} (${direct.map(gbps).join(', ')})`);
+    console.log(`  ClusterIP:          median ${gbps(c.median)} (${cluster.map(gbps).join(', ')})`);
+    console.log(`  ratio ClusterIP/pod IP: ${(c.median / d.median).toFixed(2)}`);
+  } finally {
+    await killChild(server);
+    await topo.cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
