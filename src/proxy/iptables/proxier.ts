@@ -76,10 +76,15 @@ export class IptablesProxier {
   }
 
   async start(): Promise<void> {
-    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
+    // Events that arrive while the informers list would sync a half-listed view (a Service
+    // without its slices gets REJECT); the first sync waits for both lists, as upstream's.
+    let listed = false;
+    const run = () => { if (listed) this.runner.run(); };
+    const kick = { add: run, update: run, delete: run };
     this.services.on(kick);
     this.slices.on(kick);
     await Promise.all([this.services.start(), this.slices.start()]);
+    listed = true;
     try {
       await this.syncNow();
     } catch (e) {
