@@ -5,12 +5,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { EndpointSlice, KubeObject, Service } from '../../../src/api/types.js';
 import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
 import { Client } from '../../../src/client/client.js';
 import { ipBatch, run } from '../../../src/dataplane/exec.js';
 import { startProxy, type Proxy } from '../../../src/proxy/index.js';
+import { listUdpFlows } from '../../../src/proxy/conntrack.js';
 import { openStore } from '../../../src/store/index.js';
 import { eventually } from '../../helpers/eventually.js';
 import { cleanupPrefix, curl, killChild, leftovers, makeNode, makePod, startEchoServer, testPrefix } from '../../helpers/proxy-netns.js';
@@ -45,6 +46,12 @@ function slice(svc: string, ips: string[]): Slice {
   };
 }
 
+const UDP_ECHO = `require('dgram').createSocket('udp4').on('message', function (m, r) { this.send(m, r.port, r.address); }).bind(53, () => console.log('up'));`;
+
+/** One datagram from a fixed source port (the same flow every time). */
+const sendUdp = () => run('ip', ['netns', 'exec', CLIENT, process.execPath, '-e',
+  `const s=require('dgram').createSocket('udp4');s.bind(40000,()=>s.send('x',53,'10.96.0.53',()=>setTimeout(()=>s.close(),200)));`]);
+
 const iptablesSave = async (table: string): Promise<string> =>
   (await run('ip', ['netns', 'exec', NODE, 'iptables-save', '-t', table])).stdout;
 
@@ -65,6 +72,9 @@ before(async () => {
     await makePod(NODE, s.ns, `vethsrv${i}`, `${s.ip}/24`, '10.244.0.1');
     servers.push(await startEchoServer(s.ns, 80, 'whoami'));
   }
+  const udp = spawn('ip', ['netns', 'exec', SERVERS[0].ns, process.execPath, '-e', UDP_ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(udp);
+  await new Promise<void>((r) => udp.stdout!.once('data', () => r()));
   api = await startApiServer({ store: await openStore({ kind: 'memory' }), port: 0 });
   client = new Client({ server: api.url, userAgent: 'proxy-iptables-test' });
   await client.create<Svc>('services', 'default', service('web', '10.96.0.50', { type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] }));
@@ -72,6 +82,10 @@ before(async () => {
   await client.create<Svc>('services', 'default', service('sticky', '10.96.0.51', { sessionAffinity: 'ClientIP' }));
   await client.create<Slice>('endpointslices', 'default', slice('sticky', SERVERS.map((s) => s.ip)));
   await client.create<Svc>('services', 'default', service('empty', '10.96.0.52'));
+  await client.create<Svc>('services', 'default', service('dns', '10.96.0.53', { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }));
+  await client.create<Slice>('endpointslices', 'default', {
+    ...slice('dns', [SERVERS[0].ip]), ports: [{ name: 'dns', port: 53, protocol: 'UDP' }],
+  });
   proxy = await startProxy({
     mode: 'iptables', client, nodeName: 'node1', netns: NODE, nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16',
     serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 50, onError: (e) => errors.push(e),
@@ -119,6 +133,15 @@ test('ClientIP affinity keeps a client on one endpoint', async () => {
   const seen = new Set(await bodies('http://10.96.0.51/', 10));
   assert.equal(seen.size, 1, [...seen].join(','));
   assert.match(await iptablesSave('nat'), /-m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-/);
+});
+
+test('a UDP flow to a removed endpoint is deleted from conntrack', async () => {
+  const toEndpoint = (f: { origDst: string; replySrc: string }) => f.origDst === '10.96.0.53' && f.replySrc === SERVERS[0].ip;
+  await sendUdp();
+  assert.ok((await listUdpFlows(NODE)).some(toEndpoint), 'no flow to the endpoint');
+  const cur = await client.get<Slice>('endpointslices', 'default', 'dns-1');
+  await client.update<Slice>('endpointslices', { ...cur, endpoints: [] });
+  await eventually('flow deleted', async () => !(await listUdpFlows(NODE)).some(toEndpoint));
 });
 
 test('deleting a Service deletes its chains; a flushed table is rewritten by the next sync', async () => {
