@@ -3,25 +3,14 @@
  * (× 10 endpoints each), and both against connecting straight to a pod IP (the reference,
  * measured in the same rounds). Topology: client pod → node (bridge, the proxy's rules) →
  * backend pod holding the target Service's 10 endpoint addresses; every connect is a new flow.
- * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000]
+ * Each mode gets a fresh topology. The target Service is the last one built; iptables mode walks
+ * KUBE-SERVICES rule by rule, so where its rule lands matters there (see the report).
+ * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000] [modes=nftables,iptables]
  */
-import { nft, nftApply } from '../src/dataplane/exec.js';
-import { renderRuleset } from '../src/proxy/render.js';
 import { killChild, startEchoServer } from '../test/helpers/proxy-netns.js';
 import { connectTimes } from './proxy-connect.js';
-import { BACKEND_IPS, BACKEND_PORT, makeServiceSet, makeTopology, ms, NODE_OPTS, stats, TARGET_IP, type Stats } from './proxy-fixture.js';
-
-/** How one proxy mode loads a full ruleset for `n` Services into the node's netns. */
-interface RulesLoader { name: string; load(nodeNs: string, n: number): Promise<void> }
-
-const nftablesLoader: RulesLoader = {
-  name: 'nftables',
-  async load(nodeNs, n) {
-    await nft(nodeNs, ['delete', 'table', 'ip', 'kube-proxy'], { allowFailure: true });
-    const set = makeServiceSet(n, true);
-    await nftApply(nodeNs, renderRuleset(set.services, set.slices, NODE_OPTS));
-  },
-};
+import { BACKEND_IPS, BACKEND_PORT, makeTopology, ms, stats, TARGET_IP, type Stats } from './proxy-fixture.js';
+import { LOADERS, type RulesLoader } from './proxy-loaders.js';
 
 const us = (x: number) => `${(x * 1000).toFixed(0)} µs`;
 const fmt = (s: Stats) => `median ${us(s.median)}, p90 ${us(s.p90)}, p99 ${us(s.p99)}`;
@@ -55,13 +44,22 @@ function report(mode: string, rows: Row[]): void {
 async function main(): Promise<void> {
   const samples = Number(process.argv[2] ?? 1000);
   const big = Number(process.argv[3] ?? 10000);
+  const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
   if (!(samples >= 10 && samples <= 20000) || !(big >= 11 && big <= 20000)) throw new Error('usage: proxy-latency.js [samples 10..20000] [big 11..20000]');
+  const bad = modes.find((m) => !LOADERS[m]);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
+  const results = new Map<string, Row[]>();
+  for (const m of modes) results.set(m, await measureMode(LOADERS[m], [10, big], samples));
+  console.log(`TCP connect from a pod, ${samples} samples per target and size, ClusterIP and pod IP interleaved (${new Date().toISOString()})`);
+  for (const [m, rows] of results) report(m, rows);
+}
+
+async function measureMode(loader: RulesLoader, sizes: number[], samples: number): Promise<Row[]> {
   const topo = await makeTopology();
+  console.error(`  ${loader.name}: namespaces ${topo.prefix}*`);
   const server = await startEchoServer(topo.backend, BACKEND_PORT).catch(async (e) => { await topo.cleanup(); throw e; });
   try {
-    const rows = await measure(nftablesLoader, topo.client, topo.node, [10, big], samples);
-    console.log(`TCP connect from a pod, ${samples} samples per target and size, ClusterIP and pod IP interleaved (${new Date().toISOString()})`);
-    report('nftables', rows);
+    return await measure(loader, topo.client, topo.node, sizes, samples);
   } finally {
     await killChild(server);
     await topo.cleanup();

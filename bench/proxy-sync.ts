@@ -3,7 +3,8 @@
  * Service change (one endpoint replaced) by a partial sync at each size, relative to at 100
  * (goal: close to 1). The proxier's own sync path runs on pure objects (what its informers would
  * hold): model build, (partial)syncProxyRules, then a real `nft -f` into a throwaway netns per size.
- * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7]
+ * The iptables mode likewise (iptables-restore --noflush; Debian's iptables is iptables-nft).
+ * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7] [modes=nftables,iptables]
  */
 import type { EndpointSlice, Service } from '../src/api/types.js';
 import { nft, nftApply } from '../src/dataplane/exec.js';
@@ -12,6 +13,9 @@ import { buildEndpointsMap } from '../src/proxy/endpoints.js';
 import { readTableContents, tableExists } from '../src/proxy/kernel-state.js';
 import { buildServicePorts } from '../src/proxy/service-port.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
+import { buildIptablesRuleset, jumpRules, planFullSync, planPartialSync, type IptablesRuleset } from '../src/proxy/iptables/index.js';
+import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from '../src/proxy/iptables/kernel.js';
+import { run } from '../src/dataplane/exec.js';
 import { cleanupPrefix, leftovers, testPrefix } from '../test/helpers/proxy-netns.js';
 import { fillerEndpoints, makeServiceSet, ms, NODE_OPTS, slice, stats, type ServiceSet } from './proxy-fixture.js';
 
@@ -81,6 +85,49 @@ function nftablesMode(netns: string): SyncMode {
   };
 }
 
+/** The iptables proxier's sync (iptables/proxier.ts syncProxyRules), step by step, timed. */
+function iptablesMode(netns: string): SyncMode {
+  let written: IptablesRuleset | undefined;
+  const desiredOf = (set: ServiceSet) => {
+    const st = proxyState(set);
+    return buildIptablesRuleset({ servicePorts: st.servicePorts, endpoints: st.endpoints, nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR });
+  };
+  const timed = async (t0: bigint, readMs: number, input: string, after?: () => Promise<void>): Promise<Timing> => {
+    const computeMs = ms(t0) - readMs;
+    const t1 = process.hrtime.bigint();
+    await iptablesRestore(netns, input);
+    if (after) await after();
+    return { readMs, computeMs, applyMs: ms(t1), totalMs: ms(t0), ops: input.split('\n').length };
+  };
+  return {
+    name: 'iptables',
+    async fullSync(set) {
+      const t0 = process.hrtime.bigint();
+      await ensureCanary(netns);
+      const chains = await listNatChains(netns);
+      const readMs = ms(t0);
+      const desired = desiredOf(set);
+      const timing = await timed(t0, readMs, planFullSync(desired, chains).input, () => ensureJumpRules(netns, jumpRules()));
+      written = desired;
+      return timing;
+    },
+    async partialSync(set) {
+      if (!written) throw new Error('partialSync before a full sync');
+      const t0 = process.hrtime.bigint();
+      if (!(await canaryExists(netns))) throw new Error(`canary vanished from ${netns}`);
+      const readMs = ms(t0);
+      const desired = desiredOf(set);
+      const timing = await timed(t0, readMs, planPartialSync(desired, written).input);
+      written = desired;
+      return timing;
+    },
+    async verifyEndpoint(_svcName, ip) {
+      const save = (await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'nat'])).stdout;
+      if (!save.includes(`--to-destination ${ip}:8080`)) throw new Error(`no DNAT to ${ip}:8080 in ${netns}`);
+    },
+  };
+}
+
 interface SizeResult { size: number; full: Timing; change: Timing[] }
 
 /** One Service change: the first endpoint of Service i replaced by a fresh pod IP. */
@@ -99,7 +146,8 @@ async function measureSize(mode: SyncMode, size: number, changes: number): Promi
     const i = Math.floor((c * size) / (changes + 1)); // spread over the set
     const newIP = changeOne(set, i, c);
     change.push(await mode.partialSync(set));
-    await mode.verifyEndpoint(`svc-${i}`, newIP);
+    // Checked once per size: listing a 10,000-Service ruleset is slow in both modes.
+    if (c === changes) await mode.verifyEndpoint(`svc-${i}`, newIP);
   }
   return { size, full, change };
 }
@@ -125,16 +173,23 @@ async function main(): Promise<void> {
   if (sizes.some((s) => !Number.isInteger(s) || s < 10) || !(changes >= 1 && changes <= 250)) {
     throw new Error('usage: proxy-sync.js [sizes, each >= 10] [changes 1..250]');
   }
+  const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
+  const makers: Record<string, (ns: string) => SyncMode> = { nftables: nftablesMode, iptables: iptablesMode };
+  const bad = modes.find((m) => !makers[m]);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
   const prefix = testPrefix();
   try {
-    const results: SizeResult[] = [];
+    const byMode = new Map<string, SizeResult[]>();
     for (const size of sizes) {
-      const ns = `${prefix}n${size}`;
-      await netnsAdd(ns);
-      results.push(await measureSize(nftablesMode(ns), size, changes));
+      for (const m of modes) {
+        const ns = `${prefix}${m.slice(0, 3)}${size}`;
+        await netnsAdd(ns); // one fresh netns per mode and size
+        byMode.set(m, [...(byMode.get(m) ?? []), await measureSize(makers[m](ns), size, changes)]);
+        console.error(`  ${m} ${size}: done`);
+      }
     }
     console.log(`Proxy sync, Services × 10 endpoints, ${changes} single-Service changes per size (node ${process.version}, ${new Date().toISOString()})`);
-    report('nftables', results);
+    for (const [m, results] of byMode) report(m, results);
   } finally {
     await cleanupPrefix(prefix);
     const left = await leftovers(prefix);

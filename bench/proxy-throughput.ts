@@ -2,13 +2,13 @@
  * TCP throughput through a ClusterIP relative to straight to the pod IP (the limit), with the
  * proxy's ruleset for 10 Services in the node: iperf3 server in the backend pod, client in the
  * client pod, the two targets alternated round by round.
- * Usage: node dist/bench/proxy-throughput.js [rounds=3] [seconds=3]
+ * Usage: node dist/bench/proxy-throughput.js [rounds=3] [seconds=3] [modes=nftables,iptables]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { nftApply, run } from '../src/dataplane/exec.js';
-import { renderRuleset } from '../src/proxy/render.js';
+import { run } from '../src/dataplane/exec.js';
 import { killChild } from '../test/helpers/proxy-netns.js';
-import { BACKEND_IPS, BACKEND_PORT, makeServiceSet, makeTopology, NODE_OPTS, stats, TARGET_IP } from './proxy-fixture.js';
+import { BACKEND_IPS, BACKEND_PORT, makeTopology, stats, TARGET_IP } from './proxy-fixture.js';
+import { LOADERS, type RulesLoader } from './proxy-loaders.js';
 
 /** `iperf3 -s` in `ns` on `port`, resolved once it listens. */
 async function startIperfServer(ns: string, port: number): Promise<ChildProcess> {
@@ -44,15 +44,11 @@ async function iperf(ns: string, host: string, port: number, seconds: number): P
 
 const gbps = (x: number) => `${(x / 1e9).toFixed(2)} Gbit/s`;
 
-async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 3);
-  const seconds = Number(process.argv[3] ?? 3);
-  if (!(rounds >= 1 && rounds <= 20) || !(seconds >= 1 && seconds <= 30)) throw new Error('usage: proxy-throughput.js [rounds 1..20] [seconds 1..30]');
+async function measureMode(loader: RulesLoader, rounds: number, seconds: number): Promise<void> {
   const topo = await makeTopology();
   let server: ChildProcess | undefined;
   try {
-    const set = makeServiceSet(10, true);
-    await nftApply(topo.node, renderRuleset(set.services, set.slices, NODE_OPTS));
+    await loader.load(topo.node, 10);
     server = await startIperfServer(topo.backend, BACKEND_PORT);
     const direct: number[] = [];
     const cluster: number[] = [];
@@ -61,8 +57,7 @@ async function main(): Promise<void> {
       cluster.push(await iperf(topo.client, TARGET_IP, BACKEND_PORT, seconds));
     }
     const [d, c] = [stats(direct), stats(cluster)];
-    console.log(`TCP throughput pod → pod on one node bridge, iperf3 ${seconds} s × ${rounds} rounds, targets alternated (${new Date().toISOString()})`);
-    console.log(`\nnftables (10 Services):`);
+    console.log(`\n${loader.name} (10 Services):`);
     console.log(`  pod IP (reference): median ${gbps(d.median)} (${direct.map(gbps).join(', ')})`);
     console.log(`  ClusterIP:          median ${gbps(c.median)} (${cluster.map(gbps).join(', ')})`);
     console.log(`  ratio ClusterIP/pod IP: ${(c.median / d.median).toFixed(2)}`);
@@ -70,6 +65,17 @@ async function main(): Promise<void> {
     await killChild(server);
     await topo.cleanup();
   }
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  const seconds = Number(process.argv[3] ?? 3);
+  const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
+  if (!(rounds >= 1 && rounds <= 20) || !(seconds >= 1 && seconds <= 30)) throw new Error('usage: proxy-throughput.js [rounds 1..20] [seconds 1..30]');
+  const bad = modes.find((m) => !LOADERS[m]);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
+  console.log(`TCP throughput pod → pod on one node bridge, iperf3 ${seconds} s × ${rounds} rounds, targets alternated (${new Date().toISOString()})`);
+  for (const m of modes) await measureMode(LOADERS[m], rounds, seconds);
 }
 
 main().catch((e) => {
