@@ -52,6 +52,7 @@ spec:
   svc('echo-np', 'type: NodePort, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
   svc('echo-lb', 'type: LoadBalancer, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
   svc('local-lb', 'type: LoadBalancer, externalTrafficPolicy: Local, selector: {app: local}, ports: [{port: 80, targetPort: 8080}]'),
+  svc('fw-lb', 'type: LoadBalancer, loadBalancerSourceRanges: [172.18.0.200/32], selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
   svc('echo-headless', 'clusterIP: None, selector: {app: echo}, ports: [{port: 8080}]'),
   svc('echo-ext', `externalIPs: [${EXTERNAL_IP}], selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
   svc('echo-sticky', 'sessionAffinity: ClientIP, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
@@ -165,6 +166,13 @@ describe('every Service shape, end to end (nftables mode)', { timeout: 180_000 }
     assert.match(kubectl.ok(['get', 'svc', 'echo-lb']), new RegExp(`LoadBalancer\\s+\\S+\\s+${ingress.ip.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`));
     const out = await succeeds('LB IP from outside', () => onHost('outside', curl(`http://${ingress.ip}/hostname`)));
     assert.match(out, /^echo-/);
+  });
+
+  it('loadBalancerSourceRanges: the allowed outside host passes, a pod is dropped before DNAT', async () => {
+    const lbIP = await eventually('fw-lb ingress', () => jsonpath(['svc', 'fw-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']) || undefined);
+    assert.match(await succeeds('fw-lb from outside', () => onHost('outside', curl(`http://${lbIP}/hostname`))), /^echo-/);
+    const r = inPod('client1', curl(`http://${lbIP}/hostname`));
+    assert.equal(r.status, 28, `a source outside the ranges must be dropped (curl timeout), got ${r.status}: ${r.stdout}${r.stderr}`);
   });
 
   it('externalTrafficPolicy Local: the endpoint\'s node announces, the client IP survives, health checks answer', async () => {
