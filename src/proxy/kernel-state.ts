@@ -42,11 +42,16 @@ export async function readTableContents(netns: string | undefined): Promise<Tabl
 }
 
 /**
- * Whether `ip kube-proxy` exists in `netns`. `nft list tables` reads only table names; listing
- * even one chain makes nft 1.0.6 read every rule of the table (18 s of a 10,000-Service
- * partial sync went there).
+ * Whether `ip kube-proxy` exists in `netns`, by listing its `cluster-ips` set tersely (no
+ * elements). nft 1.0.6 reads every rule of the table to list a chain, and even to list the
+ * table names; a set is listed without that (at 2,000 Services: 12 ms against 181 and 625 ms).
  */
 export async function tableExists(netns: string | undefined): Promise<boolean> {
-  const out = await nft(netns, ['list', 'tables', 'ip']);
-  return out.split('\n').some((l) => l.trim() === `table ip ${TABLE_NAME}`);
+  try {
+    await nft(netns, ['-t', 'list', 'set', 'ip', TABLE_NAME, 'cluster-ips']);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
 }
