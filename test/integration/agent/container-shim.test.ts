@@ -49,7 +49,9 @@ for (const [kind, shimPath] of Object.entries(SHIMS)) {
     after(() => {
       for (const pid of started) signalContainer(pid, 'SIGKILL');
       spawnSync('ip', ['netns', 'del', ns]);
-      // A shim may still be writing its exit record after its container was killed.
+      // A shim may still be writing its exit record after its container was killed: end the
+      // shims too (their argv names files under root), then remove with retries.
+      spawnSync('pkill', ['-KILL', '-f', root]);
       rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
       assert.equal(existsSync(`/run/netns/${ns}`), false);
     });

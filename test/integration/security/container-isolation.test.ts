@@ -102,6 +102,10 @@ for (const [kind, shimPath] of Object.entries(SHIMS)) {
 
     after(async () => {
       for (const pid of started) signalContainer(pid, 'SIGKILL');
+      // The shims (their argv names files under base) may still be writing exit records: end
+      // them too, so removing base does not race a late write (ENOTEMPTY).
+      spawnSync('pkill', ['-KILL', '-f', base]);
+      await new Promise((r) => setTimeout(r, 200));
       for (const server of servers) await new Promise((r) => server.close(r));
       spawnSync('ip', ['netns', 'del', ns]);
       rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
