@@ -5,16 +5,14 @@
  * failure and every fullSyncPeriodMs; otherwise only what changed), then deletes stale UDP
  * conntrack flows.
  */
-import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import type { Client } from '../client/client.js';
-import { Informer } from '../client/informer.js';
 import { nftApply } from '../dataplane/exec.js';
-import { BoundedFrequencyRunner } from '../util/runner.js';
 import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from './conntrack.js';
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
 import { readTableContents, tableExists, type TableContents } from './kernel-state.js';
 import { validateProxyOptions } from './options.js';
 import { buildServicePorts } from './service-port.js';
+import { ProxierLoop } from './proxier-loop.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
 
 export interface ProxyOptions {
@@ -63,21 +61,8 @@ const realDeps: ProxierDeps = {
   now: () => Date.now(),
 };
 
-type Svc = Service & KubeObject;
-type Slice = EndpointSlice & KubeObject;
-
-/** Drops managedFields and annotations: the proxy never reads them (slim records). */
-function slim<T extends KubeObject>(obj: T): T {
-  if (!obj.metadata) return obj;
-  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
-  return { ...obj, metadata: meta };
-}
-
 export class Proxier {
-  private readonly services: Informer<Svc>;
-  private readonly slices: Informer<Slice>;
-  private readonly runner: BoundedFrequencyRunner;
-  private lock: Promise<void> = Promise.resolve();
+  private readonly loop: ProxierLoop;
   /** What the last successful sync wrote; undefined forces a full sync (start, after a failure). */
   private written: DesiredState | undefined;
   private lastFullSync = 0;
@@ -89,55 +74,26 @@ export class Proxier {
     validateProxyOptions(opts);
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
     // when the model is built (service-port.ts, endpoints.ts), so no server-side selector is needed.
-    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
-    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
-    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
-      name: `proxy ${opts.nodeName}`,
-      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
-      maxIntervalMs: opts.syncPeriodMs ?? 30000,
-      onError: (e) => this.onError(e),
-    });
+    this.loop = new ProxierLoop(opts, `proxy ${opts.nodeName}`, () => this.syncProxyRules());
   }
 
-  /**
-   * Starts both informers; the first sync runs once both have listed (sync discipline §14). A
-   * failed first sync is reported through onError and retried by the runner, not thrown.
-   */
-  async start(): Promise<void> {
-    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
-    this.services.on(kick);
-    this.slices.on(kick);
-    await Promise.all([this.services.start(), this.slices.start()]);
-    try {
-      await this.syncNow();
-    } catch (e) {
-      this.onError(e);
-    }
-    // Starts periodic resyncs (and retries, if the first sync failed).
-    this.runner.start();
+  /** Starts both informers; the first sync runs once both have listed (sync discipline §14). */
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
-  private onError(e: unknown): void {
-    (this.opts.onError ?? ((err) => console.error(`proxy ${this.opts.nodeName}: sync failed:`, err)))(e);
-  }
-
-  async stop(): Promise<void> {
-    this.runner.stop();
-    this.services.stop();
-    this.slices.stop();
-    await this.lock.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   syncNow(): Promise<void> {
-    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
-    this.lock = next;
-    return next;
+    return this.loop.syncNow();
   }
 
   private async syncProxyRules(): Promise<void> {
     const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
-    const servicePorts = buildServicePorts(this.services.list());
-    const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
+    const servicePorts = buildServicePorts(this.loop.services.list());
+    const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.loop.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
     const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
     // Someone flushed the ruleset (or deleted the netns table): rewrite everything now.
     const full = !this.written || due || !(await this.deps.tableExists(netns));

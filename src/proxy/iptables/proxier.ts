@@ -5,9 +5,7 @@
  * fullSyncPeriodMs (jump rules and canary ensured, stale chains found in the kernel); partial
  * syncs otherwise. Stale UDP conntrack flows are deleted afterwards, as in nftables mode.
  */
-import type { EndpointSlice, KubeObject, Service } from '../../api/types.js';
-import { Informer } from '../../client/informer.js';
-import { BoundedFrequencyRunner } from '../../util/runner.js';
+import { ProxierLoop } from '../proxier-loop.js';
 import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from '../conntrack.js';
 import { buildEndpointsMap, endpointsKey } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
@@ -43,20 +41,8 @@ const realDeps: IptablesProxierDeps = {
   now: () => Date.now(),
 };
 
-type Svc = Service & KubeObject;
-type Slice = EndpointSlice & KubeObject;
-
-const slim = <T extends KubeObject>(obj: T): T => {
-  if (!obj.metadata) return obj;
-  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
-  return { ...obj, metadata: meta };
-};
-
 export class IptablesProxier {
-  private readonly services: Informer<Svc>;
-  private readonly slices: Informer<Slice>;
-  private readonly runner: BoundedFrequencyRunner;
-  private lock: Promise<void> = Promise.resolve();
+  private readonly loop: ProxierLoop;
   /** What the last successful sync left in the kernel; undefined forces a full sync. */
   private written: IptablesRuleset | undefined;
   private lastFullSync = 0;
@@ -65,55 +51,26 @@ export class IptablesProxier {
 
   constructor(private readonly opts: IptablesProxyOptions, private readonly deps: IptablesProxierDeps = realDeps) {
     validateProxyOptions(opts);
-    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
-    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
-    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
-      name: `proxy ${opts.nodeName} (iptables)`,
-      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
-      maxIntervalMs: opts.syncPeriodMs ?? 30000,
-      onError: (e) => this.onError(e),
-    });
+    this.loop = new ProxierLoop(opts, `proxy ${opts.nodeName} (iptables)`, () => this.syncProxyRules());
   }
 
-  async start(): Promise<void> {
-    // Events that arrive while the informers list would sync a half-listed view (a Service
-    // without its slices gets REJECT); the first sync waits for both lists, as upstream's.
-    let listed = false;
-    const run = () => { if (listed) this.runner.run(); };
-    const kick = { add: run, update: run, delete: run };
-    this.services.on(kick);
-    this.slices.on(kick);
-    await Promise.all([this.services.start(), this.slices.start()]);
-    listed = true;
-    try {
-      await this.syncNow();
-    } catch (e) {
-      this.onError(e);
-    }
-    this.runner.start();
+  /** The first sync runs once both informers have listed (see ProxierLoop). */
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
-  private onError(e: unknown): void {
-    (this.opts.onError ?? ((err) => console.error(`proxy ${this.opts.nodeName}: iptables sync failed:`, err)))(e);
-  }
-
-  async stop(): Promise<void> {
-    this.runner.stop();
-    this.services.stop();
-    this.slices.stop();
-    await this.lock.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   syncNow(): Promise<void> {
-    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
-    this.lock = next;
-    return next;
+    return this.loop.syncNow();
   }
 
   private async syncProxyRules(): Promise<void> {
     const { netns, nodeName } = this.opts;
-    const servicePorts = buildServicePorts(this.services.list());
-    const desired = buildIptablesRuleset({ ...this.opts, servicePorts, endpoints: buildEndpointsMap(this.slices.list(), nodeName) });
+    const servicePorts = buildServicePorts(this.loop.services.list());
+    const desired = buildIptablesRuleset({ ...this.opts, servicePorts, endpoints: buildEndpointsMap(this.loop.slices.list(), nodeName) });
     const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
     const previous = this.written;
     const full = !previous || due || !(await this.deps.canaryExists(netns));

@@ -5,10 +5,8 @@
  * port per service port, then rewrites the portal table redirecting service IP:port and node
  * ports to those proxy ports. SCTP is not proxied (upstream's userspace mode had no SCTP either).
  */
-import type { EndpointSlice, KubeObject, Service } from '../../api/types.js';
-import { Informer } from '../../client/informer.js';
 import { nftApply } from '../../dataplane/exec.js';
-import { BoundedFrequencyRunner } from '../../util/runner.js';
+import { ProxierLoop } from '../proxier-loop.js';
 import { buildEndpointsMap, categorizeEndpoints, endpointsKey } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
@@ -24,22 +22,10 @@ export interface UserspaceProxyOptions extends ProxyOptions {
   udpIdleTimeoutMs?: number;
 }
 
-type Svc = Service & KubeObject;
-type Slice = EndpointSlice & KubeObject;
-
-function slim<T extends KubeObject>(obj: T): T {
-  if (!obj.metadata) return obj;
-  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
-  return { ...obj, metadata: meta };
-}
-
 const proxied = (sp: ServicePortInfo): sp is ServicePortInfo & { protocol: 'tcp' | 'udp' } => sp.protocol === 'tcp' || sp.protocol === 'udp';
 
 export class UserspaceProxier {
-  private readonly services: Informer<Svc>;
-  private readonly slices: Informer<Slice>;
-  private readonly runner: BoundedFrequencyRunner;
-  private lock: Promise<void> = Promise.resolve();
+  private readonly loop: ProxierLoop;
   private sockets: SocketProcessClient | undefined;
   private stopped = false;
   /** The UDP portals (`vip:port`) the last sync wrote, so flows to removed ones get cleared. */
@@ -51,40 +37,17 @@ export class UserspaceProxier {
     if (t !== undefined && !(Number.isInteger(t) && t > 0)) {
       throw new Error(`proxy: Invalid options: udpIdleTimeoutMs: Invalid value "${t}": must be a positive integer`);
     }
-    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
-    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
-    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
-      name: `userspace proxy ${opts.nodeName}`,
-      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
-      maxIntervalMs: opts.syncPeriodMs ?? 30000,
-      onError: (e) => this.onError(e),
-    });
+    this.loop = new ProxierLoop(opts, `userspace proxy ${opts.nodeName}`, () => this.syncProxyRules());
   }
 
-  async start(): Promise<void> {
-    const kick = { add: () => this.runner.run(), update: () => this.runner.run(), delete: () => this.runner.run() };
-    this.services.on(kick);
-    this.slices.on(kick);
-    await Promise.all([this.services.start(), this.slices.start()]);
-    try {
-      await this.syncNow();
-    } catch (e) {
-      this.onError(e);
-    }
-    this.runner.start();
-  }
-
-  private onError(e: unknown): void {
-    (this.opts.onError ?? ((err) => console.error(`userspace proxy ${this.opts.nodeName}: sync failed:`, err)))(e);
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   /** Stops syncing, removes the portal table and ends the socket process. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.runner.stop();
-    this.services.stop();
-    this.slices.stop();
-    await this.lock.catch(() => undefined);
+    await this.loop.stop();
     try {
       await nftApply(this.opts.netns, renderPortalCleanup());
     } finally {
@@ -94,9 +57,7 @@ export class UserspaceProxier {
   }
 
   syncNow(): Promise<void> {
-    const next = this.lock.catch(() => undefined).then(() => this.syncProxyRules());
-    this.lock = next;
-    return next;
+    return this.loop.syncNow();
   }
 
   /** The socket process's pid (tests check it is gone after stop). */
@@ -108,15 +69,15 @@ export class UserspaceProxier {
     if (this.sockets?.alive) return this.sockets;
     // A socket process that dies between syncs is replaced (and the portals rewritten) by a sync.
     this.sockets = await SocketProcessClient.start(this.opts.netns, this.opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS, () => {
-      if (!this.stopped) this.runner.run();
+      if (!this.stopped) this.loop.runner.run();
     });
     return this.sockets;
   }
 
   private async syncProxyRules(): Promise<void> {
     if (this.stopped) return;
-    const servicePorts = buildServicePorts(this.services.list()).filter(proxied);
-    const endpoints = buildEndpointsMap(this.slices.list(), this.opts.nodeName);
+    const servicePorts = buildServicePorts(this.loop.services.list()).filter(proxied);
+    const endpoints = buildEndpointsMap(this.loop.slices.list(), this.opts.nodeName);
     const specs: ServicePortSpec[] = servicePorts.map((sp) => ({
       key: endpointsKey(sp),
       protocol: sp.protocol,

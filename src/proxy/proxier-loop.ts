@@ -1,0 +1,89 @@
+/**
+ * What every proxy mode shares: Service and EndpointSlice informers feeding a
+ * BoundedFrequencyRunner, syncs serialized one at a time, and a first sync only once both
+ * informers have listed (an event during the lists would sync a half-listed view, where a
+ * Service without its slices gets REJECT). Each mode supplies its own sync.
+ */
+import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
+import type { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import { BoundedFrequencyRunner } from '../util/runner.js';
+
+export type Svc = Service & KubeObject;
+export type Slice = EndpointSlice & KubeObject;
+
+export interface ProxierLoopOptions {
+  client: Client;
+  nodeName: string;
+  minSyncPeriodMs?: number;
+  syncPeriodMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+/** Drops managedFields and annotations: no proxy mode reads them (slim records). */
+function slim<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata) return obj;
+  const { managedFields: _m, annotations: _a, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+export class ProxierLoop {
+  readonly services: Informer<Svc>;
+  readonly slices: Informer<Slice>;
+  readonly runner: BoundedFrequencyRunner;
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly opts: ProxierLoopOptions,
+    /** Names the mode in logs, e.g. `proxy node1 (iptables)`. */
+    private readonly label: string,
+    private readonly sync: () => Promise<void>,
+  ) {
+    this.services = new Informer<Svc>(opts.client, 'services', { transform: slim });
+    this.slices = new Informer<Slice>(opts.client, 'endpointslices', { transform: slim });
+    this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
+      name: label,
+      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
+      maxIntervalMs: opts.syncPeriodMs ?? 30000,
+      onError: (e) => this.reportError(e),
+    });
+  }
+
+  /** Lists both, runs the first sync (a failure is reported and retried, not thrown), then the runner. */
+  async start(): Promise<void> {
+    let listed = false;
+    const run = (): void => {
+      if (listed) this.runner.run();
+    };
+    const kick = { add: run, update: run, delete: run };
+    this.services.on(kick);
+    this.slices.on(kick);
+    await Promise.all([this.services.start(), this.slices.start()]);
+    listed = true;
+    try {
+      await this.syncNow();
+    } catch (e) {
+      this.reportError(e);
+    }
+    this.runner.start();
+  }
+
+  /** Runs one sync after any in flight; rejects if it fails. */
+  syncNow(): Promise<void> {
+    const next = this.lock.catch(() => undefined).then(() => this.sync());
+    this.lock = next;
+    return next;
+  }
+
+  /** Stops the runner and informers and waits for a sync in flight. */
+  async stop(): Promise<void> {
+    this.runner.stop();
+    this.services.stop();
+    this.slices.stop();
+    await this.lock.catch(() => undefined);
+  }
+
+  reportError(e: unknown): void {
+    (this.opts.onError ?? ((err) => console.error(`${this.label}: sync failed:`, err)))(e);
+  }
+}
