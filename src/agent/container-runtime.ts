@@ -123,11 +123,18 @@ export interface StartRequest {
 
 async function waitForPid(path: string, exitPath: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  const readPid = async () => Number((await readFile(path, 'utf8').catch(() => '')).trim());
   while (Date.now() < deadline) {
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    const pid = await readPid();
     if (pid > 0) return pid;
     const exit = await readJson<ExitRecord>(exitPath);
-    if (exit) throw new Error(`agent: Cannot start container: ${exit.message ?? exit.reason}`);
+    if (exit) {
+      // The shim writes the pid before the exit record: a container that exited at once may have
+      // written both since the first read. Only an exit without a pid is a failed start.
+      const late = await readPid();
+      if (late > 0) return late;
+      throw new Error(`agent: Cannot start container: ${exit.message ?? exit.reason}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`agent: Cannot start container: the shim wrote no pid to ${path} within ${timeoutMs} ms`);
