@@ -62,6 +62,24 @@ export function staleUdpFlows(
   return [...out.values()];
 }
 
+/** The kernel calls the cleanup needs (real, or fakes in tests). */
+export interface ConntrackOps {
+  listUdpFlows(netns: string): Promise<FlowEntry[]>;
+  deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
+}
+
+/** After a sync: deletes the UDP flows no current endpoint answers (nothing to do without UDP ports). */
+export async function cleanStaleUdpFlows(
+  ops: ConntrackOps,
+  netns: string,
+  ports: readonly ServicePortInfo[],
+  reachable: ReadonlyMap<string, readonly EndpointInfo[]>,
+  key: (sp: ServicePortInfo) => string,
+): Promise<void> {
+  if (!ports.some((sp) => sp.protocol === 'udp')) return;
+  await ops.deleteConntrack(netns, staleUdpFlows(await ops.listUdpFlows(netns), ports, reachable, key));
+}
+
 /** Lists the UDP flows in `netns`. */
 export async function listUdpFlows(netns: string | undefined): Promise<FlowEntry[]> {
   const [cmd, args] = inNetns(netns, 'conntrack', ['-L', '-p', 'udp']);

@@ -87,3 +87,17 @@ export class ProxierLoop {
     (this.opts.onError ?? ((err) => console.error(`${this.label}: sync failed:`, err)))(e);
   }
 }
+
+/**
+ * Starts a proxier; if that fails, stops what it started and rethrows the start's error (a
+ * failing stop must not hide it).
+ */
+export async function startOrStop<P extends { start(): Promise<void>; stop(): Promise<void> }>(p: P): Promise<P> {
+  try {
+    await p.start();
+  } catch (e) {
+    await p.stop().catch(() => undefined);
+    throw e;
+  }
+  return p;
+}

@@ -7,12 +7,12 @@
  */
 import type { Client } from '../client/client.js';
 import { nftApply } from '../dataplane/exec.js';
-import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from './conntrack.js';
+import { cleanStaleUdpFlows, deleteConntrackEntries, listUdpFlows, type ConntrackOps } from './conntrack.js';
 import { buildEndpointsMap, endpointsKey } from './endpoints.js';
 import { readTableContents, tableExists, type TableContents } from './kernel-state.js';
 import { validateProxyOptions } from './options.js';
 import { buildServicePorts } from './service-port.js';
-import { ProxierLoop } from './proxier-loop.js';
+import { ProxierLoop, startOrStop } from './proxier-loop.js';
 import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
 
 export interface ProxyOptions {
@@ -42,13 +42,11 @@ export interface Proxy {
 }
 
 /** The kernel operations a sync uses; real by default, replaced in tests (style rule 4). */
-export interface ProxierDeps {
+export interface ProxierDeps extends ConntrackOps {
   apply(netns: string, script: string): Promise<void>;
   readTable(netns: string): Promise<TableContents>;
-  /** Whether the table is still there (a cheap canary: its small `services` chain). */
+  /** Whether the table is still there (a cheap canary: its `cluster-ips` set, listed tersely). */
   tableExists(netns: string): Promise<boolean>;
-  listUdpFlows(netns: string): Promise<FlowEntry[]>;
-  deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
   now(): number;
 }
 
@@ -106,10 +104,7 @@ export class Proxier {
     if (tx.numOperations > 0) await this.deps.apply(netns, tx.toString());
     this.written = desired;
     if (full) this.lastFullSync = this.deps.now();
-    if (servicePorts.some((sp) => sp.protocol === 'udp')) {
-      const stale = staleUdpFlows(await this.deps.listUdpFlows(netns), servicePorts, reachable, endpointsKey);
-      await this.deps.deleteConntrack(netns, stale);
-    }
+    await cleanStaleUdpFlows(this.deps, netns, servicePorts, reachable, endpointsKey);
   }
 }
 
@@ -118,12 +113,6 @@ export class Proxier {
  * A failed first sync goes to onError and is retried; it does not reject.
  */
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
-  const p = new Proxier(opts);
-  try {
-    await p.start();
-  } catch (e) {
-    await p.stop();
-    throw e;
-  }
+  const p = await startOrStop(new Proxier(opts));
   return { stop: () => p.stop(), syncNow: () => p.syncNow() };
 }

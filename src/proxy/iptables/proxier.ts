@@ -5,8 +5,8 @@
  * fullSyncPeriodMs (jump rules and canary ensured, stale chains found in the kernel); partial
  * syncs otherwise. Stale UDP conntrack flows are deleted afterwards, as in nftables mode.
  */
-import { ProxierLoop } from '../proxier-loop.js';
-import { deleteConntrackEntries, listUdpFlows, staleUdpFlows, type ConntrackDeletion, type FlowEntry } from '../conntrack.js';
+import { ProxierLoop, startOrStop } from '../proxier-loop.js';
+import { cleanStaleUdpFlows, deleteConntrackEntries, listUdpFlows, type ConntrackOps } from '../conntrack.js';
 import { buildEndpointsMap, endpointsKey } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
@@ -19,14 +19,12 @@ import { planFullSync, planPartialSync, type IptablesSyncPlan } from './sync.js'
 export type IptablesProxyOptions = ProxyOptions & Omit<IptablesOptions, 'nodeIP' | 'clusterCIDR'>;
 
 /** Kernel operations (real by default; replaced in unit tests). */
-export interface IptablesProxierDeps {
+export interface IptablesProxierDeps extends ConntrackOps {
   restore(netns: string, input: string): Promise<void>;
   listNatChains(netns: string): Promise<string[]>;
   ensureJumpRules(netns: string, rules: readonly JumpRule[]): Promise<void>;
   ensureCanary(netns: string): Promise<void>;
   canaryExists(netns: string): Promise<boolean>;
-  listUdpFlows(netns: string): Promise<FlowEntry[]>;
-  deleteConntrack(netns: string, dels: readonly ConntrackDeletion[]): Promise<void>;
   now(): number;
 }
 
@@ -88,21 +86,12 @@ export class IptablesProxier {
     this.written = desired;
     this.lastPlan = plan;
     if (full) this.lastFullSync = this.deps.now();
-    if (servicePorts.some((sp) => sp.protocol === 'udp')) {
-      const stale = staleUdpFlows(await this.deps.listUdpFlows(netns), servicePorts, desired.reachable, endpointsKey);
-      await this.deps.deleteConntrack(netns, stale);
-    }
+    await cleanStaleUdpFlows(this.deps, netns, servicePorts, desired.reachable, endpointsKey);
   }
 }
 
 /** Starts the iptables-mode proxy; resolves after the informers listed and the first sync ran. */
 export async function startIptablesProxy(opts: IptablesProxyOptions): Promise<Proxy> {
-  const p = new IptablesProxier(opts);
-  try {
-    await p.start();
-  } catch (e) {
-    await p.stop();
-    throw e;
-  }
+  const p = await startOrStop(new IptablesProxier(opts));
   return { stop: () => p.stop(), syncNow: () => p.syncNow() };
 }

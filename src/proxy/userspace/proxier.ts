@@ -6,7 +6,7 @@
  * ports to those proxy ports. SCTP is not proxied (upstream's userspace mode had no SCTP either).
  */
 import { nftApply } from '../../dataplane/exec.js';
-import { ProxierLoop } from '../proxier-loop.js';
+import { ProxierLoop, startOrStop } from '../proxier-loop.js';
 import { buildEndpointsMap, categorizeEndpoints, endpointsKey } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
@@ -110,12 +110,6 @@ export class UserspaceProxier {
  * sync goes to onError and is retried; it does not reject.
  */
 export async function startUserspaceProxy(opts: UserspaceProxyOptions): Promise<Proxy & { readonly socketProcessPid: number | undefined }> {
-  const p = new UserspaceProxier(opts);
-  try {
-    await p.start();
-  } catch (e) {
-    await p.stop().catch(() => undefined);
-    throw e;
-  }
+  const p = await startOrStop(new UserspaceProxier(opts));
   return { stop: () => p.stop(), syncNow: () => p.syncNow(), get socketProcessPid() { return p.socketProcessPid; } };
 }
