@@ -1,4 +1,4 @@
-/** An in-process apiserver on a memory store, and polling helpers, for controller and DNS tests. */
+/** An in-process apiserver on a memory store, and polling helpers, for controller, DNS and API tests. */
 import { startApiServer } from '../../src/apiserver/server.js';
 import { openStore } from '../../src/store/index.js';
 import { Client } from '../../src/client/client.js';
@@ -10,7 +10,8 @@ export interface TestApi {
 }
 
 export async function startTestApi(userAgent = 'controllers-test'): Promise<TestApi> {
-  const server = await startApiServer({ store: await openStore({ kind: 'memory' }), port: 0 });
+  const store = await openStore({ kind: 'memory' });
+  const server = await startApiServer({ store, port: 0 });
   const client = new Client({ server: server.url, userAgent });
   return {
     client,
@@ -18,6 +19,7 @@ export async function startTestApi(userAgent = 'controllers-test'): Promise<Test
     close: async () => {
       client.close();
       await server.close();
+      await store.close();
     },
   };
 }

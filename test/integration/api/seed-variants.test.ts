@@ -4,28 +4,20 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
-import type { Store } from '../../../src/store/store.js';
-import { Client } from '../../../src/client/client.js';
+import type { Client } from '../../../src/client/client.js';
+import { startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
 import { parse as parseYaml } from 'yaml';
 import { type Manifest, collectionPath, loadSeed, postManifest, seedText } from '../../helpers/api-seeds.js';
 
-let store: Store;
-let server: ApiServer;
+let api: TestApi;
 let c: Client;
 let nsCount = 0;
 
 before(async () => {
-  store = await openStore({ kind: 'memory' });
-  server = await startApiServer({ store, port: 0 });
-  c = new Client({ server: server.url });
+  api = await startTestApi('api-test');
+  c = api.client;
 });
-after(async () => {
-  c.close();
-  await server.close();
-  await store.close();
-});
+after(() => api.close());
 
 const SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const DNS1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";

@@ -7,27 +7,19 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
-import type { Store } from '../../../src/store/store.js';
-import { Client } from '../../../src/client/client.js';
+import type { Client } from '../../../src/client/client.js';
+import { startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
 import { type Manifest, causes, loadSeed, postManifest, seedNames, seedOriginal, seedText } from '../../helpers/api-seeds.js';
 
-let store: Store;
-let server: ApiServer;
+let api: TestApi;
 let c: Client;
 let nsCount = 0;
 
 before(async () => {
-  store = await openStore({ kind: 'memory' });
-  server = await startApiServer({ store, port: 0 });
-  c = new Client({ server: server.url });
+  api = await startTestApi('api-test');
+  c = api.client;
 });
-after(async () => {
-  c.close();
-  await server.close();
-  await store.close();
-});
+after(() => api.close());
 
 /** A fresh namespace per case: the seeds reuse names (`hdls`) across manifests. */
 async function namespace(): Promise<string> {

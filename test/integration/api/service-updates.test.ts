@@ -5,27 +5,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/apiserver/server.js';
-import { openStore } from '../../../src/store/index.js';
-import type { Store } from '../../../src/store/store.js';
-import { Client } from '../../../src/client/client.js';
+import type { Client } from '../../../src/client/client.js';
+import { startTestApi, type TestApi } from '../../helpers/controllers-apiserver.js';
 import { type Manifest, loadSeed } from '../../helpers/api-seeds.js';
 
-let store: Store;
-let server: ApiServer;
+let api: TestApi;
 let c: Client;
 const path = '/api/v1/namespaces/default/services/hdls';
 
 before(async () => {
-  store = await openStore({ kind: 'memory' });
-  server = await startApiServer({ store, port: 0 });
-  c = new Client({ server: server.url });
+  api = await startTestApi('api-test');
+  c = api.client;
 });
-after(async () => {
-  c.close();
-  await server.close();
-  await store.close();
-});
+after(() => api.close());
 
 async function send(method: string, body: Manifest, type = 'application/json'): Promise<{ code: number; body: Manifest }> {
   const r = await c.raw(method, path, JSON.stringify(body), type);
