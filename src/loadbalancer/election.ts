@@ -1,17 +1,34 @@
 /**
  * Which node announces a load-balancer address on the node network (MetalLB's layer-2 mode):
- * exactly one node answers ARP for it. With externalTrafficPolicy Local only nodes holding a
- * ready endpoint qualify (traffic must not leave the node, so the client IP survives); otherwise
- * any Ready node does. Among the candidates the lowest name wins, so every speaker, deciding
- * alone from the same API objects, agrees without talking to the others.
+ * exactly one node answers ARP for it. Every speaker decides alone from the same API objects,
+ * so they agree without talking to each other.
+ *
+ * Candidates (nodeQualifies): Ready (podnet's stand-in for MetalLB's memberlist liveness: the
+ * agent's heartbeat), not labelled node.kubernetes.io/exclude-from-external-load-balancers (both
+ * MetalLB and the service controller honour it), not NetworkUnavailable (MetalLB), not being
+ * deleted and not tainted ToBeDeletedByClusterAutoscaler (the service controller). A cordoned
+ * node still qualifies, as upstream (cordon only stops scheduling). With externalTrafficPolicy
+ * Local only candidates holding a ready endpoint qualify (traffic must not leave the node, so
+ * the client IP survives). Among the candidates MetalLB's order decides: the lowest
+ * sha256(node + "#" + ip), which spreads addresses over the nodes.
  */
+import { createHash } from 'node:crypto';
 import type { EndpointSlice, Node, Service } from '../api/types.js';
 import { LOAD_BALANCER_CLASS } from './service-lb-controller.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+export const TO_BE_DELETED_TAINT = 'ToBeDeletedByClusterAutoscaler';
 
-export const isNodeReady = (n: Node): boolean =>
-  !n.spec?.unschedulable && (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const conditionTrue = (n: Node, type: string): boolean => (n.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+
+/** Whether a node may announce load-balancer addresses at all. */
+export function nodeQualifies(n: Node): boolean {
+  if (n.metadata?.deletionTimestamp) return false;
+  if (n.metadata?.labels?.[EXCLUDE_LB_LABEL] !== undefined) return false;
+  if ((n.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT)) return false;
+  return conditionTrue(n, 'Ready') && !conditionTrue(n, 'NetworkUnavailable');
+}
 
 /** Load-balancer addresses of a Service this implementation announces (ipMode Proxy: the LB proxies). */
 export function announcedIPs(svc: Service): string[] {
@@ -33,14 +50,32 @@ export function nodesWithReadyEndpoints(svc: Service, slices: readonly EndpointS
   return out;
 }
 
-/** The node that announces this Service's addresses, or undefined when none qualifies. */
-export function electedNode(svc: Service, slices: readonly EndpointSlice[], nodes: readonly Node[]): string | undefined {
-  let candidates = nodes.filter(isNodeReady).map((n) => n.metadata?.name ?? '');
+/** The nodes that may announce this Service's addresses. */
+export function candidateNodes(svc: Service, slices: readonly EndpointSlice[], nodes: readonly Node[]): string[] {
+  let candidates = nodes.filter(nodeQualifies).map((n) => n.metadata?.name ?? '');
   if (svc.spec?.externalTrafficPolicy === 'Local') {
     const local = nodesWithReadyEndpoints(svc, slices);
     candidates = candidates.filter((n) => local.has(n));
   }
-  return candidates.sort()[0];
+  return candidates;
+}
+
+const rank = (node: string, ip: string): string => createHash('sha256').update(`${node}#${ip}`).digest('hex');
+
+/** MetalLB's choice among candidates for one address: the lowest sha256(node#ip). */
+export function electFor(ip: string, candidates: readonly string[]): string | undefined {
+  let best: { node: string; r: string } | undefined;
+  for (const node of candidates) {
+    const r = rank(node, ip);
+    if (!best || r < best.r) best = { node, r };
+  }
+  return best?.node;
+}
+
+/** The node that announces the Service's (first) address, or undefined when none qualifies. */
+export function electedNode(svc: Service, slices: readonly EndpointSlice[], nodes: readonly Node[]): string | undefined {
+  const ip = announcedIPs(svc)[0];
+  return ip === undefined ? undefined : electFor(ip, candidateNodes(svc, slices, nodes));
 }
 
 /** The addresses `nodeName` must announce. */
@@ -48,7 +83,9 @@ export function addressesToAnnounce(nodeName: string, services: readonly Service
   const out = new Set<string>();
   for (const svc of services) {
     const ips = announcedIPs(svc);
-    if (ips.length > 0 && electedNode(svc, slices, nodes) === nodeName) ips.forEach((ip) => out.add(ip));
+    if (ips.length === 0) continue;
+    const candidates = candidateNodes(svc, slices, nodes);
+    for (const ip of ips) if (electFor(ip, candidates) === nodeName) out.add(ip);
   }
   return [...out].sort();
 }

@@ -9,7 +9,8 @@ import { startSpeaker } from './speaker.js';
 
 export { ServiceLBController, LOAD_BALANCER_CLASS, type ServiceLBOptions } from './service-lb-controller.js';
 export { IPPool, DEFAULT_LB_POOL } from './pool.js';
-export { electedNode, addressesToAnnounce, announcedIPs } from './election.js';
+export { electedNode, electFor, candidateNodes, nodeQualifies, addressesToAnnounce, announcedIPs, EXCLUDE_LB_LABEL, TO_BE_DELETED_TAINT } from './election.js';
+export { sendGratuitousArp, announceTakeover, GARP_REPEAT_MS } from './gratuitous-arp.js';
 export { startSpeaker, type Speaker, type SpeakerOptions } from './speaker.js';
 export { startHealthCheckServer, desiredHealthChecks, localReadyEndpoints, type HealthCheckServer } from './health-check.js';
 export { healthResponse, type ServiceHealth, type HealthResponse } from './health-response.js';
