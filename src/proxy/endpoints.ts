@@ -60,7 +60,11 @@ function addSlice(byKey: Map<string, Map<string, EndpointInfo>>, slice: Endpoint
 /** Builds the endpoints map from every slice; `nodeName` decides which endpoints are local. */
 export function buildEndpointsMap(slices: readonly EndpointSlice[], nodeName: string): EndpointsMap {
   const byKey = new Map<string, Map<string, EndpointInfo>>();
-  for (const s of slices) addSlice(byKey, s, nodeName);
+  // Slices in name order: an endpoint listed by two slices merges the same way however the
+  // slices arrived (a partial sync sees one Service's slices in another order than a full one).
+  const name = (s: EndpointSlice): string => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
+  const ordered = [...slices].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  for (const s of ordered) addSlice(byKey, s, nodeName);
   const out: EndpointsMap = new Map();
   for (const [key, eps] of byKey) {
     out.set(key, [...eps.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0)));

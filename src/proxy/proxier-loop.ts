@@ -6,13 +6,23 @@
  */
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import type { Client } from '../client/client.js';
-import { Informer } from '../client/informer.js';
+import { Informer, type EventHandler } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
 
 export type Svc = Service & KubeObject;
 export type Slice = EndpointSlice & KubeObject;
 
-export interface ProxierLoopOptions {
+/**
+ * Callbacks for kube-proxy's health server (healthz/): onQueued when a Service or EndpointSlice
+ * change arrives after the initial lists (upstream QueuedUpdate), onUpdated when the loop starts
+ * and after every successful sync (upstream Updated). Every proxier passes its options here.
+ */
+export interface ProxyHooks {
+  onQueued?: () => void;
+  onUpdated?: () => void;
+}
+
+export interface ProxierLoopOptions extends ProxyHooks {
   client: Client;
   nodeName: string;
   minSyncPeriodMs?: number;
@@ -49,11 +59,24 @@ export class ProxierLoop {
     });
   }
 
+  /**
+   * Feeds a change tracker from both informers (the nftables proxier's partial sync); its
+   * handlers run before the runner is kicked, so a sync never misses the event that caused it.
+   */
+  trackChanges(tracker: { serviceHandler: EventHandler<Svc>; sliceHandler: EventHandler<Slice> }): void {
+    this.services.on(tracker.serviceHandler);
+    this.slices.on(tracker.sliceHandler);
+  }
+
   /** Lists both, runs the first sync (a failure is reported and retried, not thrown), then the runner. */
   async start(): Promise<void> {
     let listed = false;
+    // Upstream marks the proxier updated as its sync loop starts, in case no sync ever succeeds.
+    this.opts.onUpdated?.();
     const run = (): void => {
-      if (listed) this.runner.run();
+      if (!listed) return;
+      this.opts.onQueued?.();
+      this.runner.run();
     };
     const kick = { add: run, update: run, delete: run };
     this.services.on(kick);
@@ -70,7 +93,7 @@ export class ProxierLoop {
 
   /** Runs one sync after any in flight; rejects if it fails. */
   syncNow(): Promise<void> {
-    const next = this.lock.catch(() => undefined).then(() => this.sync());
+    const next = this.lock.catch(() => undefined).then(() => this.sync()).then(() => this.opts.onUpdated?.());
     this.lock = next;
     return next;
   }

@@ -8,12 +8,13 @@
 import type { Client } from '../client/client.js';
 import { nftApply } from '../dataplane/exec.js';
 import { cleanStaleUdpFlows, deleteConntrackEntries, listUdpFlows, type ConntrackOps } from './conntrack.js';
-import { buildEndpointsMap, endpointsKey } from './endpoints.js';
+import { ServiceChangeTracker, serviceKey } from './change-tracker.js';
+import { endpointsKey } from './endpoints.js';
 import { readTableContents, tableExists, type TableContents } from './kernel-state.js';
 import { validateProxyOptions } from './options.js';
-import { buildServicePorts } from './service-port.js';
 import { ProxierLoop, startOrStop } from './proxier-loop.js';
-import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from './sync-proxy-rules.js';
+import { buildServiceFragment, ServiceTable } from './service-table.js';
+import { deltaTransaction, fullSyncTransaction, type SyncResult } from './sync-proxy-rules.js';
 
 export interface ProxyOptions {
   client: Client;
@@ -61,8 +62,10 @@ const realDeps: ProxierDeps = {
 
 export class Proxier {
   private readonly loop: ProxierLoop;
+  /** Which Services changed since the last sync (fed by the informers). */
+  private readonly tracker = new ServiceChangeTracker();
   /** What the last successful sync wrote; undefined forces a full sync (start, after a failure). */
-  private written: DesiredState | undefined;
+  private written: ServiceTable | undefined;
   private lastFullSync = 0;
 
   constructor(
@@ -73,6 +76,7 @@ export class Proxier {
     // kube-proxy skips services another proxy owns and headless services' slices; that is done
     // when the model is built (service-port.ts, endpoints.ts), so no server-side selector is needed.
     this.loop = new ProxierLoop(opts, `proxy ${opts.nodeName}`, () => this.syncProxyRules());
+    this.loop.trackChanges(this.tracker);
   }
 
   /** Starts both informers; the first sync runs once both have listed (sync discipline §14). */
@@ -88,23 +92,44 @@ export class Proxier {
     return this.loop.syncNow();
   }
 
+  /**
+   * A full sync rebuilds every Service's fragment and rewrites the table; a partial sync
+   * rebuilds only the Services the tracker saw change and writes the difference (O(change)).
+   */
   private async syncProxyRules(): Promise<void> {
-    const { netns, nodeName, nodeIP, clusterCIDR, serviceCIDR } = this.opts;
-    const servicePorts = buildServicePorts(this.loop.services.list());
-    const state: ProxyState = { servicePorts, endpoints: buildEndpointsMap(this.loop.slices.list(), nodeName), nodeIP, clusterCIDR, serviceCIDR };
+    const { netns } = this.opts;
+    const changed = this.tracker.take();
     const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
     // Someone flushed the ruleset (or deleted the netns table): rewrite everything now.
     const full = !this.written || due || !(await this.deps.tableExists(netns));
-    const previous = this.written;
+    const table = full ? new ServiceTable() : this.written!;
     this.written = undefined; // a failure below makes the next sync a full one
-    const { tx, desired, reachable } = full || !previous
-      ? syncProxyRules({ ...state, existing: await this.deps.readTable(netns) })
-      : partialSyncProxyRules(state, previous);
+    const { tx } = full ? await this.fullSync(table) : this.partialSync(table, changed);
     if (tx.err) throw tx.err;
     if (tx.numOperations > 0) await this.deps.apply(netns, tx.toString());
-    this.written = desired;
+    this.written = table;
     if (full) this.lastFullSync = this.deps.now();
-    await cleanStaleUdpFlows(this.deps, netns, servicePorts, reachable, endpointsKey);
+    if (table.hasUdpPorts()) await cleanStaleUdpFlows(this.deps, netns, table.servicePorts(), table.desired.reachable, endpointsKey);
+  }
+
+  private async fullSync(table: ServiceTable): Promise<Pick<SyncResult, 'tx'>> {
+    for (const svc of this.loop.services.list()) {
+      const key = serviceKey(svc.metadata?.namespace, svc.metadata?.name ?? '');
+      table.setService(key, this.fragment(key));
+    }
+    table.takeDelta(); // everything is written anyway
+    const { nodeIP, clusterCIDR, serviceCIDR, netns } = this.opts;
+    return fullSyncTransaction({ nodeIP, clusterCIDR, serviceCIDR, existing: await this.deps.readTable(netns) }, table.desired);
+  }
+
+  private partialSync(table: ServiceTable, changed: ReadonlySet<string>): Pick<SyncResult, 'tx'> {
+    for (const key of changed) table.setService(key, this.fragment(key));
+    return { tx: deltaTransaction(table.takeDelta()) };
+  }
+
+  private fragment(key: string) {
+    const { nodeName, nodeIP, clusterCIDR } = this.opts;
+    return buildServiceFragment(this.loop.services.get(key), this.tracker.slicesOf(key), { nodeName, nodeIP, clusterCIDR });
   }
 }
 

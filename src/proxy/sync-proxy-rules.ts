@@ -10,6 +10,7 @@ import { isAffinitySetName, isServiceChainName } from './chain-names.js';
 import { endpointsKey, type EndpointsMap } from './endpoints.js';
 import type { ServicePortInfo } from './service-port.js';
 import { addServicePort, elementKey, emptyDesiredState, type DesiredState } from './service-rules.js';
+import { sameElement, type TableDelta } from './service-table.js';
 import { Transaction } from './transaction.js';
 
 export { type DesiredState } from './service-rules.js';
@@ -50,14 +51,21 @@ export function buildDesiredState(state: ProxyState): DesiredState {
 
 /** Full sync: base rules, every service chain (flushed and rewritten), elements, stale deletes. */
 export function syncProxyRules(state: ProxyState): SyncResult {
+  return fullSyncTransaction(state, buildDesiredState(state));
+}
+
+/** The node-wide settings of a sync (ProxyState without the services and endpoints). */
+export type NodeState = Omit<ProxyState, 'servicePorts' | 'endpoints'>;
+
+/** The full-sync transaction writing `desired` (however it was built) for `state`. */
+export function fullSyncTransaction(state: NodeState, desired: DesiredState): SyncResult {
   const tx = new Transaction('ip', TABLE_NAME);
   if (state.existing && hasForeignLayout(state.existing)) {
     // Base chains cannot change hook or priority in place (kube-proxy's add+delete on its first
     // sync): recreate the table in the same atomic transaction. Affinity state is lost once.
-    const fresh = syncProxyRules({ ...state, existing: undefined });
+    const fresh = fullSyncTransaction({ ...state, existing: undefined }, desired);
     return { ...fresh, tx: prependOps(tx.delete({ kind: 'table' }), fresh.tx) };
   }
-  const desired = buildDesiredState(state);
   writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR, masqueradeMark: state.masqueradeMark, nodePortAddresses: state.nodePortAddresses });
   for (const set of desired.affinitySets.values()) tx.add(set);
   for (const [name, rules] of desired.chains) writeChain(tx, name, rules);
@@ -72,41 +80,59 @@ export function syncProxyRules(state: ProxyState): SyncResult {
 }
 
 /**
- * Partial sync from `previous` (what the last successful sync wrote) to the state now: changed
- * chains are flushed and rewritten, new ones added, gone ones flushed and deleted after the
- * elements that pointed at them; elements are added and deleted one by one.
+ * Partial sync from `previous` (what the last successful sync wrote) to the state now, by
+ * diffing the two whole states (the proxier itself diffs only the changed Services: ServiceTable).
  */
 export function partialSyncProxyRules(state: ProxyState, previous: DesiredState): SyncResult {
   const desired = buildDesiredState(state);
-  const tx = new Transaction('ip', TABLE_NAME);
-  // Re-adding an existing set updates its timeout in place (affinity timeout changed).
+  return { tx: deltaTransaction(diffDesiredStates(previous, desired)), desired, reachable: desired.reachable };
+}
+
+/** What changed from `previous` to `desired`, as a partial sync writes it. */
+export function diffDesiredStates(previous: DesiredState, desired: DesiredState): TableDelta {
+  const d: TableDelta = { writeChains: [], deleteChains: [], addSets: [], deleteSets: [], deleteElements: [], addElements: [] };
   for (const [name, set] of desired.affinitySets) {
-    if (JSON.stringify(previous.affinitySets.get(name)) !== JSON.stringify(set)) tx.add(set);
+    if (JSON.stringify(previous.affinitySets.get(name)) !== JSON.stringify(set)) d.addSets.push(set);
   }
   for (const [name, rules] of desired.chains) {
     const old = previous.chains.get(name);
-    if (!old || old.length !== rules.length || old.some((r, i) => r !== rules[i])) writeChain(tx, name, rules);
+    if (!old || old.length !== rules.length || old.some((r, i) => r !== rules[i])) d.writeChains.push([name, rules]);
   }
   for (const [key, old] of previous.elements) {
     const now = desired.elements.get(key);
-    if (!now || !sameElement(old, now)) tx.delete({ ...old, comment: undefined, value: undefined });
+    if (!now || !sameElement(old, now)) d.deleteElements.push(old);
   }
   for (const [key, e] of desired.elements) {
     const old = previous.elements.get(key);
-    if (!old || !sameElement(old, e)) tx.add(e);
+    if (!old || !sameElement(old, e)) d.addElements.push(e);
   }
-  for (const name of previous.chains.keys()) {
-    if (!desired.chains.has(name)) tx.flush({ kind: 'chain', name }).delete({ kind: 'chain', name });
-  }
-  for (const name of previous.affinitySets.keys()) if (!desired.affinitySets.has(name)) tx.delete({ kind: 'set', name });
-  return { tx, desired, reachable: desired.reachable };
+  for (const name of previous.chains.keys()) if (!desired.chains.has(name)) d.deleteChains.push(name);
+  for (const name of previous.affinitySets.keys()) if (!desired.affinitySets.has(name)) d.deleteSets.push(name);
+  return d;
+}
+
+/**
+ * A partial sync's transaction: changed chains are flushed and rewritten, new ones added, gone
+ * ones flushed and deleted after the elements that pointed at them; elements are added and
+ * deleted one by one (a changed value is a delete and an add).
+ */
+export function deltaTransaction(d: TableDelta): Transaction {
+  const tx = new Transaction('ip', TABLE_NAME);
+  // Re-adding an existing set updates its timeout in place (affinity timeout changed).
+  for (const set of d.addSets) tx.add(set);
+  for (const [name, rules] of d.writeChains) writeChain(tx, name, rules);
+  for (const e of d.deleteElements) tx.delete({ ...e, comment: undefined, value: undefined });
+  for (const e of d.addElements) tx.add(e);
+  for (const name of d.deleteChains) tx.flush({ kind: 'chain', name }).delete({ kind: 'chain', name });
+  for (const name of d.deleteSets) tx.delete({ kind: 'set', name });
+  return tx;
 }
 
 const OUR_STATIC_CHAINS = new Set([...BASE_CHAINS, ...HELPER_CHAINS].map((c) => c.name));
 const OUR_BASE_CHAINS = new Set(BASE_CHAINS.map((c) => `${c.name} ${c.type} ${c.hook} ${c.priority}`));
 
 /** A static chain we do not write, or a base chain with other hook/priority (an older layout). */
-function hasForeignLayout(existing: NonNullable<ProxyState['existing']>): boolean {
+function hasForeignLayout(existing: NonNullable<NodeState['existing']>): boolean {
   if (existing.chains.some((c) => !isServiceChainName(c) && !OUR_STATIC_CHAINS.has(c))) return true;
   return (existing.baseChains ?? []).some((b) => !OUR_BASE_CHAINS.has(b));
 }
@@ -115,10 +141,6 @@ function prependOps(first: Transaction, rest: Transaction): Transaction {
   for (const op of rest.operations) first.operations.push(op);
   if (rest.err && !first.err) first.err = rest.err;
   return first;
-}
-
-function sameElement(a: { value?: string[]; comment?: string }, b: { value?: string[]; comment?: string }): boolean {
-  return (a.value ?? []).join(' . ') === (b.value ?? []).join(' . ') && a.comment === b.comment;
 }
 
 function writeChain(tx: Transaction, name: string, rules: readonly string[]): void {
