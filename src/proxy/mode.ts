@@ -6,6 +6,9 @@ import { startProxy as startNftablesProxy, type Proxy, type ProxyOptions } from 
 import { startIptablesProxy } from './iptables/proxier.js';
 import { startUserspaceProxy } from './userspace/proxier.js';
 import { detectIpvs } from './ipvs/detect.js';
+import type { ProxyHooks } from './proxier-loop.js';
+import { cleanupLeftovers } from './cleanup/cleanup-leftovers.js';
+import { startProxyHealthServer, type ProxyHealthServer } from './healthz/healthz-server.js';
 
 export const PROXY_MODES = ['nftables', 'iptables', 'userspace'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
@@ -21,18 +24,58 @@ export function parseProxyMode(value: string, field = '--proxy-mode'): ProxyMode
 export interface ModeProxyOptions extends ProxyOptions {
   /** Default nftables. */
   mode?: ProxyMode;
+  /**
+   * kube-proxy's --healthz-bind-address (`0.0.0.0:10256` upstream): serve /healthz and /livez
+   * there in the node netns. Unset: no health server (tests that start many proxies).
+   */
+  healthzBindAddress?: string;
+  /** Remove the other modes' rules from the netns first (kube-proxy does on start); default true. */
+  cleanupLeftovers?: boolean;
 }
 
-/** Starts the proxy of one node in `opts.mode`. */
-export function startProxy(opts: ModeProxyOptions): Promise<Proxy> {
-  const { mode = DEFAULT_PROXY_MODE, ...rest } = opts;
-  switch (parseProxyMode(mode, 'mode')) {
+/**
+ * Starts the proxy of one node in `opts.mode`: removes the other modes' leftovers from its
+ * netns, starts the health server if asked, then the mode's proxier with the health hooks.
+ */
+export async function startProxy(opts: ModeProxyOptions): Promise<Proxy> {
+  const { mode = DEFAULT_PROXY_MODE, healthzBindAddress, cleanupLeftovers: clean = true, ...rest } = opts;
+  const checked = parseProxyMode(mode, 'mode');
+  if (clean) {
+    // As upstream, a failed cleanup is reported, not fatal: the new mode can still run.
+    await cleanupLeftovers(rest.netns, checked).catch((e) => console.error(`proxy ${rest.nodeName}: cleaning up other modes' rules failed:`, e));
+  }
+  let healthz: ProxyHealthServer | undefined;
+  if (healthzBindAddress !== undefined) {
+    healthz = await startProxyHealthServer({
+      client: rest.client, nodeName: rest.nodeName, netns: rest.netns, bindAddress: healthzBindAddress,
+      healthTimeoutMs: 2 * (rest.syncPeriodMs ?? 30_000),
+    });
+  }
+  // Every proxier hands its options to ProxierLoop, which calls the hooks.
+  const withHooks: ProxyOptions & ProxyHooks = { ...rest, ...healthz?.hooks };
+  const proxy = await startMode(checked, withHooks).catch(async (e) => {
+    await healthz?.stop();
+    throw e;
+  });
+  if (!healthz) return proxy;
+  const server = healthz;
+  // Inherit the mode's handle (its getters too: userspace's socketProcessPid); stop ends both.
+  const handle = Object.create(proxy) as Proxy;
+  handle.stop = async () => {
+    await proxy.stop();
+    await server.stop();
+  };
+  return handle;
+}
+
+function startMode(mode: ProxyMode, opts: ProxyOptions & ProxyHooks): Promise<Proxy> {
+  switch (mode) {
     case 'nftables':
-      return startNftablesProxy(rest);
+      return startNftablesProxy(opts);
     case 'iptables':
-      return startIptablesProxy(rest);
+      return startIptablesProxy(opts);
     case 'userspace':
-      return startUserspaceProxy(rest);
+      return startUserspaceProxy(opts);
   }
 }
 
