@@ -1,0 +1,109 @@
+/**
+ * The cluster a Service matrix run talks to: one `podnet up --proxy-mode <mode>` cluster with
+ * two nodes and the outside host, reached the way users reach it (podnet exec in pods, commands
+ * in the node and outside namespaces, kubectl). Every helper returns what it saw so the tests
+ * can say what they expected.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Kubectl, leftovers, podnet, uniqueName, type RunResult } from './cluster.js';
+import { eventually } from './eventually.js';
+
+export type MatrixMode = 'nftables' | 'iptables' | 'userspace';
+
+export const NODE_IPS: Record<string, string> = { node1: '172.18.0.11', node2: '172.18.0.12' };
+export const OUTSIDE_IP = '172.18.0.200';
+
+export function run(cmd: string, args: string[], timeoutMs = 15_000): RunResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `curl` printing the body only; 2 s is plenty on one machine, and a dropped SYN ends in exit 28. */
+export const curl = (url: string, maxTime = 2): string => `curl -sS --max-time ${maxTime} ${url}`;
+/** `n` requests in a row, one answer per line (one exec instead of n). */
+export const curlTimes = (n: number, url: string): string => `for i in $(seq ${n}); do ${curl(url)}; echo; done`;
+
+/** Polls until the command succeeds (proxies and speakers sync asynchronously); returns stdout. */
+export function succeeds(what: string, attempt: () => RunResult, ms = 20_000): Promise<string> {
+  return eventually(what, () => {
+    const r = attempt();
+    if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }, ms, 200);
+}
+
+export class MatrixCluster {
+  readonly name: string;
+  private kc: Kubectl | undefined;
+
+  constructor(readonly mode: MatrixMode, letter: string) {
+    this.name = uniqueName(letter);
+  }
+
+  get kubectl(): Kubectl {
+    if (!this.kc) throw new Error('the matrix cluster is not up (its before hook failed)');
+    return this.kc;
+  }
+
+  up(lbPool: string): void {
+    const r = podnet(['up', '--name', this.name, '--nodes', '2', '--proxy-mode', this.mode, '--lb-pool', lbPool]);
+    assert.equal(r.status, 0, `podnet up --proxy-mode ${this.mode} failed:\n${r.stdout}\n${r.stderr}`);
+    const kc = podnet(['kubeconfig', '--name', this.name]);
+    assert.equal(kc.status, 0, kc.stderr);
+    this.kc = new Kubectl(kc.stdout);
+  }
+
+  down(): void {
+    const r = podnet(['down', '--name', this.name]);
+    assert.equal(r.status, 0, `podnet down failed: ${r.stderr}`);
+    assert.deepEqual(leftovers(this.name), [], 'podnet down left things behind');
+  }
+
+  /** A shell command in a pod (podnet exec, as a user would). */
+  inPod(pod: string, cmd: string, timeoutMs = 20_000): RunResult {
+    return podnet(['exec', '--name', this.name, pod, '--', 'sh', '-c', cmd], timeoutMs);
+  }
+
+  /** A shell command on a machine of the cluster: `outside`, `node1`, `node2`. */
+  onHost(machine: string, cmd: string, timeoutMs = 15_000): RunResult {
+    return run('ip', ['netns', 'exec', `${this.name}-${machine}`, 'sh', '-c', cmd], timeoutMs);
+  }
+
+  get(args: string[]): string {
+    return this.kubectl.ok(['get', ...args]).trim();
+  }
+
+  clusterIP(svc: string): string {
+    return this.get(['svc', svc, '-o', 'jsonpath={.spec.clusterIP}']);
+  }
+
+  nodePort(svc: string, index = 0): string {
+    return this.get(['svc', svc, '-o', `jsonpath={.spec.ports[${index}].nodePort}`]);
+  }
+
+  podIP(pod: string): string {
+    return this.get(['pod', pod, '-o', 'jsonpath={.status.podIP}']);
+  }
+
+  podNames(label: string): string[] {
+    return this.get(['pods', '-l', label, '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').sort();
+  }
+
+  /** The load-balancer address the controller gave `svc` (waits for it). */
+  lbIP(svc: string): Promise<string> {
+    return eventually(`${svc} ingress IP`, () => this.get(['svc', svc, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']) || undefined, 20_000, 200);
+  }
+
+  /** Every IPv4 address a machine holds (what a masqueraded source may be). */
+  addresses(machine: string): string[] {
+    const out = this.onHost(machine, 'ip -4 -o addr show').stdout;
+    return [...out.matchAll(/ inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]).filter((ip) => !ip.startsWith('127.'));
+  }
+}
+
+/** The address part of netexec's `/clientip` answer (`ip:port`). */
+export const sourceOf = (clientip: string): string => clientip.trim().split(':')[0];
+
+/** The lines of a curlTimes output. */
+export const answers = (out: string): string[] => out.split('\n').map((l) => l.trim()).filter(Boolean);
