@@ -9,10 +9,13 @@
 import type { EndpointSlice, Service } from '../src/api/types.js';
 import { nft, nftApply } from '../src/dataplane/exec.js';
 import { netnsAdd } from '../src/dataplane/netns.js';
+import type { KubeObject } from '../src/api/types.js';
+import { ServiceChangeTracker, serviceKey } from '../src/proxy/change-tracker.js';
 import { buildEndpointsMap } from '../src/proxy/endpoints.js';
 import { readTableContents, tableExists } from '../src/proxy/kernel-state.js';
 import { buildServicePorts } from '../src/proxy/service-port.js';
-import { partialSyncProxyRules, syncProxyRules, type DesiredState, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
+import { buildServiceFragment, ServiceTable } from '../src/proxy/service-table.js';
+import { deltaTransaction, fullSyncTransaction, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
 import { buildIptablesRuleset, jumpRules, planFullSync, planPartialSync, type IptablesRuleset } from '../src/proxy/iptables/index.js';
 import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from '../src/proxy/iptables/kernel.js';
 import { run } from '../src/dataplane/exec.js';
@@ -25,11 +28,16 @@ import { fillerEndpoints, makeServiceSet, ms, NODE_OPTS, slice, stats, type Serv
  */
 interface Timing { readMs: number; computeMs: number; applyMs: number; totalMs: number; ops: number }
 
+interface SliceChange { old: EndpointSlice; now: EndpointSlice }
+type Svc = Service & KubeObject;
+type Slice = EndpointSlice & KubeObject;
+
 /** One proxy mode under test, holding what its last sync wrote (for partial syncs). */
 interface SyncMode {
   name: string;
   fullSync(set: ServiceSet): Promise<Timing>;
-  partialSync(set: ServiceSet): Promise<Timing>;
+  /** After `change` (one slice replaced in `set`), as the informer would report it. */
+  partialSync(set: ServiceSet, change: SliceChange): Promise<Timing>;
   /** Throws unless the kernel holds `ip` among the endpoints of Service `svcName`. */
   verifyEndpoint(svcName: string, ip: string): Promise<void>;
 }
@@ -42,10 +50,17 @@ function proxyState(set: ServiceSet): ProxyState {
   };
 }
 
-/** The nftables proxier's sync (proxier.ts syncProxyRules), step by step, timed. */
+/**
+ * The nftables proxier's sync (proxier.ts syncProxyRules), step by step, timed: the informer
+ * events go into a ServiceChangeTracker; a full sync builds every Service's fragment, a partial
+ * sync rebuilds the changed Services' fragments and writes the ServiceTable's delta.
+ */
 function nftablesMode(netns: string): SyncMode {
-  let written: DesiredState | undefined;
-  let lastDesired: DesiredState | undefined;
+  const tracker = new ServiceChangeTracker();
+  const services = new Map<string, Svc>();
+  let table: ServiceTable | undefined;
+  const node = { nodeName: NODE_OPTS.nodeName, nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR };
+  const fragment = (key: string) => buildServiceFragment(services.get(key), tracker.slicesOf(key), node);
   const apply = async (t0: bigint, readMs: number, script: string, ops: number): Promise<Timing> => {
     const computeMs = ms(t0) - readMs;
     const t1 = process.hrtime.bigint();
@@ -55,29 +70,39 @@ function nftablesMode(netns: string): SyncMode {
   return {
     name: 'nftables',
     async fullSync(set) {
+      // What the informers' initial lists deliver before the first sync (not timed).
+      for (const svc of set.services as Svc[]) {
+        services.set(serviceKey(svc.metadata?.namespace, svc.metadata!.name!), svc);
+        tracker.serviceHandler.add!(svc);
+      }
+      for (const slice of set.slices as Slice[]) tracker.sliceHandler.add!(slice);
       const t0 = process.hrtime.bigint();
       const existing = await readTableContents(netns);
       const readMs = ms(t0);
-      const { tx, desired } = syncProxyRules({ ...proxyState(set), existing });
+      tracker.take();
+      const fresh = new ServiceTable();
+      for (const key of services.keys()) fresh.setService(key, fragment(key));
+      fresh.takeDelta();
+      const { tx } = fullSyncTransaction({ nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR, serviceCIDR: NODE_OPTS.serviceCIDR, existing }, fresh.desired);
       if (tx.err) throw tx.err;
       const timing = await apply(t0, readMs, tx.toString(), tx.numOperations);
-      written = lastDesired = desired;
+      table = fresh;
       return timing;
     },
-    async partialSync(set) {
-      if (!written) throw new Error('partialSync before a full sync');
+    async partialSync(_set, change) {
+      if (!table) throw new Error('partialSync before a full sync');
+      tracker.sliceHandler.update!(change.old as Slice, change.now as Slice);
       const t0 = process.hrtime.bigint();
       // The proxier's canary: a partial sync first checks the table is still there.
       if (!(await tableExists(netns))) throw new Error(`table vanished from ${netns}`);
       const readMs = ms(t0);
-      const { tx, desired } = partialSyncProxyRules(proxyState(set), written);
+      for (const key of tracker.take()) table.setService(key, fragment(key));
+      const tx = deltaTransaction(table.takeDelta());
       if (tx.err) throw tx.err;
-      const timing = await apply(t0, readMs, tx.toString(), tx.numOperations);
-      written = lastDesired = desired;
-      return timing;
+      return apply(t0, readMs, tx.toString(), tx.numOperations);
     },
     async verifyEndpoint(svcName, ip) {
-      const chain = [...lastDesired!.chains.keys()].find((c) => c.startsWith('service-') && c.endsWith(`-default/${svcName}/tcp/http`));
+      const chain = [...table!.desired.chains.keys()].find((c) => c.startsWith('service-') && c.endsWith(`-default/${svcName}/tcp/http`));
       if (!chain) throw new Error(`no service chain for ${svcName}`);
       const listing = await nft(netns, ['list', 'chain', 'ip', 'kube-proxy', chain]);
       if (!listing.includes(`__${ip}/`)) throw new Error(`${chain} does not reach ${ip}:\n${listing}`);
@@ -131,11 +156,12 @@ function iptablesMode(netns: string): SyncMode {
 interface SizeResult { size: number; full: Timing; change: Timing[] }
 
 /** One Service change: the first endpoint of Service i replaced by a fresh pod IP. */
-function changeOne(set: ServiceSet, i: number, generation: number): string {
+function changeOne(set: ServiceSet, i: number, generation: number): { ip: string; change: SliceChange } {
   const ips = fillerEndpoints(i);
   ips[0] = `10.244.255.${generation}`; // 10.244.255.0/24 is never a filler endpoint
+  const old = set.slices[i];
   set.slices[i] = slice(`svc-${i}`, ips);
-  return ips[0];
+  return { ip: ips[0], change: { old, now: set.slices[i] } };
 }
 
 async function measureSize(mode: SyncMode, size: number, changes: number): Promise<SizeResult> {
@@ -144,8 +170,8 @@ async function measureSize(mode: SyncMode, size: number, changes: number): Promi
   const change: Timing[] = [];
   for (let c = 1; c <= changes; c++) {
     const i = Math.floor((c * size) / (changes + 1)); // spread over the set
-    const newIP = changeOne(set, i, c);
-    change.push(await mode.partialSync(set));
+    const { ip: newIP, change: ev } = changeOne(set, i, c);
+    change.push(await mode.partialSync(set, ev));
     // Checked once per size: listing a 10,000-Service ruleset is slow in both modes.
     if (c === changes) await mode.verifyEndpoint(`svc-${i}`, newIP);
   }

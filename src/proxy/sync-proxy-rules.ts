@@ -59,7 +59,7 @@ export type NodeState = Omit<ProxyState, 'servicePorts' | 'endpoints'>;
 
 /** The full-sync transaction writing `desired` (however it was built) for `state`. */
 export function fullSyncTransaction(state: NodeState, desired: DesiredState): SyncResult {
-  const tx = new Transaction('ip', TABLE_NAME);
+  const tx = new Transaction('ip', TABLE_NAME, 'added');
   if (state.existing && hasForeignLayout(state.existing)) {
     // Base chains cannot change hook or priority in place (kube-proxy's add+delete on its first
     // sync): recreate the table in the same atomic transaction. Affinity state is lost once.
@@ -68,11 +68,11 @@ export function fullSyncTransaction(state: NodeState, desired: DesiredState): Sy
   }
   writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR, masqueradeMark: state.masqueradeMark, nodePortAddresses: state.nodePortAddresses });
   for (const set of desired.affinitySets.values()) tx.add(set);
-  for (const [name, rules] of desired.chains) writeChain(tx, name, rules);
+  writeServiceChains(tx, desired.chains);
   for (const e of desired.elements.values()) tx.add(e);
-  for (const chain of state.existing?.chains ?? []) {
-    if (isServiceChainName(chain) && !desired.chains.has(chain)) tx.flush({ kind: 'chain', name: chain }).delete({ kind: 'chain', name: chain });
-  }
+  const stale = (state.existing?.chains ?? []).filter((c) => isServiceChainName(c) && !desired.chains.has(c));
+  for (const name of stale) tx.flush({ kind: 'chain', name });
+  for (const name of stale) tx.delete({ kind: 'chain', name });
   for (const set of state.existing?.sets ?? []) {
     if (isAffinitySetName(set) && !desired.affinitySets.has(set)) tx.delete({ kind: 'set', name: set });
   }
@@ -141,6 +141,30 @@ function prependOps(first: Transaction, rest: Transaction): Transaction {
   for (const op of rest.operations) first.operations.push(op);
   if (rest.err && !first.err) first.err = rest.err;
   return first;
+}
+
+/** Whether a rule holds an anonymous set or map (`vmap { ... }`, `ip saddr != { ... }`). */
+const bindsAnonymousSet = (rule: string): boolean => /(?:vmap|!=|saddr|daddr) \{/.test(rule);
+const jumpTargets = (rule: string): string[] => [...rule.matchAll(/(?:goto|jump) ([^\s,}]+)/g)].map((m) => m[1]);
+
+/**
+ * Service chains in the order that keeps a big transaction linear in the kernel: each rule
+ * that binds an anonymous set makes the kernel walk the whole transaction so far
+ * (`__nft_set_trans_bind`, kernel 6.18), so the chains holding such rules (service-, local-,
+ * firewall-) get their rules right after their own declarations, while the transaction is still
+ * short; every other rule follows all declarations. 10,000 Services: minutes → seconds.
+ */
+function writeServiceChains(tx: Transaction, chains: ReadonlyMap<string, readonly string[]>): void {
+  const declared = new Set<string>();
+  const later: [string, readonly string[]][] = [];
+  for (const [name, rules] of chains) {
+    tx.add({ kind: 'chain', name }).flush({ kind: 'chain', name });
+    declared.add(name);
+    const early = rules.some(bindsAnonymousSet) && rules.every((r) => jumpTargets(r).every((t) => declared.has(t) || !isServiceChainName(t)));
+    if (early) for (const rule of rules) tx.add({ kind: 'rule', chain: name, rule });
+    else later.push([name, rules]);
+  }
+  for (const [chain, rules] of later) for (const rule of rules) tx.add({ kind: 'rule', chain, rule });
 }
 
 function writeChain(tx: Transaction, name: string, rules: readonly string[]): void {

@@ -73,12 +73,18 @@ function validate(op: Operation): string | undefined {
   }
 }
 
+/**
+ * `phased` (default): declarations first, then rules and elements, then deletes (any insertion
+ * order is valid). `added`: exactly as added (knftables' order); the caller declares before use.
+ */
+export type RenderOrder = 'phased' | 'added';
+
 export class Transaction {
   readonly operations: Operation[] = [];
   /** The first invalid operation's problem; a transaction with an error must not be run. */
   err: Error | undefined;
 
-  constructor(readonly family: Family, readonly table: string) {}
+  constructor(readonly family: Family, readonly table: string, readonly order: RenderOrder = 'phased') {}
 
   add(obj: NftObject): this { return this.push('add', obj); }
   flush(obj: NftObject): this { return this.push('flush', obj); }
@@ -87,6 +93,7 @@ export class Transaction {
   get numOperations(): number { return this.operations.length; }
 
   toString(): string {
+    if (this.order === 'added') return this.operations.map((op) => this.render(op) + '\n').join('');
     const indexed = this.operations.map((op, i) => ({ op, i, p: phase(op) }));
     indexed.sort((a, b) => a.p - b.p || a.i - b.i);
     return indexed.map(({ op }) => this.render(op) + '\n').join('');

@@ -6,6 +6,7 @@ import { syncProxyRules } from '../../../src/proxy/sync-proxy-rules.js';
 import { buildServicePorts } from '../../../src/proxy/service-port.js';
 import { buildEndpointsMap } from '../../../src/proxy/endpoints.js';
 import { clusterIP, dedent, makeService, makeSlice, port } from './fixtures.js';
+import { applyScript, emptyModel } from './nft-model.js';
 
 const opts = { nodeName: 'node1', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', serviceCIDR: '172.30.0.0/16' };
 
@@ -95,7 +96,9 @@ test('a ClusterIP service with two endpoints: service chain, endpoint chains, el
   // Declarations come before any rule that references them.
   const text = renderRuleset([svc], [slice], opts);
   assert.ok(text.indexOf('add chain ip kube-proxy service-ULMVA6XW') < text.indexOf('add element ip kube-proxy service-ips'));
-  assert.ok(text.lastIndexOf('add chain') < text.indexOf('add rule'));
+  // Every rule and element after the chains it names (the model refuses a forward reference).
+  assert.doesNotThrow(() => applyScript(emptyModel(), text));
+  assert.throws(() => applyScript(emptyModel(), 'add chain ip kube-proxy a\nadd rule ip kube-proxy a goto b\nadd chain ip kube-proxy b\n'), /no such chain b/);
 });
 
 test('a service without endpoints is rejected through no-endpoint-services', () => {
