@@ -10,6 +10,7 @@ import { startControllers } from '../controllers/index.js';
 import { startAgent } from '../agent/index.js';
 import { startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
+import { DEFAULT_HEALTHZ_BIND_ADDRESS } from '../proxy/healthz/index.js';
 import { startNodeLoadBalancer } from '../loadbalancer/index.js';
 import {
   type ClusterConfig,
@@ -140,6 +141,8 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     clusterCIDR: cfg.clusterCIDR,
     serviceCIDR: cfg.serviceCIDR,
     mode: cfg.proxyMode,
+    // kube-proxy's default: /healthz and /livez on every node address (a child in the node netns).
+    healthzBindAddress: DEFAULT_HEALTHZ_BIND_ADDRESS,
   });
   const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip });
   console.log(`agent ${node.name}: agent, flannel, proxy and load-balancer speaker running`);
