@@ -144,7 +144,8 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     // kube-proxy's default: /healthz and /livez on every node address (a child in the node netns).
     healthzBindAddress: DEFAULT_HEALTHZ_BIND_ADDRESS,
   });
-  const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip });
+  // The health checks report serviceProxyHealthy from the proxy's own health, as kube-proxy's do.
+  const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip, proxyHealth: proxy.health });
   console.log(`agent ${node.name}: agent, flannel, proxy and load-balancer speaker running`);
   await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => flannel.stop(), () => proxy.stop(), () => lb.stop()]);
 }

@@ -11,6 +11,7 @@ import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
 import type { ServiceHealth } from './health-response.js';
+import type { ProxierHealthState } from '../proxy/healthz/proxier-health.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MAIN = fileURLToPath(new URL('./health-server-main.js', import.meta.url));
@@ -19,6 +20,13 @@ export interface HealthCheckOptions {
   client: Client;
   nodeName: string;
   netns: string;
+  /** The proxy's health (startProxy's `health`): answers turn 503 while the proxy is unhealthy. */
+  proxyHealth?: ProxyHealthSource;
+}
+
+/** What the health checks need of kube-proxy's health state (ProxierHealth). */
+export interface ProxyHealthSource {
+  subscribe(fn: (s: ProxierHealthState) => void): () => void;
 }
 
 export interface HealthCheckServer {
@@ -79,8 +87,12 @@ export async function startHealthCheckServer(opts: HealthCheckOptions): Promise<
   services.on(kick);
   slices.on(kick);
   runner.start();
+  const unsubscribe = opts.proxyHealth?.subscribe((proxy) => {
+    if (child.exitCode === null) child.stdin?.write(`${JSON.stringify({ proxy })}\n`);
+  });
   return {
     async stop() {
+      unsubscribe?.();
       runner.stop();
       services.stop();
       slices.stop();

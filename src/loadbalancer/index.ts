@@ -4,7 +4,7 @@
  * part (speaker + health check listeners) runs in each node agent.
  */
 import type { Client } from '../client/client.js';
-import { startHealthCheckServer } from './health-check.js';
+import { startHealthCheckServer, type ProxyHealthSource } from './health-check.js';
 import { startSpeaker } from './speaker.js';
 
 export { ServiceLBController, LOAD_BALANCER_CLASS, type ServiceLBOptions } from './service-lb-controller.js';
@@ -12,7 +12,7 @@ export { IPPool, DEFAULT_LB_POOL } from './pool.js';
 export { electedNode, electFor, candidateNodes, nodeQualifies, addressesToAnnounce, announcedIPs, EXCLUDE_LB_LABEL, TO_BE_DELETED_TAINT } from './election.js';
 export { sendGratuitousArp, announceTakeover, GARP_REPEAT_MS } from './gratuitous-arp.js';
 export { startSpeaker, type Speaker, type SpeakerOptions } from './speaker.js';
-export { startHealthCheckServer, desiredHealthChecks, localReadyEndpoints, type HealthCheckServer } from './health-check.js';
+export { startHealthCheckServer, desiredHealthChecks, localReadyEndpoints, type HealthCheckServer, type ProxyHealthSource } from './health-check.js';
 export { healthResponse, type ServiceHealth, type HealthResponse } from './health-response.js';
 
 export interface NodeLoadBalancerOptions {
@@ -20,6 +20,8 @@ export interface NodeLoadBalancerOptions {
   nodeName: string;
   netns: string;
   nodeIP: string;
+  /** The node's proxy health (startProxy's `health`), for serviceProxyHealthy. */
+  proxyHealth?: ProxyHealthSource;
 }
 
 /** Starts the node's speaker and health check server; stop() ends both. */

@@ -9,6 +9,7 @@ import { detectIpvs } from './ipvs/detect.js';
 import type { ProxyHooks } from './proxier-loop.js';
 import { cleanupLeftovers } from './cleanup/cleanup-leftovers.js';
 import { startProxyHealthServer, type ProxyHealthServer } from './healthz/healthz-server.js';
+import type { ProxierHealth } from './healthz/proxier-health.js';
 
 export const PROXY_MODES = ['nftables', 'iptables', 'userspace'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
@@ -33,11 +34,16 @@ export interface ModeProxyOptions extends ProxyOptions {
   cleanupLeftovers?: boolean;
 }
 
+/** A running proxy; `health` is there when it serves healthz (the service health checks read it). */
+export interface ModeProxy extends Proxy {
+  readonly health?: ProxierHealth;
+}
+
 /**
  * Starts the proxy of one node in `opts.mode`: removes the other modes' leftovers from its
  * netns, starts the health server if asked, then the mode's proxier with the health hooks.
  */
-export async function startProxy(opts: ModeProxyOptions): Promise<Proxy> {
+export async function startProxy(opts: ModeProxyOptions): Promise<ModeProxy> {
   const { mode = DEFAULT_PROXY_MODE, healthzBindAddress, cleanupLeftovers: clean = true, ...rest } = opts;
   const checked = parseProxyMode(mode, 'mode');
   if (clean) {
@@ -60,11 +66,12 @@ export async function startProxy(opts: ModeProxyOptions): Promise<Proxy> {
   if (!healthz) return proxy;
   const server = healthz;
   // Inherit the mode's handle (its getters too: userspace's socketProcessPid); stop ends both.
-  const handle = Object.create(proxy) as Proxy;
+  const handle = Object.create(proxy) as { -readonly [K in keyof ModeProxy]: ModeProxy[K] };
   handle.stop = async () => {
     await proxy.stop();
     await server.stop();
   };
+  handle.health = server.health;
   return handle;
 }
 

@@ -35,16 +35,28 @@ export function nodeEligible(node: Node): boolean {
 
 export class ProxierHealth {
   private state: ProxierHealthState;
+  private readonly listeners = new Set<(s: ProxierHealthState) => void>();
 
   constructor(
     healthTimeoutMs: number,
     /** Called after every change of state (the server process is sent a copy). */
-    private readonly onChange: (s: ProxierHealthState) => void = () => undefined,
+    onChange?: (s: ProxierHealthState) => void,
     private readonly now: () => number = Date.now,
   ) {
     if (!(healthTimeoutMs > 0)) throw new Error(`healthTimeoutMs: Invalid value: ${healthTimeoutMs}: must be greater than zero`);
     // Eligible while starting up, until a node event says otherwise (upstream).
     this.state = { healthTimeoutMs, nodeEligible: true };
+    if (onChange) this.listeners.add(onChange);
+  }
+
+  /**
+   * Calls `fn` with the current state now and after every change (the service health checks
+   * report serviceProxyHealthy from it); returns the unsubscribe.
+   */
+  subscribe(fn: (s: ProxierHealthState) => void): () => void {
+    this.listeners.add(fn);
+    fn(this.snapshot());
+    return () => this.listeners.delete(fn);
   }
 
   /** A change arrived that the next sync must apply; only the oldest pending one counts. */
@@ -73,6 +85,6 @@ export class ProxierHealth {
 
   private set(patch: Partial<ProxierHealthState>): void {
     this.state = { ...this.state, ...patch };
-    this.onChange(this.snapshot());
+    for (const fn of this.listeners) fn(this.snapshot());
   }
 }
