@@ -6,5 +6,6 @@
 export { startUserspaceProxy, UserspaceProxier, type UserspaceProxyOptions } from './proxier.js';
 export { LoadBalancerRR, MissingEndpointsError, type LoadBalancerDeps } from './load-balancer.js';
 export { renderPortalRules, renderPortalCleanup, USERSPACE_TABLE, type Portal } from './portal-rules.js';
-export { ENDPOINT_DIAL_TIMEOUTS_MS, DEFAULT_UDP_IDLE_TIMEOUT_MS } from './proxy-socket.js';
-export type { ServicePortSpec } from './protocol.js';
+export { ENDPOINT_DIAL_TIMEOUTS_MS } from './proxy-socket.js';
+export { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './udp-proxy-socket.js';
+export type { ServicePortSpec, SyncResult } from './protocol.js';

@@ -13,6 +13,18 @@ export interface ServicePortSpec {
   endpoints: string[];
   /** ClientIP affinity timeout in seconds; 0 = none. */
   stickyMaxAgeSeconds: number;
+  /**
+   * The node port to hold open on every address (upstream claimNodePort: a socket on the port
+   * itself keeps anything else from taking it; the portal rules still redirect it). 0/absent: none.
+   */
+  nodePort?: number;
+}
+
+/** What a sync answers: the proxy port of every service port, and node ports it could not hold. */
+export interface SyncResult {
+  proxyPorts: Record<string, number>;
+  /** key → why its node port could not be opened (e.g. EADDRINUSE). */
+  nodePortErrors: Record<string, string>;
 }
 
 export interface SyncRequest {
@@ -23,6 +35,5 @@ export interface SyncRequest {
 
 export type ChildMessage =
   | { type: 'ready' }
-  /** The proxy port of every service port in the request. */
-  | { type: 'synced'; id: number; proxyPorts: Record<string, number> }
+  | ({ type: 'synced'; id: number } & SyncResult)
   | { type: 'error'; id: number; message: string };

@@ -13,16 +13,19 @@ import type { Proxy, ProxyOptions } from '../proxier.js';
 import { buildServicePorts, type ServicePortInfo } from '../service-port.js';
 import { renderPortalCleanup, renderPortalRules, type Portal } from './portal-rules.js';
 import type { ServicePortSpec } from './protocol.js';
-import { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './proxy-socket.js';
+import { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './udp-proxy-socket.js';
 import { SocketProcessClient } from './socket-process-client.js';
 import { deleteUdpPortalFlows, listUdpPortalFlows, staleUdpPortalFlows } from './udp-conntrack.js';
 
 export interface UserspaceProxyOptions extends ProxyOptions {
   /** Idle timeout of a UDP client's "connection" (upstream --udp-timeout, default 250 ms). */
   udpIdleTimeoutMs?: number;
+  /** Where warnings go (a skipped SCTP port, a node port that cannot be held); default stderr. */
+  log?: (message: string) => void;
 }
 
-const proxied = (sp: ServicePortInfo): sp is ServicePortInfo & { protocol: 'tcp' | 'udp' } => sp.protocol === 'tcp' || sp.protocol === 'udp';
+type ProxiedPort = ServicePortInfo & { protocol: 'tcp' | 'udp' };
+const proxied = (sp: ServicePortInfo): sp is ProxiedPort => sp.protocol === 'tcp' || sp.protocol === 'udp';
 
 export class UserspaceProxier {
   private readonly loop: ProxierLoop;
@@ -30,6 +33,8 @@ export class UserspaceProxier {
   private stopped = false;
   /** The UDP portals (`vip:port`) the last sync wrote, so flows to removed ones get cleared. */
   private udpPortals = new Set<string>();
+  /** Warnings already given: each is logged once, not every sync. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly opts: UserspaceProxyOptions) {
     validateProxyOptions(opts);
@@ -74,18 +79,41 @@ export class UserspaceProxier {
     return this.sockets;
   }
 
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    (this.opts.log ?? ((m: string) => console.error(m)))(`userspace proxy ${this.opts.nodeName}: ${message}`);
+  }
+
+  /** The TCP and UDP service ports; an SCTP one is logged (once) and skipped, as upstream. */
+  private proxiedServicePorts(): ProxiedPort[] {
+    const all = buildServicePorts(this.loop.services.list());
+    for (const sp of all) {
+      // Upstream's newProxySocket knew only TCP and UDP ("unknown protocol"); Node has no SCTP sockets.
+      if (!proxied(sp)) this.warnOnce(`Not proxying "${sp.spn}": protocol ${sp.protocol.toUpperCase()} is not supported in userspace mode`);
+    }
+    return all.filter(proxied);
+  }
+
   private async syncProxyRules(): Promise<void> {
     if (this.stopped) return;
-    const servicePorts = buildServicePorts(this.loop.services.list()).filter(proxied);
+    const servicePorts = this.proxiedServicePorts();
     const endpoints = buildEndpointsMap(this.loop.slices.list(), this.opts.nodeName);
     const specs: ServicePortSpec[] = servicePorts.map((sp) => ({
       key: endpointsKey(sp),
       protocol: sp.protocol,
       stickyMaxAgeSeconds: sp.stickyMaxAgeSeconds,
+      nodePort: sp.nodePort,
+      // Every usable endpoint serves every client: upstream's userspace mode knew no traffic policy.
       endpoints: categorizeEndpoints(endpoints.get(endpointsKey(sp)) ?? []).clusterEndpoints.map((e) => e.endpoint),
     }));
-    const ports = await (await this.socketProcess()).sync(specs);
-    const portals = servicePorts.map((sp) => ({ sp, proxyPort: ports[endpointsKey(sp)] }));
+    const { proxyPorts, nodePortErrors } = await (await this.socketProcess()).sync(specs);
+    const portals = servicePorts.map((sp) => {
+      const error = nodePortErrors[endpointsKey(sp)];
+      if (error) this.warnOnce(`Not opening node port of "${sp.spn}": ${error}`);
+      // As upstream, a node port that cannot be held gets no portal rule (it belongs to someone else).
+      return { sp: error ? { ...sp, nodePort: 0 } : sp, proxyPort: proxyPorts[endpointsKey(sp)] };
+    });
     await nftApply(this.opts.netns, renderPortalRules(portals));
     await this.clearStaleUdpFlows(portals);
   }

@@ -1,26 +1,26 @@
 /**
- * The proxy sockets of the userspace mode (upstream pkg/proxy/userspace/proxysocket.go): each
+ * The TCP proxy socket of the userspace mode (upstream pkg/proxy/userspace/proxysocket.go): each
  * service port gets a listener on a random port; a TCP connection is forwarded to an endpoint
- * the load balancer picks, trying the next one when a connect fails; UDP keeps one backend
- * socket per client address, closed after an idle timeout.
+ * the load balancer picks, trying the next one when a connect fails; with no endpoint (or none
+ * reachable) the accepted connection is closed at once. UDP: udp-proxy-socket.ts.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import net from 'node:net';
 import type { LoadBalancerRR } from './load-balancer.js';
 
 /** Connect timeouts of successive attempts (upstream EndpointDialTimeouts). */
 export const ENDPOINT_DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000] as const;
-/** Upstream's --udp-timeout default. */
-export const DEFAULT_UDP_IDLE_TIMEOUT_MS = 250;
 
 export interface ProxySocket {
   readonly port: number;
   close(): void;
+  /** The service port's endpoints changed (UDP drops the clients bound to removed ones). */
+  endpointsChanged?(endpoints: ReadonlySet<string>): void;
 }
 
 const clientIP = (addr: string | undefined): string => (addr ?? '').replace(/^::ffff:/, '');
 
-function splitHostPort(endpoint: string): { host: string; port: number } {
+export function splitHostPort(endpoint: string): { host: string; port: number } {
   const i = endpoint.lastIndexOf(':');
   return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
 }
@@ -69,9 +69,17 @@ function splice(a: net.Socket, b: net.Socket): void {
   b.pipe(a);
 }
 
-function listening(server: net.Server | dgram.Socket): Promise<number> {
+/** Resolves with the bound port once `server` listens; rejects on a bind error (closing it). */
+export function listening(server: net.Server | dgram.Socket): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => {
+      try {
+        server.close();
+      } catch {
+        // already closed by the failed bind
+      }
+      reject(e);
+    });
     server.once('listening', () => {
       const addr = server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : 0);
@@ -79,7 +87,8 @@ function listening(server: net.Server | dgram.Socket): Promise<number> {
   });
 }
 
-export async function openTcpProxySocket(lb: LoadBalancerRR, key: string): Promise<ProxySocket> {
+/** Opens a TCP proxy socket for `key` on `port` (0: a random one) of every address. */
+export async function openTcpProxySocket(lb: LoadBalancerRR, key: string, port = 0): Promise<ProxySocket> {
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (inConn) => {
     inConn.on('error', () => inConn.destroy());
     tryConnectEndpoints(lb, key, clientIP(inConn.remoteAddress)).then(
@@ -91,82 +100,6 @@ export async function openTcpProxySocket(lb: LoadBalancerRR, key: string): Promi
       () => inConn.destroy(),
     );
   });
-  server.listen(0, '0.0.0.0');
-  const port = await listening(server);
-  return { port, close: () => server.close() };
-}
-
-interface UdpClient {
-  backend: dgram.Socket;
-  timer: NodeJS.Timeout;
-  target: { host: string; port: number };
-}
-
-/** UDP "connections": one backend socket per client `ip:port`, dropped after idleTimeoutMs. */
-class UdpProxySocket {
-  private readonly clients = new Map<string, UdpClient>();
-
-  constructor(
-    private readonly sock: dgram.Socket,
-    private readonly lb: LoadBalancerRR,
-    private readonly key: string,
-    private readonly idleTimeoutMs: number,
-  ) {
-    sock.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
-  }
-
-  private fromClient(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let c: UdpClient;
-    try {
-      c = this.clientFor(rinfo);
-    } catch {
-      return; // no endpoints: the datagram is dropped
-    }
-    this.touch(`${rinfo.address}:${rinfo.port}`, c);
-    // Unconnected: replies are matched to the chosen endpoint by their source address.
-    c.backend.send(msg, c.target.port, c.target.host);
-  }
-
-  private clientFor(rinfo: dgram.RemoteInfo): UdpClient {
-    const id = `${rinfo.address}:${rinfo.port}`;
-    const existing = this.clients.get(id);
-    if (existing) return existing;
-    const target = splitHostPort(this.lb.nextEndpoint(this.key, rinfo.address));
-    const backend = dgram.createSocket('udp4');
-    const c: UdpClient = { backend, target, timer: setTimeout(() => this.drop(id), this.idleTimeoutMs) };
-    backend.on('error', () => this.drop(id));
-    backend.on('message', (reply, from) => {
-      if (from.address !== target.host || from.port !== target.port) return;
-      this.touch(id, c);
-      this.sock.send(reply, rinfo.port, rinfo.address);
-    });
-    this.clients.set(id, c);
-    return c;
-  }
-
-  private touch(id: string, c: UdpClient): void {
-    clearTimeout(c.timer);
-    c.timer = setTimeout(() => this.drop(id), this.idleTimeoutMs);
-  }
-
-  private drop(id: string): void {
-    const c = this.clients.get(id);
-    if (!c) return;
-    clearTimeout(c.timer);
-    c.backend.close();
-    this.clients.delete(id);
-  }
-
-  close(): void {
-    for (const id of [...this.clients.keys()]) this.drop(id);
-    this.sock.close();
-  }
-}
-
-export async function openUdpProxySocket(lb: LoadBalancerRR, key: string, idleTimeoutMs = DEFAULT_UDP_IDLE_TIMEOUT_MS): Promise<ProxySocket> {
-  const sock = dgram.createSocket('udp4');
-  const proxy = new UdpProxySocket(sock, lb, key, idleTimeoutMs);
-  sock.bind(0, '0.0.0.0');
-  const port = await listening(sock);
-  return { port, close: () => proxy.close() };
+  server.listen(port, '0.0.0.0');
+  return { port: await listening(server), close: () => server.close() };
 }

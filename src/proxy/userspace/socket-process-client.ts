@@ -6,13 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ServicePortSpec } from './protocol.js';
+import type { ChildMessage, ServicePortSpec, SyncResult } from './protocol.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const REQUEST_TIMEOUT_MS = 15_000;
 
 interface Pending {
-  resolve(ports: Record<string, number>): void;
+  resolve(result: SyncResult): void;
   reject(e: Error): void;
 }
 
@@ -62,12 +62,12 @@ export class SocketProcessClient {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.type === 'synced') p.resolve(m.proxyPorts);
+    if (m.type === 'synced') p.resolve({ proxyPorts: m.proxyPorts, nodePortErrors: m.nodePortErrors });
     else p.reject(new Error(`userspace proxy: socket process sync failed: ${m.message}`));
   }
 
-  /** Sends the service ports to serve; resolves with their proxy ports. */
-  sync(servicePorts: ServicePortSpec[]): Promise<Record<string, number>> {
+  /** Sends the service ports to serve; resolves with their proxy ports (and node port failures). */
+  sync(servicePorts: ServicePortSpec[]): Promise<SyncResult> {
     if (this.exited) return Promise.reject(new Error(`userspace proxy: socket process in ${this.netns} is not running`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

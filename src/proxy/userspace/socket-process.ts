@@ -5,12 +5,14 @@
  * agent leaves no listener behind.
  */
 import { LoadBalancerRR } from './load-balancer.js';
-import type { ChildMessage, ServicePortSpec, SyncRequest } from './protocol.js';
-import { openTcpProxySocket, openUdpProxySocket, type ProxySocket } from './proxy-socket.js';
+import type { ChildMessage, ServicePortSpec, SyncRequest, SyncResult } from './protocol.js';
+import { openTcpProxySocket, type ProxySocket } from './proxy-socket.js';
+import { openUdpProxySocket } from './udp-proxy-socket.js';
 
 interface Served {
-  protocol: ServicePortSpec['protocol'];
   socket: ProxySocket;
+  /** The socket holding the node port (it serves like the proxy socket), if any. */
+  nodePort?: { port: number; socket: ProxySocket };
 }
 
 export class SocketProcess {
@@ -19,35 +21,66 @@ export class SocketProcess {
 
   constructor(private readonly udpIdleTimeoutMs: number) {}
 
-  /** Opens sockets for new service ports, closes those gone, updates every balancer. */
-  async sync(specs: readonly ServicePortSpec[]): Promise<Record<string, number>> {
+  private open(spec: ServicePortSpec, port: number): Promise<ProxySocket> {
+    return spec.protocol === 'udp'
+      ? openUdpProxySocket(this.lb, spec.key, this.udpIdleTimeoutMs, port)
+      : openTcpProxySocket(this.lb, spec.key, port);
+  }
+
+  /**
+   * Opens sockets for new service ports, closes those gone, updates every balancer (UDP clients
+   * of removed endpoints are dropped), and holds each node port.
+   */
+  async sync(specs: readonly ServicePortSpec[]): Promise<SyncResult> {
     const wanted = new Set(specs.map((s) => s.key));
     for (const [key, s] of this.served) {
       if (!wanted.has(key)) {
         s.socket.close();
+        s.nodePort?.socket.close();
         this.served.delete(key);
       }
     }
     this.lb.retain(wanted);
-    const ports: Record<string, number> = {};
+    const result: SyncResult = { proxyPorts: {}, nodePortErrors: {} };
     for (const spec of specs) {
       this.lb.update(spec.key, spec.endpoints, spec.stickyMaxAgeSeconds);
       let s = this.served.get(spec.key);
       if (!s) {
-        const socket = spec.protocol === 'udp'
-          ? await openUdpProxySocket(this.lb, spec.key, this.udpIdleTimeoutMs)
-          : await openTcpProxySocket(this.lb, spec.key);
-        s = { protocol: spec.protocol, socket };
+        s = { socket: await this.open(spec, 0) };
         this.served.set(spec.key, s);
       }
-      ports[spec.key] = s.socket.port;
+      const error = await this.holdNodePort(spec, s);
+      if (error) result.nodePortErrors[spec.key] = error;
+      const endpoints = new Set(spec.endpoints);
+      s.socket.endpointsChanged?.(endpoints);
+      s.nodePort?.socket.endpointsChanged?.(endpoints);
+      result.proxyPorts[spec.key] = s.socket.port;
     }
     this.lb.cleanupStaleStickySessions();
-    return ports;
+    return result;
+  }
+
+  /** Opens (or moves, or closes) the node port socket of `spec`; returns why it failed, if it did. */
+  private async holdNodePort(spec: ServicePortSpec, s: Served): Promise<string | undefined> {
+    const want = spec.nodePort ?? 0;
+    if (s.nodePort && s.nodePort.port !== want) {
+      s.nodePort.socket.close();
+      s.nodePort = undefined;
+    }
+    if (want === 0 || s.nodePort) return undefined;
+    try {
+      s.nodePort = { port: want, socket: await this.open(spec, want) };
+      return undefined;
+    } catch (e) {
+      return `Cannot open node port ${want}/${spec.protocol}: ${(e as Error).message}`;
+    }
   }
 
   close(): void {
-    for (const s of this.served.values()) s.socket.close();
+    for (const s of this.served.values()) {
+      s.socket.close();
+      s.nodePort?.socket.close();
+    }
     this.served.clear();
   }
 }
@@ -67,7 +100,7 @@ export function runSocketProcess(): void {
   process.on('message', (m: SyncRequest) => {
     if (m?.type !== 'sync') return;
     queue = queue.then(() => proc.sync(m.servicePorts).then(
-      (proxyPorts) => send({ type: 'synced', id: m.id, proxyPorts }),
+      (r) => send({ type: 'synced', id: m.id, ...r }),
       (e: unknown) => send({ type: 'error', id: m.id, message: String(e) }),
     ));
   });

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { LoadBalancerRR } from '../../../src/proxy/userspace/load-balancer.js';
-import { openTcpProxySocket, openUdpProxySocket } from '../../../src/proxy/userspace/proxy-socket.js';
+import { openTcpProxySocket } from '../../../src/proxy/userspace/proxy-socket.js';
+import { openUdpProxySocket } from '../../../src/proxy/userspace/udp-proxy-socket.js';
 import { SocketProcess } from '../../../src/proxy/userspace/socket-process.js';
 
 const closers: (() => void)[] = [];
@@ -90,11 +91,75 @@ test('SocketProcess.sync keeps a port while the service port exists and closes i
   const proc = new SocketProcess(250);
   closers.push(() => proc.close());
   const ep = `127.0.0.1:${await tcpServer('x')}`;
-  const first = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }]);
-  const again = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }, { key: 'b', protocol: 'udp', endpoints: [], stickyMaxAgeSeconds: 0 }]);
+  const first = (await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }])).proxyPorts;
+  const again = (await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0 }, { key: 'b', protocol: 'udp', endpoints: [], stickyMaxAgeSeconds: 0 }])).proxyPorts;
   assert.equal(again.a, first.a);
   assert.ok(again.b > 0);
   assert.equal(await fetchTcp(first.a), 'x');
   await proc.sync([]);
   await assert.rejects(fetchTcp(first.a), /ECONNREFUSED/);
+});
+
+test("UDP: a sync that removes a client's endpoint sends its next datagram to a live one", async () => {
+  const [a, b] = [await udpServer(), await udpServer()];
+  const lb = new LoadBalancerRR({ now: Date.now, random: () => 0.999 });
+  lb.update('u', [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], 0);
+  const sock = await openUdpProxySocket(lb, 'u', 60_000);
+  closers.push(() => sock.close());
+  const client = dgram.createSocket('udp4');
+  closers.push(() => client.close());
+  await udpAsk(client, sock.port, 'one');
+  await udpAsk(client, sock.port, 'two');
+  assert.deepEqual([a.sources.length, b.sources.length], [2, 0], 'the client sticks to its "connection"');
+  lb.update('u', [`127.0.0.1:${b.port}`], 0);
+  sock.endpointsChanged?.(new Set([`127.0.0.1:${b.port}`]));
+  assert.equal(sock.activeClients().size, 0);
+  await udpAsk(client, sock.port, 'three');
+  assert.deepEqual([a.sources.length, b.sources.length], [2, 1], 'the removed endpoint (still up) gets nothing more');
+});
+
+test('UDP: an endpoint answering port unreachable is left; the next datagram goes to another', async () => {
+  const live = await udpServer();
+  const dead = await closedPort();
+  const lb = new LoadBalancerRR({ now: Date.now, random: () => 0.999 });
+  lb.update('u', [`127.0.0.1:${dead}`, `127.0.0.1:${live.port}`], 0);
+  const sock = await openUdpProxySocket(lb, 'u', 60_000);
+  closers.push(() => sock.close());
+  const client = dgram.createSocket('udp4');
+  closers.push(() => client.close());
+  client.send('lost', sock.port, '127.0.0.1');
+  // The ICMP error ends the client's "connection" (upstream: proxyClient's read fails); on
+  // loopback it comes back within a few ms.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(sock.activeClients().size, 0);
+  assert.equal(await udpAsk(client, sock.port, 'again'), 're again');
+});
+
+test('SocketProcess holds a node port that serves too, and reports one it cannot take', async () => {
+  const proc = new SocketProcess(250);
+  closers.push(() => proc.close());
+  const nodePort = await closedPort();
+  const ep = `127.0.0.1:${await tcpServer('np')}`;
+  const r = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0, nodePort }]);
+  assert.deepEqual(r.nodePortErrors, {});
+  assert.equal(await fetchTcp(nodePort), 'np');
+  const taken = net.createServer();
+  await new Promise<void>((res) => taken.listen(0, '0.0.0.0', res));
+  closers.push(() => taken.close());
+  const busy = (taken.address() as net.AddressInfo).port;
+  const r2 = await proc.sync([{ key: 'a', protocol: 'tcp', endpoints: [ep], stickyMaxAgeSeconds: 0, nodePort: busy }]);
+  assert.match(r2.nodePortErrors.a, new RegExp(`Cannot open node port ${busy}/tcp: .*EADDRINUSE`));
+  assert.equal(r2.proxyPorts.a, r.proxyPorts.a, 'the service port itself still works');
+  await assert.rejects(fetchTcp(nodePort), /ECONNREFUSED/, 'the old node port was released');
+});
+
+test('TCP: a service port without endpoints accepts, then closes at once', async () => {
+  const lb = new LoadBalancerRR();
+  lb.update('empty', [], 0);
+  const sock = await openTcpProxySocket(lb, 'empty');
+  closers.push(() => sock.close());
+  const t0 = Date.now();
+  const got = await fetchTcp(sock.port).then((b) => `closed:${b}`, (e: NodeJS.ErrnoException) => `error:${e.code}`);
+  assert.match(got, /^(closed:|error:ECONNRESET)$/);
+  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
 });
