@@ -3,7 +3,7 @@
  * iptables-nft, which acts on the nftables ruleset of the netns it runs in (tables `ip nat`,
  * `ip filter`, `ip mangle`), so nothing here touches the host.
  */
-import { inNetns, run } from '../../dataplane/exec.js';
+import { inNetns, run, sysctl } from '../../dataplane/exec.js';
 import { KUBE_PROXY_CANARY } from './chain-names.js';
 import type { JumpRule } from './jump-rules.js';
 
@@ -25,10 +25,15 @@ async function iptables(netns: string, args: string[]): Promise<number | null> {
   return (await run(cmd, full, { allowFailure: true })).code;
 }
 
-/** EnsureRule(Prepend) for each jump: `-C`, and `-I` when missing. */
+/**
+ * EnsureChain + EnsureRule(Prepend) for each jump: `-C`, and when missing `-N` the target (it
+ * may not exist yet: KUBE-FIREWALL without localhost NodePorts is in no restore) and `-I`.
+ */
 export async function ensureJumpRules(netns: string, rules: readonly JumpRule[]): Promise<void> {
   for (const r of rules) {
     if ((await iptables(netns, ['-t', r.table, '-C', r.chain, ...r.args])) === 0) continue;
+    const target = r.args[r.args.indexOf('-j') + 1];
+    await iptables(netns, ['-t', r.table, '-N', target]); // fails harmlessly when it exists
     const [cmd, full] = inNetns(netns, 'iptables', ['-w', '5', '-t', r.table, '-I', r.chain, ...r.args]);
     await run(cmd, full);
   }
@@ -45,4 +50,9 @@ export async function canaryExists(netns: string): Promise<boolean> {
     if ((await iptables(netns, ['-t', table, '-S', KUBE_PROXY_CANARY])) !== 0) return false;
   }
   return true;
+}
+
+/** route_localnet=1: packets to 127.0.0.1 may be DNATed to a pod (localhost NodePorts). */
+export async function ensureRouteLocalnet(netns: string): Promise<void> {
+  await sysctl(netns, { 'net.ipv4.conf.all.route_localnet': 1 });
 }

@@ -11,9 +11,9 @@ import { buildEndpointsMap, endpointsKey } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
 import { buildServicePorts } from '../service-port.js';
-import { jumpRules, type JumpRule } from './jump-rules.js';
-import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from './kernel.js';
-import { buildIptablesRuleset, type IptablesOptions, type IptablesRuleset } from './ruleset.js';
+import { firewallJumpRules, jumpRules, type JumpRule } from './jump-rules.js';
+import { canaryExists, ensureCanary, ensureJumpRules, ensureRouteLocalnet, iptablesRestore, listNatChains } from './kernel.js';
+import { buildIptablesRuleset, localhostNodePortsEnabled, type IptablesOptions, type IptablesRuleset } from './ruleset.js';
 import { planFullSync, planPartialSync, type IptablesSyncPlan } from './sync.js';
 
 export type IptablesProxyOptions = ProxyOptions & Omit<IptablesOptions, 'nodeIP' | 'clusterCIDR'>;
@@ -25,6 +25,8 @@ export interface IptablesProxierDeps extends ConntrackOps {
   ensureJumpRules(netns: string, rules: readonly JumpRule[]): Promise<void>;
   ensureCanary(netns: string): Promise<void>;
   canaryExists(netns: string): Promise<boolean>;
+  /** net.ipv4.conf.all.route_localnet=1 (localhost NodePorts). */
+  ensureRouteLocalnet(netns: string): Promise<void>;
   now(): number;
 }
 
@@ -34,6 +36,7 @@ const realDeps: IptablesProxierDeps = {
   ensureJumpRules,
   ensureCanary,
   canaryExists,
+  ensureRouteLocalnet,
   listUdpFlows,
   deleteConntrack: deleteConntrackEntries,
   now: () => Date.now(),
@@ -76,13 +79,16 @@ export class IptablesProxier {
     let plan: IptablesSyncPlan;
     if (full || !previous) {
       await this.deps.ensureCanary(netns);
+      // Upstream sets it once at start; a full sync is this proxier's start (and after a flush).
+      if (localhostNodePortsEnabled(this.opts)) await this.deps.ensureRouteLocalnet(netns);
       plan = planFullSync(desired, await this.deps.listNatChains(netns));
     } else {
       plan = planPartialSync(desired, previous);
     }
     await this.deps.restore(netns, plan.input);
     // After the restore, so the jumps never lead to chains that do not exist yet.
-    if (full) await this.deps.ensureJumpRules(netns, jumpRules());
+    // kubelet's INPUT/OUTPUT jumps to KUBE-FIREWALL come last, so (prepended) they end up first.
+    if (full) await this.deps.ensureJumpRules(netns, [...jumpRules(), ...firewallJumpRules()]);
     this.written = desired;
     this.lastPlan = plan;
     if (full) this.lastFullSync = this.deps.now();

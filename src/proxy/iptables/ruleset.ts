@@ -15,7 +15,11 @@ export interface IptablesOptions {
   clusterCIDR: string;
   /** Default 14: the mark is 0x4000. */
   masqueradeBit?: number;
-  /** Default false (upstream's default is true, which needs route_localnet and nfacct). */
+  /**
+   * NodePorts also answer on 127.0.0.1 (upstream's iptables.localhostNodePorts, default true):
+   * needs route_localnet=1 in the node netns and adds KUBE-FIREWALL's martian drop. Off when
+   * nodePortAddresses exclude loopback. No nfacct counter rule: this kernel has no nfacct objects.
+   */
   localhostNodePorts?: boolean;
   /** nf_conntrack_tcp_be_liberal is set: no INVALID drop (default false). */
   conntrackTCPLiberal?: boolean;
@@ -53,6 +57,15 @@ function markOf(o: IptablesOptions): string {
   return '0x' + (1 << (o.masqueradeBit ?? 14)).toString(16);
 }
 
+/**
+ * Whether localhost NodePorts are on: asked for (default true) and nodePortAddresses, if set,
+ * hold IPv4 loopback (upstream NewProxier turns them off otherwise).
+ */
+export function localhostNodePortsEnabled(o: IptablesOptions): boolean {
+  const npa = o.nodePortAddresses;
+  return o.localhostNodePorts !== false && (!npa || npa.some((c) => cidrContains(c, '127.0.0.1')));
+}
+
 function staticRules(o: IptablesOptions, r: IptablesRuleset): void {
   const mark = markOf(o);
   r.natStatic.push(
@@ -61,7 +74,7 @@ function staticRules(o: IptablesOptions, r: IptablesRuleset): void {
     `-A ${names.KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully === false ? '' : ' --random-fully'}`,
     `-A ${names.KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
   );
-  if (o.localhostNodePorts) {
+  if (localhostNodePortsEnabled(o)) {
     r.filterChains.push(names.KUBE_FIREWALL);
     r.filterRules.push(`-A ${names.KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   }
@@ -69,14 +82,15 @@ function staticRules(o: IptablesOptions, r: IptablesRuleset): void {
 
 function tailRules(o: IptablesOptions, r: IptablesRuleset): void {
   const mark = markOf(o);
-  const local = o.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
+  const localhost = localhostNodePortsEnabled(o);
   const comment = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
   const npa = o.nodePortAddresses;
   if (!npa || npa.includes('0.0.0.0/0')) {
-    r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -m addrtype --dst-type LOCAL${local} -j ${names.KUBE_NODEPORTS}`);
-  } else if (npa.some((c) => !c.startsWith('127.') && cidrContains(c, o.nodeIP))) {
-    // One rule per matching node IP instead of addrtype (the node IP is the one we know).
-    r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -d ${o.nodeIP} -j ${names.KUBE_NODEPORTS}`);
+    r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -m addrtype --dst-type LOCAL${localhost ? '' : ' ! -d 127.0.0.0/8'} -j ${names.KUBE_NODEPORTS}`);
+  } else {
+    // One rule per matching node IP instead of addrtype (the node IP, and lo's 127.0.0.1, are the ones we know).
+    const ips = [o.nodeIP, ...(localhost ? ['127.0.0.1'] : [])].filter((ip) => npa.some((c) => cidrContains(c, ip)));
+    for (const ip of ips) r.natTail.push(`-A ${names.KUBE_SERVICES} ${comment} -d ${ip} -j ${names.KUBE_NODEPORTS}`);
   }
   if (!o.conntrackTCPLiberal) r.filterRules.push(`-A ${names.KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP`);
   r.filterRules.push(

@@ -1,6 +1,6 @@
 /**
  * startProxy({ mode: 'iptables' }) against the real apiserver (memory store) and the real kernel
- * (iptables-nft in a test netns): balancing over endpoints, NodePort, REJECT without endpoints,
+ * (iptables-nft in a test netns): balancing over endpoints, NodePort (also on 127.0.0.1), REJECT without endpoints,
  * ClientIP affinity, stale chains deleted, a flushed table rewritten.
  */
 import { after, before, test } from 'node:test';
@@ -120,6 +120,17 @@ test('a NodePort on a node address reaches the endpoints', async () => {
   const seen = new Set(await bodies('http://10.244.0.1:30080/', 12));
   assert.ok([...seen].every((b) => SERVERS.some((s) => s.ip === b)), [...seen].join(','));
   assert.ok(seen.size >= 2, `only ${[...seen].join(',')}`);
+});
+
+test('a NodePort answers on 127.0.0.1 from the node itself (localhost NodePorts, upstream\'s default)', async () => {
+  const r = await curl(NODE, 'http://127.0.0.1:30080/', 3);
+  assert.ok(SERVERS.some((s) => s.ip === r.body), `127.0.0.1:30080 should reach an endpoint, got ${r.code} ${r.body}`);
+  const localnet = await run('ip', ['netns', 'exec', NODE, 'sysctl', '-n', 'net.ipv4.conf.all.route_localnet']);
+  assert.equal(localnet.stdout.trim(), '1', 'route_localnet lets 127.0.0.1 be DNATed to a pod');
+  const filter = await iptablesSave('filter');
+  const firstInput = filter.split('\n').find((l) => l.startsWith('-A INPUT '));
+  assert.equal(firstInput, '-A INPUT -j KUBE-FIREWALL', 'kubelet\'s jump to KUBE-FIREWALL comes first in INPUT (prepended last)');
+  assert.match(filter, /^-A KUBE-FIREWALL ! -s 127\.0\.0\.0\/8 -d 127\.0\.0\.0\/8 .*"block incoming localnet connections".* -j DROP$/m);
 });
 
 test('a Service without endpoints is REJECTed (connection refused at once)', async () => {

@@ -33,6 +33,7 @@ const deps: IptablesProxierDeps = {
   ensureJumpRules: async (_ns, rules) => { log.push(`jumps ${rules.length}`); },
   ensureCanary: async () => { log.push('canary'); canary = true; },
   canaryExists: async () => canary,
+  ensureRouteLocalnet: async () => { log.push('route_localnet'); },
   listUdpFlows: async () => [],
   deleteConntrack: async () => undefined,
   now: () => clock,
@@ -59,19 +60,20 @@ test('full sync first, partial after; failures, a lost canary and the period for
   }, deps);
   try {
     await p.start();
-    // One full sync, after both informers listed (no sync of a half-listed view).
-    assert.deepEqual(log.splice(0), ['canary', 'save', 'restore svc1', 'jumps 12']);
+    // One full sync, after both informers listed (no sync of a half-listed view); localhost
+    // NodePorts are on by default: route_localnet, and kubelet's two KUBE-FIREWALL jumps.
+    assert.deepEqual(log.splice(0), ['canary', 'route_localnet', 'save', 'restore svc1', 'jumps 14']);
     await p.syncNow();
     assert.deepEqual(log.splice(0), ['restore -'], 'an unchanged service is not rewritten');
     failNext = true;
     await assert.rejects(p.syncNow(), /simulated failure/);
     log.splice(0);
     await p.syncNow();
-    assert.deepEqual(log.splice(0), ['canary', 'save', 'restore svc1', 'jumps 12']);
+    assert.deepEqual(log.splice(0), ['canary', 'route_localnet', 'save', 'restore svc1', 'jumps 14']);
     assert.deepEqual(p.lastPlan?.stale, ['KUBE-SVC-STALESTALESTALE1']);
     canary = false;
     await p.syncNow();
-    assert.deepEqual(log.splice(0), ['canary', 'save', 'restore svc1', 'jumps 12']);
+    assert.deepEqual(log.splice(0), ['canary', 'route_localnet', 'save', 'restore svc1', 'jumps 14']);
     clock += 1000;
     await p.syncNow();
     assert.equal(log.splice(0)[0], 'canary');
@@ -79,4 +81,20 @@ test('full sync first, partial after; failures, a lost canary and the period for
     await p.stop();
   }
   assert.deepEqual(errors, []);
+});
+
+test('without localhost NodePorts (off, or nodePortAddresses without loopback) route_localnet is left alone', async () => {
+  for (const extra of [{ localhostNodePorts: false }, { nodePortAddresses: ['192.168.0.0/24'] }]) {
+    const p = new IptablesProxier({
+      client, nodeName: 'node1', netns: 'unused', nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', serviceCIDR: '10.96.0.0/12',
+      minSyncPeriodMs: 10, syncPeriodMs: 60_000, ...extra,
+    }, deps);
+    try {
+      log.splice(0);
+      await p.start();
+      assert.deepEqual(log.splice(0), ['canary', 'save', 'restore svc1', 'jumps 14'], JSON.stringify(extra));
+    } finally {
+      await p.stop();
+    }
+  }
 });

@@ -53,7 +53,8 @@ describe('renderIptables', () => {
     const c = chains(text);
     assert.deepEqual(c.get('nat/KUBE-SERVICES'), [
       '-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O',
-      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS',
+      // Localhost NodePorts on (upstream's default): 127.0.0.0/8 is not excluded.
+      '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
     ]);
     assert.deepEqual(c.get('nat/KUBE-SVC-XPGD46QRK7WJZT7O'), [
       '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ',
@@ -174,5 +175,24 @@ describe('renderIptables', () => {
       '-A KUBE-NODEPORTS -m comment --comment "ns1/svc1:p80 health check node port" -m tcp -p tcp --dport 30000 -j ACCEPT',
     ]);
     assert.deepEqual(chains(renderIptables([lb('Cluster')], slices, OPTS)).get('filter/KUBE-NODEPORTS'), []);
+  });
+
+  it('localhost NodePorts (default on): KUBE-FIREWALL drops martians to 127.0.0.0/8; off, or no loopback in nodePortAddresses: excluded', () => {
+    const svc = [makeService('ns1', 'svc1', clusterIP('172.30.0.41'), port(80, 'p80'), nodePort(3001))];
+    const slices = [makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.1' }])];
+    const tail = (o: object) => chains(renderIptables(svc, slices, { ...OPTS, ...o })).get('nat/KUBE-SERVICES')!.slice(1);
+    const head = '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+    const on = chains(renderIptables(svc, slices, OPTS));
+    assert.deepEqual(on.get('filter/KUBE-FIREWALL'), [
+      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    ]);
+    // No nfacct accounting rule: it needs nfacct objects this kernel cannot create.
+    assert.deepEqual(on.get('nat/KUBE-NODEPORTS'), ['-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp --dport 3001 -j KUBE-EXT-XPGD46QRK7WJZT7O']);
+    const off = chains(renderIptables(svc, slices, { ...OPTS, localhostNodePorts: false }));
+    assert.equal(off.get('filter/KUBE-FIREWALL'), undefined, 'no KUBE-FIREWALL rules without localhost NodePorts');
+    assert.deepEqual(tail({ localhostNodePorts: false }), [`${head} -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS`]);
+    assert.deepEqual(tail({ nodePortAddresses: ['192.168.0.0/24'] }), [`${head} -d 192.168.0.2 -j KUBE-NODEPORTS`]);
+    assert.equal(chains(renderIptables(svc, slices, { ...OPTS, nodePortAddresses: ['192.168.0.0/24'] })).get('filter/KUBE-FIREWALL'), undefined);
+    assert.deepEqual(tail({ nodePortAddresses: ['192.168.0.0/24', '127.0.0.0/8'] }), [`${head} -d 192.168.0.2 -j KUBE-NODEPORTS`, `${head} -d 127.0.0.1 -j KUBE-NODEPORTS`]);
   });
 });
