@@ -6,6 +6,7 @@
  * (`arping -A`); some hosts only heed one. Linux ignores an update within `locktime` (1 s) of
  * the previous one, so the announcement is repeated once after that.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../dataplane/exec.js';
 
 /** Re-announcement delay: past Linux's default neighbour locktime (1 s). */
@@ -19,10 +20,11 @@ export async function sendGratuitousArp(netns: string, device: string, ip: strin
 
 /**
  * Announces now and once more after `repeatMs` if `stillHeld()` (the node may have lost the
- * address meanwhile: it must not claim it then); resolves after both.
+ * address meanwhile: it must not claim it then); resolves after both, or at once when `signal`
+ * aborts (the speaker stops).
  */
-export async function announceTakeover(netns: string, device: string, ip: string, stillHeld: () => boolean, repeatMs = GARP_REPEAT_MS): Promise<void> {
+export async function announceTakeover(netns: string, device: string, ip: string, stillHeld: () => boolean, repeatMs = GARP_REPEAT_MS, signal?: AbortSignal): Promise<void> {
   await sendGratuitousArp(netns, device, ip);
-  await new Promise((r) => setTimeout(r, repeatMs));
-  if (stillHeld()) await sendGratuitousArp(netns, device, ip);
+  const aborted = await sleep(repeatMs, { signal }).then(() => false, () => true);
+  if (!aborted && stillHeld()) await sendGratuitousArp(netns, device, ip);
 }

@@ -11,7 +11,7 @@ import { Informer } from '../client/informer.js';
 import { ip, ipJson, isAlreadyExists, isNotFound, ToolError } from '../dataplane/exec.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
 import { addressesToAnnounce } from './election.js';
-import { announceTakeover } from './gratuitous-arp.js';
+import { announceTakeover, GARP_REPEAT_MS } from './gratuitous-arp.js';
 
 export interface SpeakerOptions {
   client: Client;
@@ -24,7 +24,7 @@ export interface SpeakerOptions {
   nodeIP: string;
   onError?: (e: unknown) => void;
   /** Sends gratuitous ARP for an address just taken (default: announceTakeover, arping). */
-  announce?: (netns: string, device: string, ip: string, stillHeld: () => boolean) => Promise<void>;
+  announce?: (netns: string, device: string, ip: string, stillHeld: () => boolean, repeatMs: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface Speaker {
@@ -51,6 +51,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<Speaker> {
   const nodes = new Informer<Node & KubeObject>(opts.client, 'nodes');
   let wanted: string[] = [];
   const announcing = new Set<Promise<void>>();
+  const stopping = new AbortController();
   const reconcile = async (want: string[]): Promise<void> => {
     wanted = want;
     const have = await announced(opts.netns, device, opts.nodeIP);
@@ -59,7 +60,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<Speaker> {
     const added = await take(opts.netns, device, want.filter((x) => !have.includes(x)));
     // Not awaited: a sync must not wait the seconds arping takes; stop() waits for them.
     for (const a of added) {
-      const p = announce(opts.netns, device, a, () => wanted.includes(a)).catch(onError).finally(() => announcing.delete(p));
+      const p = announce(opts.netns, device, a, () => wanted.includes(a), GARP_REPEAT_MS, stopping.signal).catch(onError).finally(() => announcing.delete(p));
       announcing.add(p);
     }
   };
@@ -75,6 +76,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<Speaker> {
       for (const inf of [services, slices, nodes] as Informer<KubeObject>[]) inf.stop();
       // A stopped speaker stops answering, so that another node can take over.
       await reconcile([]).catch(() => undefined);
+      stopping.abort();
       await Promise.all(announcing);
     },
     syncNow: sync,

@@ -89,11 +89,16 @@ describe('load balancer failover with gratuitous ARP', { timeout: 60_000 }, () =
     assert.equal((await curl(net.outside, `http://${LB_IP}/`, 2)).body, 'node1');
   });
 
-  it('a stopped speaker withdraws its address; with no qualifying node nobody answers', async () => {
+  it('with no qualifying node nobody answers; a stopped speaker withdraws its address', async () => {
+    const [n1, n2] = net.nodes;
     await setNode('node1', false);
-    await eventually('node1 gives the address up', async () => !(await holds(net.nodes[0].netns)), 10_000);
-    assert.equal(await holds(net.nodes[1].netns), false, 'node2 is NotReady: it must not take the address');
+    await eventually('node1 gives the address up', async () => !(await holds(n1.netns)), 10_000);
+    assert.equal(await holds(n2.netns), false, 'node2 is NotReady: it must not take the address');
     const r = await curl(net.outside, `http://${LB_IP}/`, 1);
     assert.notEqual(r.code, 0, 'nobody answers for the address');
+    await setNode('node1', true);
+    await eventually('node1 takes it again', () => holds(n1.netns), 10_000);
+    await speakers[0].stop();
+    assert.equal(await holds(n1.netns), false, 'stop() withdraws');
   });
 });

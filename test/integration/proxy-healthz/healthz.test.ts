@@ -48,9 +48,14 @@ describe('proxy healthz', { timeout: 60_000 }, () => {
     it(`${mode} mode serves /healthz and /livez on :10256 in the node netns, and stops with the proxy`, async () => {
       const proxy = await startProxy({
         mode, client: api.client, nodeName: 'node1', netns: NODE, nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16',
-        serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 50, healthzBindAddress: '0.0.0.0:10256',
+        serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 50, syncPeriodMs: 1000, healthzBindAddress: '0.0.0.0:10256',
       });
       try {
+        // healthTimeout is 2 × syncPeriod = 2 s: a change the proxier syncs keeps it healthy past that.
+        await api.client.create<Service & KubeObject>('services', 'default', {
+          apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: `probe-${mode}` }, spec: { ports: [{ port: 80 }] },
+        });
+        await new Promise((r) => setTimeout(r, 2500));
         const hz = await get('/healthz');
         assert.equal(hz.status, 200);
         assert.deepEqual(Object.keys(hz.json ?? {}), ['lastUpdated', 'currentTime', 'nodeEligible']);
