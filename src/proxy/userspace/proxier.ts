@@ -7,7 +7,7 @@
  */
 import { nftApply } from '../../dataplane/exec.js';
 import { ProxierLoop, startOrStop } from '../proxier-loop.js';
-import { buildEndpointsMap, categorizeEndpoints, endpointsKey } from '../endpoints.js';
+import { buildEndpointsMap, endpointsKey, type EndpointInfo } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
 import { buildServicePorts, type ServicePortInfo } from '../service-port.js';
@@ -25,6 +25,13 @@ export interface UserspaceProxyOptions extends ProxyOptions {
 }
 
 type ProxiedPort = ServicePortInfo & { protocol: 'tcp' | 'udp' };
+
+/**
+ * The endpoints upstream's userspace proxier balanced over: the ready ones, every one for every
+ * client. It read Endpoints' `addresses` (never `notReadyAddresses`, where terminating pods are
+ * not even listed), and no traffic policy, topology or terminating fallback.
+ */
+const readyEndpoints = (eps: readonly EndpointInfo[]): string[] => eps.filter((e) => e.ready).map((e) => e.endpoint);
 const proxied = (sp: ServicePortInfo): sp is ProxiedPort => sp.protocol === 'tcp' || sp.protocol === 'udp';
 
 export class UserspaceProxier {
@@ -104,8 +111,7 @@ export class UserspaceProxier {
       protocol: sp.protocol,
       stickyMaxAgeSeconds: sp.stickyMaxAgeSeconds,
       nodePort: sp.nodePort,
-      // Every usable endpoint serves every client: upstream's userspace mode knew no traffic policy.
-      endpoints: categorizeEndpoints(endpoints.get(endpointsKey(sp)) ?? []).clusterEndpoints.map((e) => e.endpoint),
+      endpoints: readyEndpoints(endpoints.get(endpointsKey(sp)) ?? []),
     }));
     const { proxyPorts, nodePortErrors } = await (await this.socketProcess()).sync(specs);
     const portals = servicePorts.map((sp) => {

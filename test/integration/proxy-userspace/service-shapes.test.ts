@@ -4,7 +4,7 @@
  * an outside host. A multi-port LoadBalancer Service (TCP + UDP, named ports, externalIP, ingress
  * IP, node ports) answers from a pod, from the node and from the outside host; a selector-less
  * Service with a hand-written slice works; headless, ExternalName and SCTP get no portal (SCTP is
- * logged once); traffic policies and source ranges are ignored; ClientIP affinity expires after
+ * logged once); traffic policies and source ranges are ignored, terminating endpoints unused; ClientIP affinity expires after
  * timeoutSeconds; a UDP client whose endpoint is removed is sent to a live one.
  */
 import { after, before, test } from 'node:test';
@@ -72,6 +72,10 @@ const OBJECTS: [Svc, Slice | undefined][] = [
   [svc('sctp', { clusterIP: '10.96.0.62', ports: [{ name: 's', port: 9999, protocol: 'SCTP' }] }), slice('sctp', ['10.244.0.3'], [{ name: 's', port: 9999, protocol: 'SCTP' }])],
   [svc('sticky', { clusterIP: '10.96.0.63', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 1 } }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
     slice('sticky', ['10.244.0.3', '10.244.0.4'], [{ name: 'http', port: 8080, protocol: 'TCP' }])],
+  [svc('term', { clusterIP: '10.96.0.65', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }), {
+    ...slice('term', ['10.244.0.3'], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
+    endpoints: [{ addresses: ['10.244.0.3'], conditions: { ready: false, serving: true, terminating: true }, nodeName: 'node1' }],
+  }],
   [svc('udp', { clusterIP: '10.96.0.64', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
     slice('udp', ['10.244.0.3', '10.244.0.4'], [{ name: 'dns', port: 5353, protocol: 'UDP' }])],
 ];
@@ -164,6 +168,12 @@ test('headless, ExternalName and SCTP Services get no portal; SCTP is logged onc
   await proxy!.syncNow();
   await proxy!.syncNow();
   assert.deepEqual(logs, ['userspace proxy node1: Not proxying "default/sctp:s": protocol SCTP is not supported in userspace mode']);
+});
+
+test('a terminating endpoint, though serving, is never used: the connection is accepted and closed', async () => {
+  const r = await curl(CLIENT, 'http://10.96.0.65/', 3);
+  assert.ok(r.code === 52 || r.code === 56, `curl exit ${r.code}: ${r.body}`);
+  assert.ok(r.ms < 2000, `took ${r.ms} ms`);
 });
 
 test('ClientIP affinity holds within timeoutSeconds and expires after it', async () => {
