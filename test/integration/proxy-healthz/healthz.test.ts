@@ -76,7 +76,7 @@ describe('proxy healthz', { timeout: 60_000 }, () => {
     });
   }
 
-  it('/healthz turns 503 (nodeEligible false) while the node is tainted ToBeDeletedByClusterAutoscaler; /livez stays 200', async () => {
+  it('/healthz turns 503 (nodeEligible false) while the node is tainted ToBeDeletedByClusterAutoscaler or deleted; /livez stays 200', async () => {
     const proxy = await startProxy({
       client: api.client, nodeName: 'node1', netns: NODE, nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16',
       serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 50, healthzBindAddress: '0.0.0.0:10256',
@@ -93,6 +93,11 @@ describe('proxy healthz', { timeout: 60_000 }, () => {
       assert.equal((await get('/livez')).status, 200, 'the proxier itself is fine');
       await taint(false);
       await eventually('200 again', async () => (await get('/healthz')).status === 200);
+      await api.client.delete('nodes', undefined, 'node1');
+      const gone = await eventually('503 once the Node is deleted', async () => { const a = await get('/healthz'); return a.status === 503 && a; });
+      assert.equal(gone.json?.nodeEligible, false);
+      await api.client.create<N>('nodes', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node1' } });
+      await eventually('200 once it is back', async () => (await get('/healthz')).status === 200);
     } finally {
       await proxy.stop();
     }
