@@ -9,3 +9,5 @@ export { renderPortalRules, renderPortalCleanup, USERSPACE_TABLE, type Portal } 
 export { ENDPOINT_DIAL_TIMEOUTS_MS } from './proxy-socket.js';
 export { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './udp-proxy-socket.js';
 export type { ServicePortSpec, SyncResult } from './protocol.js';
+export { SocketProcessClient } from './socket-process-client.js';
+export { isProxied, portalsFor, readyEndpoints, servicePortSpecs, type PortalPlan, type ProxiedPort } from './sync-plan.js';

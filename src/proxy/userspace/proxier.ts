@@ -7,14 +7,14 @@
  */
 import { nftApply } from '../../dataplane/exec.js';
 import { ProxierLoop, startOrStop } from '../proxier-loop.js';
-import { buildEndpointsMap, endpointsKey, type EndpointInfo } from '../endpoints.js';
+import { buildEndpointsMap } from '../endpoints.js';
 import { validateProxyOptions } from '../options.js';
 import type { Proxy, ProxyOptions } from '../proxier.js';
-import { buildServicePorts, type ServicePortInfo } from '../service-port.js';
+import { buildServicePorts } from '../service-port.js';
 import { renderPortalCleanup, renderPortalRules, type Portal } from './portal-rules.js';
-import type { ServicePortSpec } from './protocol.js';
 import { DEFAULT_UDP_IDLE_TIMEOUT_MS } from './udp-proxy-socket.js';
 import { SocketProcessClient } from './socket-process-client.js';
+import { isProxied, portalsFor, servicePortSpecs, type ProxiedPort } from './sync-plan.js';
 import { deleteUdpPortalFlows, listUdpPortalFlows, staleUdpPortalFlows } from './udp-conntrack.js';
 
 export interface UserspaceProxyOptions extends ProxyOptions {
@@ -23,16 +23,6 @@ export interface UserspaceProxyOptions extends ProxyOptions {
   /** Where warnings go (a skipped SCTP port, a node port that cannot be held); default stderr. */
   log?: (message: string) => void;
 }
-
-type ProxiedPort = ServicePortInfo & { protocol: 'tcp' | 'udp' };
-
-/**
- * The endpoints upstream's userspace proxier balanced over: the ready ones, every one for every
- * client. It read Endpoints' `addresses` (never `notReadyAddresses`, where terminating pods are
- * not even listed), and no traffic policy, topology or terminating fallback.
- */
-const readyEndpoints = (eps: readonly EndpointInfo[]): string[] => eps.filter((e) => e.ready).map((e) => e.endpoint);
-const proxied = (sp: ServicePortInfo): sp is ProxiedPort => sp.protocol === 'tcp' || sp.protocol === 'udp';
 
 export class UserspaceProxier {
   private readonly loop: ProxierLoop;
@@ -96,30 +86,17 @@ export class UserspaceProxier {
   private proxiedServicePorts(): ProxiedPort[] {
     const all = buildServicePorts(this.loop.services.list());
     for (const sp of all) {
-      // Upstream's newProxySocket knew only TCP and UDP ("unknown protocol"); Node has no SCTP sockets.
-      if (!proxied(sp)) this.warnOnce(`Not proxying "${sp.spn}": protocol ${sp.protocol.toUpperCase()} is not supported in userspace mode`);
+      if (!isProxied(sp)) this.warnOnce(`Not proxying "${sp.spn}": protocol ${sp.protocol.toUpperCase()} is not supported in userspace mode`);
     }
-    return all.filter(proxied);
+    return all.filter(isProxied);
   }
 
   private async syncProxyRules(): Promise<void> {
     if (this.stopped) return;
     const servicePorts = this.proxiedServicePorts();
-    const endpoints = buildEndpointsMap(this.loop.slices.list(), this.opts.nodeName);
-    const specs: ServicePortSpec[] = servicePorts.map((sp) => ({
-      key: endpointsKey(sp),
-      protocol: sp.protocol,
-      stickyMaxAgeSeconds: sp.stickyMaxAgeSeconds,
-      nodePort: sp.nodePort,
-      endpoints: readyEndpoints(endpoints.get(endpointsKey(sp)) ?? []),
-    }));
-    const { proxyPorts, nodePortErrors } = await (await this.socketProcess()).sync(specs);
-    const portals = servicePorts.map((sp) => {
-      const error = nodePortErrors[endpointsKey(sp)];
-      if (error) this.warnOnce(`Not opening node port of "${sp.spn}": ${error}`);
-      // As upstream, a node port that cannot be held gets no portal rule (it belongs to someone else).
-      return { sp: error ? { ...sp, nodePort: 0 } : sp, proxyPort: proxyPorts[endpointsKey(sp)] };
-    });
+    const specs = servicePortSpecs(servicePorts, buildEndpointsMap(this.loop.slices.list(), this.opts.nodeName));
+    const { portals, nodePortFailures } = portalsFor(servicePorts, await (await this.socketProcess()).sync(specs));
+    for (const { sp, error } of nodePortFailures) this.warnOnce(`Not opening node port of "${sp.spn}": ${error}`);
     await nftApply(this.opts.netns, renderPortalRules(portals));
     await this.clearStaleUdpFlows(portals);
   }
