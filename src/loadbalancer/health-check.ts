@@ -62,6 +62,8 @@ export function desiredHealthChecks(services: readonly Service[], slices: readon
 
 function spawnListener(netns: string): Promise<ChildProcess> {
   const child = spawn('ip', ['netns', 'exec', netns, process.execPath, MAIN], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A write racing the child's death must not crash the agent with EPIPE.
+  child.stdin?.on('error', () => undefined);
   child.stderr?.on('data', (d: Buffer) => console.error(`healthcheck ${netns}: ${d.toString().trim()}`));
   return new Promise((resolve, reject) => {
     child.once('error', reject);

@@ -4,15 +4,13 @@
  * in the node's netns (server-main.ts) sent every state change as a JSON line. A Node informer
  * on this node feeds node eligibility (upstream's NodeEligibleHandler).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { KubeObject, Node } from '../../api/types.js';
 import type { Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { ProxyHooks } from '../proxier-loop.js';
 import { ProxierHealth } from './proxier-health.js';
+import { ServerProcess } from './server-process.js';
 
-const MAIN = fileURLToPath(new URL('./server-main.js', import.meta.url));
 export const DEFAULT_HEALTHZ_BIND_ADDRESS = '0.0.0.0:10256';
 
 export interface ProxyHealthServerOptions {
@@ -30,6 +28,8 @@ export interface ProxyHealthServer {
   /** Give these to the proxier (ProxierLoop calls them). */
   readonly hooks: ProxyHooks;
   readonly health: ProxierHealth;
+  /** The listening process (in the node netns); it is restarted if it dies. */
+  serverPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,28 +41,11 @@ export function parseBindAddress(value: string, field = 'healthzBindAddress'): {
   return { host: m[1], port };
 }
 
-function spawnServer(netns: string, host: string, port: number): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, MAIN, host, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    console.error(`proxy healthz ${netns}: ${d.toString().trim()}`);
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`proxy healthz server in ${netns} exited (${code}) before listening on ${host}:${port}: ${err.trim()}`)));
-    child.stdout?.once('data', () => resolve(child));
-  });
-}
-
 export async function startProxyHealthServer(opts: ProxyHealthServerOptions): Promise<ProxyHealthServer> {
   const { host, port } = parseBindAddress(opts.bindAddress ?? DEFAULT_HEALTHZ_BIND_ADDRESS);
-  const child = await spawnServer(opts.netns, host, port);
-  const send = (s: object) => {
-    if (child.exitCode === null) child.stdin?.write(`${JSON.stringify(s)}\n`);
-  };
-  const health = new ProxierHealth(opts.healthTimeoutMs, send);
-  send(health.snapshot());
+  const server = await ServerProcess.start(opts.netns, host, port);
+  const health = new ProxierHealth(opts.healthTimeoutMs, (s) => server.send(s));
+  server.send(health.snapshot());
   let nodes: Informer<Node & KubeObject> | undefined;
   if (opts.client) {
     nodes = new Informer<Node & KubeObject>(opts.client, 'nodes', { fieldSelector: `metadata.name=${opts.nodeName}` });
@@ -70,19 +53,17 @@ export async function startProxyHealthServer(opts: ProxyHealthServerOptions): Pr
     const gone = (n: Node): Node => ({ ...n, metadata: { ...n.metadata, deletionTimestamp: n.metadata?.deletionTimestamp ?? new Date().toISOString() } });
     nodes.on({ add: (n) => health.syncNode(n), update: (_o, n) => health.syncNode(n), delete: (n) => health.syncNode(gone(n)) });
     await nodes.start().catch(async (e) => {
-      child.stdin?.end();
+      await server.stop();
       throw e;
     });
   }
   return {
     hooks: { onQueued: () => health.queuedUpdate(), onUpdated: () => health.updated() },
     health,
+    serverPid: () => server.pid,
     async stop() {
       nodes?.stop();
-      const exited = new Promise((r) => child.once('exit', r));
-      child.stdin?.end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await server.stop();
     },
   };
 }

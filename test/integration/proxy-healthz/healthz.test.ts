@@ -103,6 +103,26 @@ describe('proxy healthz', { timeout: 60_000 }, () => {
     }
   });
 
+  it('a health server process that dies is started again with the last state', { timeout: 30_000 }, async () => {
+    const server = await startProxyHealthServer({ nodeName: 'node1', netns: NODE, bindAddress: '0.0.0.0:10258', healthTimeoutMs: 100 });
+    try {
+      server.health.updated();
+      server.health.queuedUpdate();
+      await eventually('503: the change is late', async () => (await get('/healthz', 10258)).status === 503);
+      const pid = server.serverPid();
+      assert.ok(pid);
+      process.kill(pid, 'SIGKILL');
+      await eventually('the port closes', async () => (await get('/healthz', 10258)).code === 7);
+      const back = await eventually('answers again', async () => { const a = await get('/healthz', 10258); return a.code === 0 && a; }, 15_000, 200);
+      assert.equal(back.status, 503, 'the restarted server got the last state, not a fresh healthy one');
+      assert.notEqual(server.serverPid(), pid);
+      server.health.updated();
+      await eventually('200 after the sync', async () => (await get('/healthz', 10258)).status === 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a queued change not synced within healthTimeout makes both paths 503; the sync that lands makes them 200', async () => {
     const server = await startProxyHealthServer({ client: api.client, nodeName: 'node1', netns: NODE, bindAddress: '0.0.0.0:10257', healthTimeoutMs: 800 });
     let release: () => void = () => undefined;
