@@ -13,8 +13,11 @@ import { endpointsKey } from './endpoints.js';
 import { readTableContents, tableExists, type TableContents } from './kernel-state.js';
 import { validateProxyOptions } from './options.js';
 import { ProxierLoop, startOrStop } from './proxier-loop.js';
+import { isServiceChainName } from './chain-names.js';
 import { buildServiceFragment, ServiceTable } from './service-table.js';
-import { deltaTransaction, fullSyncTransaction, type SyncResult } from './sync-proxy-rules.js';
+import { StaleChains, STALE_CHAIN_DELETE_DELAY_MS } from './stale-chains.js';
+import { deltaTransaction, fullSyncTransaction } from './sync-proxy-rules.js';
+import type { Transaction } from './transaction.js';
 
 export interface ProxyOptions {
   client: Client;
@@ -67,6 +70,9 @@ export class Proxier {
   /** What the last successful sync wrote; undefined forces a full sync (start, after a failure). */
   private written: ServiceTable | undefined;
   private lastFullSync = 0;
+  /** Flushed service chains awaiting their delayed delete, and the sync that will delete them. */
+  private readonly stale = new StaleChains();
+  private staleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly opts: ProxyOptions,
@@ -85,6 +91,8 @@ export class Proxier {
   }
 
   stop(): Promise<void> {
+    clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
     return this.loop.stop();
   }
 
@@ -99,32 +107,57 @@ export class Proxier {
   private async syncProxyRules(): Promise<void> {
     const { netns } = this.opts;
     const changed = this.tracker.take();
-    const due = this.deps.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const now = this.deps.now();
+    const due = now - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
     // Someone flushed the ruleset (or deleted the netns table): rewrite everything now.
     const full = !this.written || due || !(await this.deps.tableExists(netns));
     const table = full ? new ServiceTable() : this.written!;
     this.written = undefined; // a failure below makes the next sync a full one
-    const { tx } = full ? await this.fullSync(table) : this.partialSync(table, changed);
+    const tx = full ? await this.fullSync(table, now) : this.partialSync(table, changed, now);
     if (tx.err) throw tx.err;
     if (tx.numOperations > 0) await this.deps.apply(netns, tx.toString());
     this.written = table;
-    if (full) this.lastFullSync = this.deps.now();
+    if (full) this.lastFullSync = now;
+    this.scheduleStaleChainDeletion();
     if (table.hasUdpPorts()) await cleanStaleUdpFlows(this.deps, netns, table.servicePorts(), table.desired.reachable, endpointsKey);
   }
 
-  private async fullSync(table: ServiceTable): Promise<Pick<SyncResult, 'tx'>> {
+  private async fullSync(table: ServiceTable, now: number): Promise<Transaction> {
     for (const svc of this.loop.services.list()) {
       const key = serviceKey(svc.metadata?.namespace, svc.metadata?.name ?? '');
       table.setService(key, this.fragment(key));
     }
     table.takeDelta(); // everything is written anyway
     const { nodeIP, clusterCIDR, serviceCIDR, netns } = this.opts;
-    return fullSyncTransaction({ nodeIP, clusterCIDR, serviceCIDR, existing: await this.deps.readTable(netns) }, table.desired);
+    const existing = await this.deps.readTable(netns);
+    const deleteNow = (chain: string) => this.stale.due(chain, now);
+    const { tx } = fullSyncTransaction({ nodeIP, clusterCIDR, serviceCIDR, existing }, table.desired, deleteNow);
+    const unwanted = existing.chains.filter((c) => isServiceChainName(c) && !table.desired.chains.has(c) && !deleteNow(c));
+    this.stale.resetTo(unwanted, now);
+    return tx;
   }
 
-  private partialSync(table: ServiceTable, changed: ReadonlySet<string>): Pick<SyncResult, 'tx'> {
+  /** Only the changed Services; chains they no longer want are flushed now, deleted a second later. */
+  private partialSync(table: ServiceTable, changed: ReadonlySet<string>, now: number): Transaction {
     for (const key of changed) table.setService(key, this.fragment(key));
-    return { tx: deltaTransaction(table.takeDelta()) };
+    const delta = table.takeDelta();
+    const gone = delta.deleteChains;
+    const tx = deltaTransaction({ ...delta, deleteChains: [] });
+    const deleting = new Set(this.stale.takeDue(now, (c) => table.desired.chains.has(c)));
+    for (const name of gone) tx.flush({ kind: 'chain', name });
+    for (const name of deleting) tx.delete({ kind: 'chain', name });
+    this.stale.flushed(gone.filter((c) => !deleting.has(c)), now);
+    return tx;
+  }
+
+  /** A sync a second from now deletes the chains flushed as stale (kube-proxy queues one too). */
+  private scheduleStaleChainDeletion(): void {
+    if (this.stale.size === 0 || this.staleTimer) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined;
+      this.loop.runner.run();
+    }, STALE_CHAIN_DELETE_DELAY_MS);
+    this.staleTimer.unref();
   }
 
   private fragment(key: string) {

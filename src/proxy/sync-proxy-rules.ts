@@ -57,13 +57,17 @@ export function syncProxyRules(state: ProxyState): SyncResult {
 /** The node-wide settings of a sync (ProxyState without the services and endpoints). */
 export type NodeState = Omit<ProxyState, 'servicePorts' | 'endpoints'>;
 
-/** The full-sync transaction writing `desired` (however it was built) for `state`. */
-export function fullSyncTransaction(state: NodeState, desired: DesiredState): SyncResult {
+/**
+ * The full-sync transaction writing `desired` (however it was built) for `state`. Service chains
+ * the kernel holds but nobody wants are flushed; `deleteNow` says which of them to delete too
+ * (default all; the proxier deletes a chain only once it has been stale for a second).
+ */
+export function fullSyncTransaction(state: NodeState, desired: DesiredState, deleteNow: (chain: string) => boolean = () => true): SyncResult {
   const tx = new Transaction('ip', TABLE_NAME, 'added');
   if (state.existing && hasForeignLayout(state.existing)) {
     // Base chains cannot change hook or priority in place (kube-proxy's add+delete on its first
     // sync): recreate the table in the same atomic transaction. Affinity state is lost once.
-    const fresh = fullSyncTransaction({ ...state, existing: undefined }, desired);
+    const fresh = fullSyncTransaction({ ...state, existing: undefined }, desired, deleteNow);
     return { ...fresh, tx: prependOps(tx.delete({ kind: 'table' }), fresh.tx) };
   }
   writeBaseRules(tx, { nodeIP: state.nodeIP, serviceCIDR: state.serviceCIDR, masqueradeMark: state.masqueradeMark, nodePortAddresses: state.nodePortAddresses });
@@ -72,7 +76,7 @@ export function fullSyncTransaction(state: NodeState, desired: DesiredState): Sy
   for (const e of desired.elements.values()) tx.add(e);
   const stale = (state.existing?.chains ?? []).filter((c) => isServiceChainName(c) && !desired.chains.has(c));
   for (const name of stale) tx.flush({ kind: 'chain', name });
-  for (const name of stale) tx.delete({ kind: 'chain', name });
+  for (const name of stale) if (deleteNow(name)) tx.delete({ kind: 'chain', name });
   for (const set of state.existing?.sets ?? []) {
     if (isAffinitySetName(set) && !desired.affinitySets.has(set)) tx.delete({ kind: 'set', name: set });
   }

@@ -113,3 +113,43 @@ test('bad options are rejected with every field named', () => {
     /^Error: proxy: Invalid options: nodeIP: Invalid value "172\.18\.0": must be an IPv4 address; clusterCIDR: Invalid value "10\.244\.0\.0"/,
   );
 });
+
+test('a chain nobody wants is flushed at once and deleted by a sync at least a second later; one wanted again is kept', async () => {
+  await client.create<Service & KubeObject>('services', 'default', makeService('default', 'stale', clusterIP('10.96.0.60'), port(80, 'http')) as Service & KubeObject);
+  const slice = (ip: string) => makeSlice('default', 'stale', [{ name: 'http', port: 80 }], [{ ip }]) as EndpointSlice & KubeObject;
+  await client.create('endpointslices', 'default', slice('10.244.0.7'));
+  const p = new Proxier(
+    { client, nodeName: 'n1', netns: 'unused', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 10, fullSyncPeriodMs: 3_600_000 },
+    deps,
+  );
+  const ep7 = /endpoint-[A-Z2-7]{8}-default\/stale\/tcp\/http__10\.244\.0\.7\/80/;
+  const last = () => applied.at(-1)!;
+  try {
+    tablePresent = true;
+    await p.start();
+    const replace = async (ip: string) => {
+      const cur = await client.get<EndpointSlice & KubeObject>('endpointslices', 'default', slice(ip).metadata!.name!);
+      await client.update('endpointslices', { ...cur, endpoints: slice(ip).endpoints });
+      await waitFor(() => p.syncNow().then(() => last().includes(`dnat to ${ip}:80`)));
+    };
+    await replace('10.244.0.8');
+    assert.match(last(), new RegExp(`^flush chain ip kube-proxy ${ep7.source}$`, 'm'));
+    assert.doesNotMatch(last(), /^delete chain/m, 'not deleted in the sync that flushed it');
+    clock += 999;
+    const before = applied.length;
+    await p.syncNow();
+    assert.equal(applied.length, before, 'nothing due after 999 ms');
+    clock += 1;
+    await p.syncNow();
+    assert.match(last(), new RegExp(`^delete chain ip kube-proxy ${ep7.source}$`, 'm'), 'deleted once a second has passed');
+    await replace('10.244.0.7');
+    await replace('10.244.0.8'); // 10.244.0.7's chain is stale again...
+    await replace('10.244.0.7'); // ...and wanted again before its delete
+    clock += 5000;
+    await p.syncNow();
+    const tail = applied.slice(before).join('');
+    assert.equal(tail.match(new RegExp(`^delete chain ip kube-proxy ${ep7.source}$`, 'gm'))?.length, 1, 'the chain wanted again is not deleted');
+  } finally {
+    await p.stop();
+  }
+});
