@@ -4,18 +4,22 @@
  * measured in the same rounds). Topology: client pod → node (bridge, the proxy's rules) →
  * backend pod holding the target Service's 10 endpoint addresses; every connect is a new flow.
  * Each mode gets a fresh topology. The target Service is the last one built; iptables mode walks
- * KUBE-SERVICES rule by rule, so where its rule lands matters there (see the report).
- * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000] [modes=nftables,iptables]
+ * KUBE-SERVICES rule by rule, so where its rule lands matters there (see the report); so does
+ * userspace mode its portal chain. Besides the connect time, the time to the first response byte
+ * of an HTTP request: in userspace mode the proxy completes the client's handshake itself and
+ * connects to the endpoint afterwards, which only the request's answer shows.
+ * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000] [modes=nftables,iptables[,userspace]]
  */
 import { killChild, startEchoServer } from '../test/helpers/proxy-netns.js';
 import { connectTimes } from './proxy-connect.js';
+import { firstResponseTimes } from './proxy-first-response.js';
 import { BACKEND_IPS, BACKEND_PORT, makeTopology, ms, stats, TARGET_IP, type Stats } from './proxy-fixture.js';
 import { LOADERS, type RulesLoader } from './proxy-loaders.js';
 
 const us = (x: number) => `${(x * 1000).toFixed(0)} µs`;
 const fmt = (s: Stats) => `median ${us(s.median)}, p90 ${us(s.p90)}, p99 ${us(s.p99)}`;
 
-interface Row { n: number; cluster: Stats; direct: Stats }
+interface Row { n: number; cluster: Stats; direct: Stats; clusterResponse: Stats; directResponse: Stats }
 
 async function measure(loader: RulesLoader, client: string, node: string, sizes: number[], samples: number): Promise<Row[]> {
   const rows: Row[] = [];
@@ -24,7 +28,8 @@ async function measure(loader: RulesLoader, client: string, node: string, sizes:
     await loader.load(node, n);
     console.error(`  ${loader.name}: ${n} Services loaded in ${(ms(t0) / 1000).toFixed(1)} s`);
     const [cluster, direct] = await connectTimes(client, [TARGET_IP, BACKEND_IPS[0]], BACKEND_PORT, samples);
-    rows.push({ n, cluster: stats(cluster), direct: stats(direct) });
+    const [clusterResponse, directResponse] = await firstResponseTimes(client, [TARGET_IP, BACKEND_IPS[0]], BACKEND_PORT, samples);
+    rows.push({ n, cluster: stats(cluster), direct: stats(direct), clusterResponse: stats(clusterResponse), directResponse: stats(directResponse) });
   }
   return rows;
 }
@@ -32,13 +37,17 @@ async function measure(loader: RulesLoader, client: string, node: string, sizes:
 function report(mode: string, rows: Row[]): void {
   console.log(`\n${mode}:`);
   for (const r of rows) {
-    console.log(`  ${String(r.n).padStart(6)} Services: ClusterIP ${fmt(r.cluster)}; pod IP ${fmt(r.direct)};`
+    console.log(`  ${String(r.n).padStart(6)} Services: connect: ClusterIP ${fmt(r.cluster)}; pod IP ${fmt(r.direct)};`
       + ` ClusterIP/pod IP median ${(r.cluster.median / r.direct.median).toFixed(2)}`);
+    console.log(`  ${' '.repeat(6)}  first response: ClusterIP ${fmt(r.clusterResponse)}; pod IP ${fmt(r.directResponse)};`
+      + ` ClusterIP/pod IP median ${(r.clusterResponse.median / r.directResponse.median).toFixed(2)}`);
   }
   const [small, big] = [rows[0], rows[rows.length - 1]];
-  console.log(`  ratio ClusterIP at ${big.n} / at ${small.n}: median ${(big.cluster.median / small.cluster.median).toFixed(2)},`
-    + ` p99 ${(big.cluster.p99 / small.cluster.p99).toFixed(2)}`
-    + ` (pod IP, same rounds: ${(big.direct.median / small.direct.median).toFixed(2)})`);
+  for (const [what, c, d] of [['connect', 'cluster', 'direct'], ['first response', 'clusterResponse', 'directResponse']] as const) {
+    console.log(`  ${what}: ratio ClusterIP at ${big.n} / at ${small.n}: median ${(big[c].median / small[c].median).toFixed(2)},`
+      + ` p99 ${(big[c].p99 / small[c].p99).toFixed(2)}`
+      + ` (pod IP, same rounds: ${(big[d].median / small[d].median).toFixed(2)})`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -47,7 +56,7 @@ async function main(): Promise<void> {
   const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
   if (!(samples >= 10 && samples <= 20000) || !(big >= 11 && big <= 20000)) throw new Error('usage: proxy-latency.js [samples 10..20000] [big 11..20000]');
   const bad = modes.find((m) => !LOADERS[m]);
-  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (${Object.keys(LOADERS).join(', ')})`);
   const results = new Map<string, Row[]>();
   for (const m of modes) results.set(m, await measureMode(LOADERS[m], [10, big], samples));
   console.log(`TCP connect from a pod, ${samples} samples per target and size, ClusterIP and pod IP interleaved (${new Date().toISOString()})`);
@@ -61,6 +70,7 @@ async function measureMode(loader: RulesLoader, sizes: number[], samples: number
   try {
     return await measure(loader, topo.client, topo.node, sizes, samples);
   } finally {
+    await loader.unload?.(topo.node);
     await killChild(server);
     await topo.cleanup();
   }

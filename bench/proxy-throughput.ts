@@ -2,7 +2,8 @@
  * TCP throughput through a ClusterIP relative to straight to the pod IP (the limit), with the
  * proxy's ruleset for 10 Services in the node: iperf3 server in the backend pod, client in the
  * client pod, the two targets alternated round by round.
- * Usage: node dist/bench/proxy-throughput.js [rounds=3] [seconds=3] [modes=nftables,iptables]
+ * In userspace mode every byte crosses the socket process (copied in and out of Node).
+ * Usage: node dist/bench/proxy-throughput.js [rounds=3] [seconds=3] [modes=nftables,iptables[,userspace]]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { run } from '../src/dataplane/exec.js';
@@ -62,6 +63,7 @@ async function measureMode(loader: RulesLoader, rounds: number, seconds: number)
     console.log(`  ClusterIP:          median ${gbps(c.median)} (${cluster.map(gbps).join(', ')})`);
     console.log(`  ratio ClusterIP/pod IP: ${(c.median / d.median).toFixed(2)}`);
   } finally {
+    await loader.unload?.(topo.node);
     await killChild(server);
     await topo.cleanup();
   }
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
   if (!(rounds >= 1 && rounds <= 20) || !(seconds >= 1 && seconds <= 30)) throw new Error('usage: proxy-throughput.js [rounds 1..20] [seconds 1..30]');
   const bad = modes.find((m) => !LOADERS[m]);
-  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (${Object.keys(LOADERS).join(', ')})`);
   console.log(`TCP throughput pod → pod on one node bridge, iperf3 ${seconds} s × ${rounds} rounds, targets alternated (${new Date().toISOString()})`);
   for (const m of modes) await measureMode(LOADERS[m], rounds, seconds);
 }
