@@ -2,11 +2,14 @@
  * End to end on a real 2-node cluster (`podnet up`): a LoadBalancer address fails over to the
  * other node when its holder is excluded from load balancers, the outside host's neighbour entry
  * moves at once (gratuitous ARP) and curl keeps working; kube-proxy's /healthz and /livez answer
- * on :10256 of every node, and /healthz fails on a node tainted ToBeDeletedByClusterAutoscaler.
+ * on :10256 of every node, and /healthz fails on a node tainted ToBeDeletedByClusterAutoscaler;
+ * a node agent that crashed and comes back in another proxy mode leaves only the new mode's rules.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { loadClusterConfig, saveClusterConfig } from '../../../src/cluster/config.js';
+import { isAlive, readPid, spawnPodnet } from '../../../src/cluster/processes.js';
 import { Kubectl, leftovers, podnet, uniqueName, type RunResult } from '../../helpers/cluster.js';
 import { eventually } from '../../helpers/eventually.js';
 
@@ -92,5 +95,24 @@ describe('LoadBalancer failover and proxy healthz on a real cluster', { timeout:
     assert.match(curlOut('-i http://172.18.0.11:10256/livez').stdout, /^HTTP\/1\.1 200 OK/, '/livez ignores the node');
     assert.match(curlOut('-i http://172.18.0.12:10256/healthz').stdout, /^HTTP\/1\.1 200 OK/, 'node2 is unaffected');
     kubectl.ok(['taint', 'node', 'node1', 'ToBeDeletedByClusterAutoscaler-']);
+  });
+
+  it('a node agent that crashed and restarts in iptables mode removes the nftables table; the node keeps serving', async () => {
+    const nodePort = kubectl.ok(['get', 'svc', 'web-lb', '-o', 'jsonpath={.spec.ports[0].nodePort}']).trim();
+    const cfg = loadClusterConfig(name);
+    const pid = readPid(cfg.root, 'agent-node2');
+    assert.ok(pid && isAlive(pid), 'agent-node2 runs');
+    assert.equal(onHost('node2', 'nft list table ip kube-proxy').status, 0, 'nftables mode wrote its table');
+    // A crash: nothing gets to clean up; the table stays behind.
+    process.kill(pid, 'SIGKILL');
+    await eventually('agent-node2 gone', () => !isAlive(pid));
+    saveClusterConfig({ ...cfg, proxyMode: 'iptables' });
+    spawnPodnet(cfg.root, { name: 'agent-node2', args: ['agent', '--name', name, '--node', 'node2'] });
+    await eventually('iptables rules on node2', () => /KUBE-SVC-/.test(onHost('node2', 'iptables-save -t nat').stdout), 30_000, 200);
+    assert.notEqual(onHost('node2', 'nft list table ip kube-proxy').status, 0, 'the nftables table is gone');
+    assert.doesNotMatch(onHost('node1', 'iptables-save -t nat').stdout, /KUBE-/, 'node1 (untouched) stays in nftables mode');
+    const out = await eventually('NodePort on node2 from outside', () => { const r = curlOut(`http://172.18.0.12:${nodePort}/hostname`); return r.status === 0 && r.stdout; }, 20_000, 200);
+    assert.match(out, /^web-/);
+    assert.match(curlOut('-i http://172.18.0.12:10256/healthz').stdout, /^HTTP\/1\.1 200 OK/, 'healthz in the new mode');
   });
 });
