@@ -20,9 +20,11 @@ export interface ServicePortSpec {
   nodePort?: number;
 }
 
-/** What a sync answers: the proxy port of every service port, and node ports it could not hold. */
+/** What a sync answers: the proxy port of every service port it serves, and what it could not open. */
 export interface SyncResult {
   proxyPorts: Record<string, number>;
+  /** key → why its proxy socket could not be opened (e.g. EMFILE): that service port is not served. */
+  socketErrors: Record<string, string>;
   /** key → why its node port could not be opened (e.g. EADDRINUSE). */
   nodePortErrors: Record<string, string>;
 }

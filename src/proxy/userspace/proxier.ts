@@ -95,8 +95,8 @@ export class UserspaceProxier {
     if (this.stopped) return;
     const servicePorts = this.proxiedServicePorts();
     const specs = servicePortSpecs(servicePorts, buildEndpointsMap(this.loop.slices.list(), this.opts.nodeName));
-    const { portals, nodePortFailures } = portalsFor(servicePorts, await (await this.socketProcess()).sync(specs));
-    for (const { sp, error } of nodePortFailures) this.warnOnce(`Not opening node port of "${sp.spn}": ${error}`);
+    const { portals, failures } = portalsFor(servicePorts, await (await this.socketProcess()).sync(specs));
+    for (const { sp, error } of failures) this.warnOnce(`Not fully proxying "${sp.spn}": ${error}`);
     await nftApply(this.opts.netns, renderPortalRules(portals));
     await this.clearStaleUdpFlows(portals);
   }

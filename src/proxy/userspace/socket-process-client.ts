@@ -62,7 +62,7 @@ export class SocketProcessClient {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.type === 'synced') p.resolve({ proxyPorts: m.proxyPorts, nodePortErrors: m.nodePortErrors });
+    if (m.type === 'synced') p.resolve({ proxyPorts: m.proxyPorts, socketErrors: m.socketErrors, nodePortErrors: m.nodePortErrors });
     else p.reject(new Error(`userspace proxy: socket process sync failed: ${m.message}`));
   }
 

@@ -41,12 +41,17 @@ export class SocketProcess {
       }
     }
     this.lb.retain(wanted);
-    const result: SyncResult = { proxyPorts: {}, nodePortErrors: {} };
+    const result: SyncResult = { proxyPorts: {}, socketErrors: {}, nodePortErrors: {} };
     for (const spec of specs) {
       this.lb.update(spec.key, spec.endpoints, spec.stickyMaxAgeSeconds);
       let s = this.served.get(spec.key);
       if (!s) {
-        s = { socket: await this.open(spec, 0) };
+        // One service port that cannot get a socket (upstream: "Failed to start proxy") spoils no other.
+        const socket = await this.open(spec, 0).catch((e: Error) => {
+          result.socketErrors[spec.key] = `Cannot open a proxy socket: ${e.message}`;
+        });
+        if (!socket) continue;
+        s = { socket };
         this.served.set(spec.key, s);
       }
       const error = await this.holdNodePort(spec, s);

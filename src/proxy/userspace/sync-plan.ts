@@ -33,21 +33,27 @@ export function servicePortSpecs(servicePorts: readonly ProxiedPort[], endpoints
 
 export interface PortalPlan {
   portals: Portal[];
-  /** Service ports whose node port the socket process could not hold, with why. */
-  nodePortFailures: { sp: ProxiedPort; error: string }[];
+  /** Service ports left without portal (no proxy socket) or without node port rule, with why. */
+  failures: { sp: ProxiedPort; error: string }[];
 }
 
 /**
- * The portals for the socket process's answer. As upstream (openNodePort returned before its
- * rules when claimNodePort failed), a node port that cannot be held gets no portal rule: the
- * port belongs to someone else.
+ * The portals for the socket process's answer. A service port without a proxy socket gets no
+ * portal. As upstream (openNodePort returned before its rules when claimNodePort failed), a node
+ * port that cannot be held gets no portal rule: the port belongs to someone else.
  */
 export function portalsFor(servicePorts: readonly ProxiedPort[], result: SyncResult): PortalPlan {
-  const plan: PortalPlan = { portals: [], nodePortFailures: [] };
+  const plan: PortalPlan = { portals: [], failures: [] };
   for (const sp of servicePorts) {
-    const error = result.nodePortErrors[endpointsKey(sp)];
-    if (error) plan.nodePortFailures.push({ sp, error });
-    plan.portals.push({ sp: error ? { ...sp, nodePort: 0 } : sp, proxyPort: result.proxyPorts[endpointsKey(sp)] });
+    const key = endpointsKey(sp);
+    const proxyPort = result.proxyPorts[key];
+    if (proxyPort === undefined) {
+      plan.failures.push({ sp, error: result.socketErrors[key] ?? 'the socket process returned no proxy port' });
+      continue;
+    }
+    const error = result.nodePortErrors[key];
+    if (error) plan.failures.push({ sp, error });
+    plan.portals.push({ sp: error ? { ...sp, nodePort: 0 } : sp, proxyPort });
   }
   return plan;
 }

@@ -44,11 +44,20 @@ test('specs: ready endpoints only, on every node (policies Local ignored, no ter
 
 test('portals: a node port the socket process could not hold gets no portal rule', () => {
   const plan = portalsFor(ports, {
-    proxyPorts: { 'default/web/udp/dns': 40001, 'default/web/tcp/http': 40002 },
+    proxyPorts: { 'default/web/udp/dns': 40001, 'default/web/tcp/http': 40002 }, socketErrors: {},
     nodePortErrors: { 'default/web/tcp/http': 'Cannot open node port 30080/tcp: listen EADDRINUSE' },
   });
   assert.deepEqual(plan.portals.map((p) => [p.sp.spn, p.proxyPort, p.sp.nodePort]), [['default/web:http', 40002, 0], ['default/web:dns', 40001, 0]]);
-  assert.deepEqual(plan.nodePortFailures.map((f) => [f.sp.spn, f.error]), [['default/web:http', 'Cannot open node port 30080/tcp: listen EADDRINUSE']]);
-  const ok = portalsFor(ports, { proxyPorts: { 'default/web/udp/dns': 1, 'default/web/tcp/http': 2 }, nodePortErrors: {} });
+  assert.deepEqual(plan.failures.map((f) => [f.sp.spn, f.error]), [['default/web:http', 'Cannot open node port 30080/tcp: listen EADDRINUSE']]);
+  const ok = portalsFor(ports, { proxyPorts: { 'default/web/udp/dns': 1, 'default/web/tcp/http': 2 }, socketErrors: {}, nodePortErrors: {} });
   assert.equal(ok.portals[0].sp.nodePort, 30080);
+});
+
+test('portals: a service port without a proxy socket gets no portal, the others do', () => {
+  const plan = portalsFor(ports, {
+    proxyPorts: { 'default/web/udp/dns': 40001 }, nodePortErrors: {},
+    socketErrors: { 'default/web/tcp/http': 'Cannot open a proxy socket: listen EMFILE' },
+  });
+  assert.deepEqual(plan.portals.map((p) => p.sp.spn), ['default/web:dns']);
+  assert.deepEqual(plan.failures.map((f) => [f.sp.spn, f.error]), [['default/web:http', 'Cannot open a proxy socket: listen EMFILE']]);
 });
