@@ -33,13 +33,14 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, 132).sendto(common + struct.pack(
 
 export function shapeTests(c: MatrixCluster, expect: ModeExpectations): void {
   it(`records the proxy mode (${c.mode})`, () => {
-    assert.match(podnet(['status', '--name', c.name]).stdout, new RegExp(`proxy\\s+${c.mode} mode`), `podnet status should show the ${c.mode} proxy mode`);
+    const r = podnet(['status', '--name', c.name]);
+    assert.match(r.stdout, new RegExp(`proxy\\s+${c.mode} mode`), `podnet status should show the ${c.mode} proxy mode (exit ${r.status}): ${r.stderr}`);
   });
 
-  it('reaches a ClusterIP by name from pods on both nodes, on a named targetPort', async () => {
+  it('reaches a ClusterIP by name from pods on both nodes (podnet exec), on a named targetPort', async () => {
     const echo = c.podNames('app=echo');
     for (const client of ['client1', 'client2']) {
-      const out = await succeeds(`echo from ${client}`, () => c.inPod(client, curl('http://echo/hostname')));
+      const out = await succeeds(`echo from ${client}`, () => c.podnetExec(client, curl('http://echo/hostname')));
       assert.ok(echo.includes(out.trim()), `${client} got ${out}, expected one of ${echo}`);
     }
   });

@@ -9,7 +9,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from './eventually.js';
-import { answers, curl, curlTimes, NODE_IPS, OUTSIDE_IP, sourceOf, succeeds, type MatrixCluster } from './service-matrix-cluster.js';
+import { curl, NODE_IPS, OUTSIDE_IP, sourceOf, succeeds, type MatrixCluster } from './service-matrix-cluster.js';
 import { assertDropped } from './service-matrix-policies.js';
 import type { ModeExpectations } from './service-matrix.js';
 
@@ -26,14 +26,26 @@ function sliceEndpoints(c: MatrixCluster, svc: string): Map<string, SliceEndpoin
   return out;
 }
 
-/** `n` requests from `pod`, then `n` more once the first batch was all `want` (the proxies have synced). */
-async function allReach(c: MatrixCluster, pod: string, url: string, want: string, n = 6): Promise<void> {
-  await eventually(`${n} requests from ${pod} to ${url} all answered by ${want}`, () => {
-    const got = answers(c.inPod(pod, curlTimes(n, url)).stdout);
-    return got.length === n && got.every((a) => a === want);
+/** `n` requests to each URL in one exec; a failed request answers FAIL (the count stays n). */
+const requestsTo = (urls: string[], n: number): string =>
+  urls.map((url) => `for i in $(seq ${n}); do ${curl(url)} || printf FAIL; echo; done`).join('; ');
+
+/**
+ * From `pod`, `n` requests to each URL must all reach its pod: polled until one round is
+ * (the proxies have synced), then one more round must be too.
+ */
+async function allReach(c: MatrixCluster, pod: string, want: Record<string, string>, n = 5): Promise<void> {
+  const urls = Object.keys(want);
+  const round = (): string[][] => {
+    const lines = c.inPod(pod, requestsTo(urls, n)).stdout.split('\n').map((l) => l.trim()).slice(0, urls.length * n);
+    return urls.map((_, i) => lines.slice(i * n, (i + 1) * n));
+  };
+  const expected = urls.map((u) => Array(n).fill(want[u]));
+  await eventually(`${n} requests from ${pod} to each of ${JSON.stringify(want)}`, () => {
+    const got = round();
+    return JSON.stringify(got) === JSON.stringify(expected) || undefined;
   }, 20_000, 300);
-  const got = answers(c.inPod(pod, curlTimes(n, url)).stdout);
-  assert.deepEqual(got, Array(n).fill(want), `every request from ${pod} to ${url} should reach ${want}`);
+  assert.deepEqual(round(), expected, `every request from ${pod} should reach ${JSON.stringify(want)} (URL order)`);
 }
 
 function phaseOneTests(c: MatrixCluster, expect: ModeExpectations): void {
@@ -48,13 +60,11 @@ function phaseOneTests(c: MatrixCluster, expect: ModeExpectations): void {
   });
 
   it(`terminating endpoint, one ready elsewhere: Cluster policy ignores it${expect.terminatingFallback ? ', Local policy on its node uses it' : ''}`, async () => {
-    await allReach(c, 'client1', 'http://term/hostname', 'term-b');
-    await allReach(c, 'client2', 'http://term/hostname', 'term-b');
+    // term-local's ClusterIP has internalTrafficPolicy Local: node2's pod gets its local terminating term-a.
+    const itp = expect.terminatingFallback && expect.internalTrafficPolicyLocal;
+    await allReach(c, 'client1', { 'http://term/hostname': 'term-b', ...(itp ? { 'http://term-local/hostname': 'term-b' } : {}) });
+    await allReach(c, 'client2', { 'http://term/hostname': 'term-b', ...(itp ? { 'http://term-local/hostname': 'term-a' } : {}) });
     if (!expect.terminatingFallback) return;
-    if (expect.internalTrafficPolicyLocal) {
-      await allReach(c, 'client2', 'http://term-local/hostname', 'term-a');
-      await allReach(c, 'client1', 'http://term-local/hostname', 'term-b');
-    }
     if (expect.externalTrafficPolicyLocal) {
       const port = c.nodePort('term-local');
       const out = await succeeds('term-local NodePort on node2', () => {
@@ -78,13 +88,17 @@ function phaseTwoTests(c: MatrixCluster, expect: ModeExpectations): void {
       await eventually('term without usable endpoints', () => c.inPod('client1', curl('http://term/hostname')).status !== 0, 20_000, 300);
       return;
     }
-    await allReach(c, 'client1', 'http://term/hostname', 'term-a');
-    await allReach(c, 'client2', 'http://term/hostname', 'term-a');
+    await allReach(c, 'client1', { 'http://term/hostname': 'term-a' });
+    await allReach(c, 'client2', { 'http://term/hostname': 'term-a' });
     // node1 has synced (it sends Cluster traffic to term-a); it has no local endpoint at all.
-    if (expect.internalTrafficPolicyLocal) assertDropped(c.inPod('client1', curl('http://term-local/hostname')), 'term-local (iTP Local) from node1');
-    if (expect.externalTrafficPolicyLocal) {
-      const port = c.nodePort('term-local');
-      assertDropped(c.onHost('outside', curl(`http://${NODE_IPS.node1}:${port}/hostname`)), 'term-local\'s NodePort on node1 (eTP Local)');
+    const port = c.nodePort('term-local');
+    const [internal, external] = await Promise.all([
+      expect.internalTrafficPolicyLocal ? c.inPodAsync('client1', curl('http://term-local/hostname')) : undefined,
+      expect.externalTrafficPolicyLocal ? c.onHostAsync('outside', curl(`http://${NODE_IPS.node1}:${port}/hostname`)) : undefined,
+    ]);
+    if (internal) assertDropped(internal, 'term-local (iTP Local) from node1');
+    if (external) {
+      assertDropped(external, 'term-local\'s NodePort on node1 (eTP Local)');
       assert.equal(c.onHost('outside', curl(`http://${NODE_IPS.node2}:${port}/hostname`)).stdout.trim(), 'term-a', 'node2 still serves from term-a');
     }
   });
