@@ -8,7 +8,7 @@ import { startUserspaceProxy } from './userspace/proxier.js';
 import { detectIpvs } from './ipvs/detect.js';
 import type { ProxyHooks } from './proxier-loop.js';
 import { cleanupLeftovers } from './cleanup/cleanup-leftovers.js';
-import { startProxyHealthServer, type ProxyHealthServer } from './healthz/healthz-server.js';
+import { parseBindAddress, startProxyHealthServer, type ProxyHealthServer } from './healthz/healthz-server.js';
 import type { ProxierHealth } from './healthz/proxier-health.js';
 
 export const PROXY_MODES = ['nftables', 'iptables', 'userspace'] as const;
@@ -46,6 +46,8 @@ export interface ModeProxy extends Proxy {
 export async function startProxy(opts: ModeProxyOptions): Promise<ModeProxy> {
   const { mode = DEFAULT_PROXY_MODE, healthzBindAddress, cleanupLeftovers: clean = true, ...rest } = opts;
   const checked = parseProxyMode(mode, 'mode');
+  // Bad input fails before anything touches the kernel.
+  if (healthzBindAddress !== undefined) parseBindAddress(healthzBindAddress, 'healthzBindAddress');
   if (clean) {
     // As upstream, a failed cleanup is reported, not fatal: the new mode can still run.
     await cleanupLeftovers(rest.netns, checked).catch((e) => console.error(`proxy ${rest.nodeName}: cleaning up other modes' rules failed:`, e));

@@ -4,6 +4,8 @@ import type { Node } from '../../../src/api/types.js';
 import { ProxierHealth, type ProxierHealthState } from '../../../src/proxy/healthz/proxier-health.js';
 import { goTimeString, healthzResponse, livezResponse, notFoundResponse } from '../../../src/proxy/healthz/responses.js';
 import { parseBindAddress } from '../../../src/proxy/healthz/healthz-server.js';
+import { startProxy } from '../../../src/proxy/mode.js';
+import type { Client } from '../../../src/client/client.js';
 
 const T0 = Date.UTC(2026, 10, 23, 22, 30, 5, 120);
 
@@ -99,5 +101,14 @@ describe('health server answers', () => {
     assert.deepEqual(parseBindAddress('0.0.0.0:10256'), { host: '0.0.0.0', port: 10256 });
     assert.throws(() => parseBindAddress('10256'), /healthzBindAddress: Invalid value: "10256"/);
     assert.throws(() => parseBindAddress('0.0.0.0:70000', '--healthz-bind-address'), /--healthz-bind-address: Invalid value/);
+  });
+});
+
+describe('startProxy healthz option', () => {
+  it('rejects a bad healthzBindAddress before touching anything', async () => {
+    await assert.rejects(
+      startProxy({ client: {} as Client, nodeName: 'n', netns: 'no-such-netns', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', healthzBindAddress: 'localhost' }),
+      /healthzBindAddress: Invalid value: "localhost"/,
+    );
   });
 });
