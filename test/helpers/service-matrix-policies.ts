@@ -6,6 +6,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { curl, NODE_IPS, OUTSIDE_IP, sourceOf, succeeds, type MatrixCluster } from './service-matrix-cluster.js';
+import { EXTERNAL_IP } from './service-matrix-manifests.js';
 import type { ModeExpectations } from './service-matrix.js';
 
 /** A dropped connection: curl gives up after its --max-time (exit 28) instead of being refused. */
@@ -49,6 +50,16 @@ function masqueradeTests(c: MatrixCluster, expect: ModeExpectations): void {
     }
   });
 
+  it('pod → LoadBalancer IP and externalIP (externalTrafficPolicy Cluster): served on the pod\'s node, masqueraded', async () => {
+    const lbIP = await c.lbIP('echo-lb');
+    for (const [client, node] of [['client1', 'node1'], ['client2', 'node2']]) {
+      for (const ip of [lbIP, EXTERNAL_IP]) {
+        const seen = sourceOf(await succeeds(`${ip} from ${client}`, () => c.inPod(client, curl(`http://${ip}/clientip`))));
+        assert.ok(c.addresses(node).includes(seen), `${client} → ${ip}: expected an address of ${node} (${c.addresses(node)}), saw ${seen}`);
+      }
+    }
+  });
+
   it('hairpin: a pod reaching itself through its own Service is masqueraded', async () => {
     const podIP = c.podIP('local-web');
     const seen = sourceOf(await succeeds('hairpin', () => c.inPod('local-web', curl(`http://${c.clusterIP('across')}/clientip`))));
@@ -72,18 +83,18 @@ function externalPolicyTests(c: MatrixCluster, expect: ModeExpectations): void {
     } else {
       assert.ok(c.addresses('node2').includes(seen), `the server should see node2 (${c.addresses('node2')}), saw ${seen}`);
       assert.equal(viaNode1.status, 0, `node1's NodePort should serve anyway: ${viaNode1.stderr}`);
-      assert.equal(viaNode1.stdout.trim(), 'local-web');
+      assert.equal(viaNode1.stdout.trim(), 'local-web', 'node1\'s NodePort should reach local-web');
     }
     const hc = c.get(['svc', 'local-lb', '-o', 'jsonpath={.spec.healthCheckNodePort}']);
     assert.ok(Number(hc) >= 30000, `healthCheckNodePort ${hc} should be allocated`);
     const healthy = await succeeds('health check on node2', () => c.onHost('outside', `curl -sS -i --max-time 2 http://${NODE_IPS.node2}:${hc}/healthz`));
-    assert.match(healthy, /^HTTP\/1\.1 200 OK/);
-    assert.match(healthy, /X-Load-Balancing-Endpoint-Weight: 1/i);
+    assert.match(healthy, /^HTTP\/1\.1 200 OK/, 'node2 has a local endpoint: 200');
+    assert.match(healthy, /X-Load-Balancing-Endpoint-Weight: 1/i, 'the weight header counts one local endpoint');
     const body = (s: string) => JSON.parse(s.slice(s.indexOf('{')));
-    assert.deepEqual(body(healthy), { service: { namespace: 'default', name: 'local-lb' }, localEndpoints: 1, serviceProxyHealthy: true });
+    assert.deepEqual(body(healthy), { service: { namespace: 'default', name: 'local-lb' }, localEndpoints: 1, serviceProxyHealthy: true }, 'kube-proxy\'s health check body');
     const sick = c.onHost('outside', `curl -sS -i --max-time 2 http://${NODE_IPS.node1}:${hc}/`);
     assert.match(sick.stdout, /^HTTP\/1\.1 503 Service Unavailable/, 'node1 has no local endpoint: 503');
-    assert.equal(body(sick.stdout).localEndpoints, 0);
+    assert.equal(body(sick.stdout).localEndpoints, 0, 'node1 counts no local endpoint');
   });
 
   it(`internalTrafficPolicy Local (${expect.internalTrafficPolicyLocal ? 'honoured' : 'ignored'}): only a pod on the endpoint's node gets through`, async () => {
@@ -98,7 +109,7 @@ function externalPolicyTests(c: MatrixCluster, expect: ModeExpectations): void {
 
   it(`loadBalancerSourceRanges (${expect.loadBalancerSourceRanges ? 'enforced' : 'ignored'}): the allowed outside host passes; a pod ${expect.loadBalancerSourceRanges ? 'is dropped before DNAT' : 'passes too'}`, async () => {
     const lbIP = await c.lbIP('fw-lb');
-    assert.match(await succeeds('fw-lb from outside', () => c.onHost('outside', curl(`http://${lbIP}/hostname`))), /^echo-/);
+    assert.match(await succeeds('fw-lb from outside', () => c.onHost('outside', curl(`http://${lbIP}/hostname`))), /^echo-/, 'the allowed outside host should reach an echo pod');
     const r = c.inPod('client1', curl(`http://${lbIP}/hostname`));
     if (expect.loadBalancerSourceRanges) assertDropped(r, 'a source outside loadBalancerSourceRanges');
     else assert.match(r.stdout, /^echo-/, `the pod should pass: exit ${r.status} ${r.stderr}`);

@@ -71,9 +71,9 @@ export function shapeTests(c: MatrixCluster, expect: ModeExpectations): void {
       const s = JSON.parse(c.kubectl.ok(['get', 'svc', 'echo-lb', '-o', 'json']));
       return s.status?.loadBalancer?.ingress?.[0] as { ip: string; ipMode: string } | undefined;
     });
-    assert.equal(ingress.ipMode, 'VIP');
+    assert.equal(ingress.ipMode, 'VIP', 'the ingress should be a VIP (traffic addressed to the LB IP itself)');
     assert.match(ingress.ip, /^172\.18\.0\.(24[5-9]|250)$/, 'the address should come from the pool');
-    assert.match(c.kubectl.ok(['get', 'svc', 'echo-lb']), new RegExp(`LoadBalancer\\s+\\S+\\s+${ingress.ip.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`));
+    assert.match(c.kubectl.ok(['get', 'svc', 'echo-lb']), new RegExp(`LoadBalancer\\s+\\S+\\s+${ingress.ip.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`), 'kubectl get svc should show the EXTERNAL-IP and the node port');
     const out = await succeeds('LB IP from outside', () => c.onHost('outside', curl(`http://${ingress.ip}/hostname`)));
     assert.match(out, /^echo-/, 'the LB IP should answer from an echo pod');
   });
@@ -149,7 +149,7 @@ subsets: [{addresses: [{ip: ${c.podIP('local-web')}}], ports: [{port: 8080}]}]
   it('kubectl expose of a Deployment and of a ReplicationController gives working Services', async () => {
     c.kubectl.ok(['expose', 'deployment', 'echo', '--name', 'echo-exposed', '--port', '8000', '--target-port', '8080']);
     c.kubectl.ok(['expose', 'rc', 'rc-web', '--port', '80', '--target-port', '8080']);
-    assert.match(await succeeds('exposed deployment', () => c.inPod('client2', curl('http://echo-exposed:8000/hostname'))), /^echo-/);
-    assert.match(await succeeds('exposed rc', () => c.inPod('client1', curl('http://rc-web/hostname'))), /^rc-web-/);
+    assert.match(await succeeds('exposed deployment', () => c.inPod('client2', curl('http://echo-exposed:8000/hostname'))), /^echo-/, 'the exposed Deployment should answer from an echo pod');
+    assert.match(await succeeds('exposed rc', () => c.inPod('client1', curl('http://rc-web/hostname'))), /^rc-web-/, 'the exposed ReplicationController should answer from its pod');
   });
 }
