@@ -16,7 +16,7 @@ import { ProxierLoop, startOrStop } from './proxier-loop.js';
 import { isServiceChainName } from './chain-names.js';
 import { buildServiceFragment, ServiceTable } from './service-table.js';
 import { StaleChains, STALE_CHAIN_DELETE_DELAY_MS } from './stale-chains.js';
-import { deltaTransaction, fullSyncTransaction } from './sync-proxy-rules.js';
+import { deltaTransaction, fullSyncTransaction, partialSyncScript } from './sync-proxy-rules.js';
 import type { Transaction } from './transaction.js';
 
 export interface ProxyOptions {
@@ -115,7 +115,7 @@ export class Proxier {
     this.written = undefined; // a failure below makes the next sync a full one
     const tx = full ? await this.fullSync(table, now) : this.partialSync(table, changed, now);
     if (tx.err) throw tx.err;
-    if (tx.numOperations > 0) await this.deps.apply(netns, tx.toString());
+    if (tx.numOperations > 0) await this.deps.apply(netns, full ? tx.toString() : partialSyncScript(tx, table.desired));
     this.written = table;
     if (full) this.lastFullSync = now;
     this.scheduleStaleChainDeletion();
@@ -142,9 +142,8 @@ export class Proxier {
     for (const key of changed) table.setService(key, this.fragment(key));
     const delta = table.takeDelta();
     const gone = delta.deleteChains;
-    const tx = deltaTransaction({ ...delta, deleteChains: [] });
+    const tx = deltaTransaction(delta, { deleteGoneChains: false });
     const deleting = new Set(this.stale.takeDue(now, (c) => table.desired.chains.has(c)));
-    for (const name of gone) tx.flush({ kind: 'chain', name });
     for (const name of deleting) tx.delete({ kind: 'chain', name });
     this.stale.flushed(gone.filter((c) => !deleting.has(c)), now);
     return tx;

@@ -5,7 +5,7 @@
  * writes only the chains and elements that changed since the previous sync, which is what
  * keeps a sync fast with thousands of services. Pure: no kernel access.
  */
-import { BASE_CHAINS, HELPER_CHAINS, TABLE_NAME, writeBaseRules } from './base-rules.js';
+import { BASE_CHAINS, BASE_SETS, HELPER_CHAINS, TABLE_NAME, writeBaseRules } from './base-rules.js';
 import { isAffinitySetName, isServiceChainName } from './chain-names.js';
 import { endpointsKey, type EndpointsMap } from './endpoints.js';
 import type { ServicePortInfo } from './service-port.js';
@@ -120,16 +120,29 @@ export function diffDesiredStates(previous: DesiredState, desired: DesiredState)
  * ones flushed and deleted after the elements that pointed at them; elements are added and
  * deleted one by one (a changed value is a delete and an add).
  */
-export function deltaTransaction(d: TableDelta): Transaction {
+export function deltaTransaction(d: TableDelta, opts: { deleteGoneChains?: boolean } = {}): Transaction {
   const tx = new Transaction('ip', TABLE_NAME);
   // Re-adding an existing set updates its timeout in place (affinity timeout changed).
   for (const set of d.addSets) tx.add(set);
   for (const [name, rules] of d.writeChains) writeChain(tx, name, rules);
   for (const e of d.deleteElements) tx.delete({ ...e, comment: undefined, value: undefined });
   for (const e of d.addElements) tx.add(e);
-  for (const name of d.deleteChains) tx.flush({ kind: 'chain', name }).delete({ kind: 'chain', name });
+  // Without deleteGoneChains (the proxier), gone chains are only flushed: deleted a second later.
+  for (const name of d.deleteChains) tx.flush({ kind: 'chain', name });
+  if (opts.deleteGoneChains ?? true) for (const name of d.deleteChains) tx.delete({ kind: 'chain', name });
   for (const name of d.deleteSets) tx.delete({ kind: 'set', name });
   return tx;
+}
+
+const BASE_SET_BY_NAME = new Map(BASE_SETS.map((s) => [s.name, s]));
+
+/**
+ * A partial sync's `nft -f` input: `tx` in the blocks form nft 1.0.6 applies without reading
+ * every chain of the table (Transaction.toBlocksString), with the declarations of the base sets
+ * and maps and of `desired`'s affinity sets.
+ */
+export function partialSyncScript(tx: Transaction, desired: DesiredState): string {
+  return tx.toBlocksString((name) => BASE_SET_BY_NAME.get(name) ?? desired.affinitySets.get(name));
 }
 
 const OUR_STATIC_CHAINS = new Set([...BASE_CHAINS, ...HELPER_CHAINS].map((c) => c.name));

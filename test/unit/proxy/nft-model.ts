@@ -63,30 +63,58 @@ function applyElement(t: ModelTable, verb: string, rest: string, line: string): 
   } else if (!els.delete(e.key)) fail(line, 'no such element');
 }
 
+function addRule(t: ModelTable, chain: string, rule: string, line: string): void {
+  const rules = t.chains.get(chain) ?? fail(line, 'no such chain');
+  for (const c of targets(rule)) if (!t.chains.has(c)) fail(line, `no such chain ${c}`);
+  rules.push(rule);
+}
+
+/**
+ * `add chain C { r1 ; r2 ; }` (the blocks form): nft 1.0.6 then has only the table list cached,
+ * so a set a rule names must have been declared earlier in the same script.
+ */
+function applyChainBlock(t: ModelTable, name: string, body: string, declaredHere: Set<string>, line: string): void {
+  applyChain(t, 'add', name, line);
+  for (const rule of body.split(' ; ').map((r) => r.trim()).filter(Boolean)) {
+    for (const m of rule.matchAll(/@([^\s,}]+)/g)) if (!declaredHere.has(m[1])) fail(line, `set ${m[1]} not in nft's cache`);
+    addRule(t, name, rule, line);
+  }
+}
+
+/** `add set|map S { declaration ; [elements = { e1 , e2 } ] }`. */
+function applySetDeclaration(t: ModelTable, name: string, decl: string, line: string): void {
+  const at = decl.indexOf('elements = { ');
+  t.sets.set(name, at < 0 ? decl : `${decl.slice(0, at)}}`);
+  if (!t.elements.has(name)) t.elements.set(name, new Map());
+  if (at < 0) return;
+  const list = decl.slice(at + 'elements = { '.length, decl.lastIndexOf(' } }'));
+  for (const e of list.split(' , ')) applyElement(t, 'add', `${name} { ${e} }`, line);
+}
+
 /** Applies one `nft -f` script to the model (throws at the first line the kernel would refuse). */
 export function applyScript(t: ModelTable, script: string): void {
+  const declaredHere = new Set<string>();
   for (const line of script.split('\n').filter(Boolean)) {
     const [, verb, kind, rest] = PREFIX.exec(line) ?? fail(line, 'unparsed');
     const name = rest.split(' ')[0];
+    const body = rest.slice(name.length);
     if (kind === 'table') {
       if (verb === 'delete') Object.assign(t, emptyModel());
+    } else if (kind === 'chain' && verb === 'add' && / \{ (?!type |comment ")/.test(body)) {
+      applyChainBlock(t, name, body.slice(3, -2).replace(/ ;$/, ''), declaredHere, line);
     } else if (kind === 'chain') applyChain(t, verb, name, line);
     else if (kind === 'set' || kind === 'map') {
       if (verb === 'add') {
-        t.sets.set(name, rest.slice(name.length));
-        if (!t.elements.has(name)) t.elements.set(name, new Map());
+        applySetDeclaration(t, name, body, line);
+        declaredHere.add(name);
       } else if (!t.sets.has(name)) fail(line, 'no such set');
       else if (verb === 'flush') t.elements.set(name, new Map());
       else {
         t.sets.delete(name);
         t.elements.delete(name);
       }
-    } else if (kind === 'rule') {
-      const rule = rest.slice(name.length + 1);
-      const rules = t.chains.get(name) ?? fail(line, 'no such chain');
-      for (const c of targets(rule)) if (!t.chains.has(c)) fail(line, `no such chain ${c}`);
-      rules.push(rule);
-    } else applyElement(t, verb, rest, line);
+    } else if (kind === 'rule') addRule(t, name, rest.slice(name.length + 1), line);
+    else applyElement(t, verb, rest, line);
   }
 }
 
