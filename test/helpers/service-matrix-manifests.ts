@@ -6,6 +6,8 @@
 export const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
 export const EXTERNAL_IP = '172.18.0.230';
 export const LB_POOL = '172.18.0.245-172.18.0.250';
+/** echo-sticky-2s's sessionAffinityConfig.clientIP.timeoutSeconds. */
+export const AFFINITY_TIMEOUT_SECONDS = 2;
 /** The terminating pod's grace period: longer than the suite, `podnet down` ends it anyway. */
 export const TERMINATION_GRACE_SECONDS = 300;
 
@@ -101,6 +103,7 @@ const SERVICES = [
   svc('echo-headless', 'clusterIP: None, selector: {app: echo}, ports: [{port: 8080}]'),
   svc('echo-ext', `externalIPs: [${EXTERNAL_IP}], selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
   svc('echo-sticky', 'sessionAffinity: ClientIP, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
+  svc('echo-sticky-2s', `sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: ${AFFINITY_TIMEOUT_SECONDS}}}, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
   svc('empty', 'selector: {app: nothing}, ports: [{port: 80}]'),
   svc('manual', 'ports: [{port: 80, targetPort: 8080}]'),
   svc('echo-sctp', 'selector: {app: echo}, ports: [{port: 9000, protocol: SCTP, targetPort: 8080}]'),
