@@ -15,7 +15,7 @@ import { buildEndpointsMap } from '../src/proxy/endpoints.js';
 import { readTableContents, tableExists } from '../src/proxy/kernel-state.js';
 import { buildServicePorts } from '../src/proxy/service-port.js';
 import { buildServiceFragment, ServiceTable } from '../src/proxy/service-table.js';
-import { deltaTransaction, fullSyncTransaction, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
+import { deltaTransaction, fullSyncTransaction, partialSyncScript, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
 import { buildIptablesRuleset, jumpRules, planFullSync, planPartialSync, type IptablesRuleset } from '../src/proxy/iptables/index.js';
 import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from '../src/proxy/iptables/kernel.js';
 import { run } from '../src/dataplane/exec.js';
@@ -38,6 +38,8 @@ interface SyncMode {
   fullSync(set: ServiceSet): Promise<Timing>;
   /** After `change` (one slice replaced in `set`), as the informer would report it. */
   partialSync(set: ServiceSet, change: SliceChange): Promise<Timing>;
+  /** The proxier's sync a second after a change: deletes the chains the change flushed (nftables). */
+  deleteStale?(): Promise<Timing | undefined>;
   /** Throws unless the kernel holds `ip` among the endpoints of Service `svcName`. */
   verifyEndpoint(svcName: string, ip: string): Promise<void>;
 }
@@ -59,6 +61,7 @@ function nftablesMode(netns: string): SyncMode {
   const tracker = new ServiceChangeTracker();
   const services = new Map<string, Svc>();
   let table: ServiceTable | undefined;
+  const stale: string[] = [];
   const node = { nodeName: NODE_OPTS.nodeName, nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR };
   const fragment = (key: string) => buildServiceFragment(services.get(key), tracker.slicesOf(key), node);
   const apply = async (t0: bigint, readMs: number, script: string, ops: number): Promise<Timing> => {
@@ -97,9 +100,18 @@ function nftablesMode(netns: string): SyncMode {
       if (!(await tableExists(netns))) throw new Error(`table vanished from ${netns}`);
       const readMs = ms(t0);
       for (const key of tracker.take()) table.setService(key, fragment(key));
-      const tx = deltaTransaction(table.takeDelta());
+      const delta = table.takeDelta();
+      stale.push(...delta.deleteChains);
+      const tx = deltaTransaction(delta, { deleteGoneChains: false });
       if (tx.err) throw tx.err;
-      return apply(t0, readMs, tx.toString(), tx.numOperations);
+      return apply(t0, readMs, partialSyncScript(tx, table.desired), tx.numOperations);
+    },
+    async deleteStale() {
+      if (stale.length === 0) return undefined;
+      const t0 = process.hrtime.bigint();
+      const tx = deltaTransaction({ writeChains: [], deleteChains: [], addSets: [], deleteSets: [], deleteElements: [], addElements: [] });
+      for (const name of stale.splice(0)) tx.delete({ kind: 'chain', name });
+      return apply(t0, 0, partialSyncScript(tx, table!.desired), tx.numOperations);
     },
     async verifyEndpoint(svcName, ip) {
       const chain = [...table!.desired.chains.keys()].find((c) => c.startsWith('service-') && c.endsWith(`-default/${svcName}/tcp/http`));
@@ -153,7 +165,7 @@ function iptablesMode(netns: string): SyncMode {
   };
 }
 
-interface SizeResult { size: number; full: Timing; change: Timing[] }
+interface SizeResult { size: number; full: Timing; change: Timing[]; staleDelete: Timing[] }
 
 /** One Service change: the first endpoint of Service i replaced by a fresh pod IP. */
 function changeOne(set: ServiceSet, i: number, generation: number): { ip: string; change: SliceChange } {
@@ -168,14 +180,17 @@ async function measureSize(mode: SyncMode, size: number, changes: number): Promi
   const set = makeServiceSet(size);
   const full = await mode.fullSync(set);
   const change: Timing[] = [];
+  const staleDelete: Timing[] = [];
   for (let c = 1; c <= changes; c++) {
     const i = Math.floor((c * size) / (changes + 1)); // spread over the set
     const { ip: newIP, change: ev } = changeOne(set, i, c);
     change.push(await mode.partialSync(set, ev));
+    const del = await mode.deleteStale?.();
+    if (del) staleDelete.push(del);
     // Checked once per size: listing a 10,000-Service ruleset is slow in both modes.
     if (c === changes) await mode.verifyEndpoint(`svc-${i}`, newIP);
   }
-  return { size, full, change };
+  return { size, full, change, staleDelete };
 }
 
 const f1 = (x: number) => x.toFixed(1);
@@ -189,7 +204,12 @@ function report(mode: string, results: SizeResult[]): void {
     const parts = (t: Timing) => `read ${f1(t.readMs)}, compute ${f1(t.computeMs)}, apply ${f1(t.applyMs)}, ${t.ops} ops`;
     console.log(`  ${String(r.size).padStart(6)} Services: full ${f1(r.full.totalMs)} ms (${parts(r.full)})`);
     console.log(`          one change: median ${f1(ch.median)} ms (canary ${med('readMs')}, compute ${med('computeMs')}, apply ${med('applyMs')},`
-      + ` ${r.change[0].ops} ops), max ${f1(ch.p99)} ms; ratio to ${results[0].size} Services: ${(ch.median / base).toFixed(2)}`);
+      + ` ${r.change[0].ops} ops), max ${f1(ch.p99)} ms; ratio to ${results[0].size} Services: ${(ch.median / base).toFixed(2)}`
+      + ` (compute ${(stats(r.change.map((t) => t.computeMs)).median / stats(results[0].change.map((t) => t.computeMs)).median).toFixed(2)},`
+      + ` apply ${(stats(r.change.map((t) => t.applyMs)).median / stats(results[0].change.map((t) => t.applyMs)).median).toFixed(2)})`);
+    if (r.staleDelete.length > 0) {
+      console.log(`          stale-chain delete a second later: median ${f1(stats(r.staleDelete.map((t) => t.totalMs)).median)} ms (${r.staleDelete[0].ops} ops)`);
+    }
   }
 }
 

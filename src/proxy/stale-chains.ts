@@ -3,6 +3,7 @@
  * kube-proxy's nftables proxier does (its staleChains): on kernels before 6.2 a chain stays
  * referenced for a short while after the map element that pointed at it was deleted, and the
  * delete would fail the whole transaction. A chain wanted again before then is simply kept.
+ * The proxier keeps a second instance for affinity sets (names are names).
  */
 export const STALE_CHAIN_DELETE_DELAY_MS = 1000;
 

@@ -153,3 +153,29 @@ test('a chain nobody wants is flushed at once and deleted by a sync at least a s
     await p.stop();
   }
 });
+
+test('an affinity set nobody wants is deleted with the stale chains a second later, not in the change itself', async () => {
+  const svc = makeService('default', 'sticky', clusterIP('10.96.0.61'), port(80, 'http'), (s) => { s.spec!.sessionAffinity = 'ClientIP'; });
+  await client.create<Service & KubeObject>('services', 'default', svc as Service & KubeObject);
+  const slice = (ip: string) => makeSlice('default', 'sticky', [{ name: 'http', port: 80 }], [{ ip }]) as EndpointSlice & KubeObject;
+  await client.create('endpointslices', 'default', slice('10.244.0.20'));
+  const p = new Proxier(
+    { client, nodeName: 'n1', netns: 'unused', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', minSyncPeriodMs: 10, fullSyncPeriodMs: 3_600_000 },
+    deps,
+  );
+  const set20 = /^delete set ip kube-proxy affinity-[A-Z2-7]{8}-default\/sticky\/tcp\/http__10\.244\.0\.20\/80$/m;
+  try {
+    tablePresent = true;
+    await p.start();
+    const cur = await client.get<EndpointSlice & KubeObject>('endpointslices', 'default', slice('x').metadata!.name!);
+    await client.update('endpointslices', { ...cur, endpoints: slice('10.244.0.21').endpoints });
+    await waitFor(() => p.syncNow().then(() => applied.at(-1)!.includes('dnat to 10.244.0.21:80')));
+    assert.doesNotMatch(applied.at(-1)!, /^delete /m, 'the change itself deletes nothing (no chain dump in nft 1.0.6)');
+    clock += 1000;
+    await p.syncNow();
+    assert.match(applied.at(-1)!, set20);
+    assert.match(applied.at(-1)!, /^delete chain ip kube-proxy endpoint-[A-Z2-7]{8}-default\/sticky\/tcp\/http__10\.244\.0\.20\/80$/m);
+  } finally {
+    await p.stop();
+  }
+});
