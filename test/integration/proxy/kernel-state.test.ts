@@ -13,15 +13,15 @@ after(async () => {
   assert.deepEqual(await netnsList(prefix), []);
 });
 
-it('tableExists sees exactly the ip kube-proxy table (by its cluster-ips set), not its namesakes', async () => {
+it('tableExists sees exactly the ip kube-proxy table (by its firewall-ips map), not its namesakes', async () => {
   await netnsAdd(ns);
   assert.equal(await tableExists(ns), false);
   await nft(ns, ['add', 'table', 'ip', 'kube-proxy-userspace']);
   await nft(ns, ['add', 'table', 'inet', 'kube-proxy']);
-  await nft(ns, ['add', 'set', 'inet', 'kube-proxy', 'cluster-ips', '{ type ipv4_addr ; }']);
+  await nft(ns, ['add', 'map', 'inet', 'kube-proxy', 'firewall-ips', '{ type ipv4_addr . inet_proto . inet_service : verdict ; }']);
   assert.equal(await tableExists(ns), false, 'another name or family is not our table');
   await nft(ns, ['add', 'table', 'ip', 'kube-proxy']);
-  await nft(ns, ['add', 'set', 'ip', 'kube-proxy', 'cluster-ips', '{ type ipv4_addr ; }']);
+  await nft(ns, ['add', 'map', 'ip', 'kube-proxy', 'firewall-ips', '{ type ipv4_addr . inet_proto . inet_service : verdict ; }']);
   assert.equal(await tableExists(ns), true);
   await nft(ns, ['delete', 'table', 'ip', 'kube-proxy']);
   assert.equal(await tableExists(ns), false);
