@@ -5,6 +5,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from './eventually.js';
 import { curl, NODE_IPS, OUTSIDE_IP, sourceOf, succeeds, type MatrixCluster } from './service-matrix-cluster.js';
 import { EXTERNAL_IP } from './service-matrix-manifests.js';
 import type { ModeExpectations } from './service-matrix.js';
@@ -40,7 +41,7 @@ function masqueradeTests(c: MatrixCluster, expect: ModeExpectations): void {
     }
   });
 
-  it('outside → NodePort (externalTrafficPolicy Cluster): masqueraded to an address of the receiving node', async () => {
+  it('outside → NodePort, LoadBalancer IP, externalIP (externalTrafficPolicy Cluster): masqueraded to an address of the receiving node', async () => {
     const port = c.nodePort('echo-np');
     for (const [node, nodeIP] of Object.entries(NODE_IPS)) {
       for (let i = 0; i < 3; i++) {
@@ -48,6 +49,15 @@ function masqueradeTests(c: MatrixCluster, expect: ModeExpectations): void {
         assert.ok(c.addresses(node).includes(seen), `via ${node}: expected one of ${node}'s addresses ${c.addresses(node)}, saw ${seen} (not the outside host)`);
       }
     }
+    // The LB IP lands on whichever node announces it; the externalIP is routed to node1.
+    const lbIP = await c.lbIP('echo-lb');
+    const node = await eventually(`the node holding ${lbIP}`, () =>
+      Object.keys(NODE_IPS).find((n) => c.onHost(n, 'ip -4 -br addr show eth0').stdout.includes(` ${lbIP}/32`)), 20_000, 200);
+    c.onHost('outside', `ip route replace ${EXTERNAL_IP}/32 via ${NODE_IPS.node1}`);
+    const viaLB = sourceOf(await succeeds('clientip via the LB IP', () => c.onHost('outside', curl(`http://${lbIP}/clientip`))));
+    assert.ok(c.addresses(node).includes(viaLB), `via the LB IP (held by ${node}): expected one of ${c.addresses(node)}, saw ${viaLB}`);
+    const viaEIP = sourceOf(await succeeds('clientip via the externalIP', () => c.onHost('outside', curl(`http://${EXTERNAL_IP}/clientip`))));
+    assert.ok(c.addresses('node1').includes(viaEIP), `via the externalIP (routed to node1): expected one of ${c.addresses('node1')}, saw ${viaEIP}`);
   });
 
   it('pod → LoadBalancer IP and externalIP (externalTrafficPolicy Cluster): served on the pod\'s node, masqueraded', async () => {
