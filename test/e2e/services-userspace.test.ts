@@ -12,6 +12,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serviceMatrix, type ModeExpectations } from '../helpers/service-matrix.js';
+import { NODE_IPS, succeeds } from '../helpers/service-matrix-cluster.js';
 
 const USERSPACE_EXPECTATIONS: ModeExpectations = {
   podSource: 'node',
@@ -45,6 +46,22 @@ serviceMatrix('userspace', USERSPACE_EXPECTATIONS, (c) => {
       assert.ok(holder, `${node}: node port ${np} should be held open:\n${listeners}`);
       const cmdline = c.onHost(node, `tr '\\0' ' ' < /proc/${holder[1]}/cmdline`).stdout;
       assert.match(cmdline, /proxy\/userspace\/main\.js/, `${node}: the holder should be the socket process`);
+    }
+  });
+
+  it('a UDP NodePort answers the outside host on every node, from the node port', async () => {
+    c.kubectl.ok(['apply', '-f', '-'], `apiVersion: v1
+kind: Service
+metadata: {name: echo-udp-np}
+spec: {type: NodePort, selector: {app: echo}, ports: [{port: 5353, protocol: UDP, targetPort: udp}]}
+`);
+    const port = c.nodePort('echo-udp-np');
+    const echo = c.podNames('app=echo');
+    for (const nodeIP of Object.values(NODE_IPS)) {
+      // The reply must come from nodeIP:nodePort (conntrack undoes the redirect), or a connected client would drop it.
+      const py = `python3 -c "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);s.connect(('${nodeIP}',${port}));s.send(b'hostname');print(s.recv(200).decode())"`;
+      const out = await succeeds(`UDP NodePort on ${nodeIP}`, () => c.onHost('outside', py));
+      assert.ok(echo.includes(out.trim()), `UDP via ${nodeIP}:${port} answered ${out}, expected one of ${echo}`);
     }
   });
 });
