@@ -9,6 +9,11 @@
 import type { ServicePortInfo } from '../service-port.js';
 
 export const USERSPACE_TABLE = 'kube-proxy-userspace';
+/**
+ * An empty set whose presence says the table is still there: `nft -t list set` reads no rules,
+ * where listing a chain or the tables makes nft 1.0.6 read the whole ruleset.
+ */
+export const CANARY_SET = 'canary';
 
 export interface Portal {
   sp: ServicePortInfo;
@@ -39,6 +44,7 @@ export function renderPortalRules(portals: readonly Portal[]): string {
     `table ip ${USERSPACE_TABLE}`,
     `delete table ip ${USERSPACE_TABLE}`,
     `table ip ${USERSPACE_TABLE} {`,
+    `  set ${CANARY_SET} { type ipv4_addr; }`,
     ...chain('prerouting', ['type nat hook prerouting priority -100; policy accept;', 'jump KUBE-PORTALS-CONTAINER', 'fib daddr type local jump KUBE-NODEPORT-CONTAINER']),
     ...chain('output', ['type nat hook output priority -100; policy accept;', 'jump KUBE-PORTALS-HOST', 'fib daddr type local jump KUBE-NODEPORT-HOST']),
     ...chain('KUBE-PORTALS-CONTAINER', containerRules),

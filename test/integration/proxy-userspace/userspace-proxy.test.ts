@@ -184,6 +184,18 @@ test('a killed socket process is replaced and the portals follow its new ports',
   assert.ok(errors.every((e) => String(e).includes('exited')), String(errors));
 });
 
+test('an unchanged sync leaves the portal table alone; a table deleted behind its back is restored', async () => {
+  const handles = async () => (await nft(NODE, ['-a', 'list', 'chain', 'ip', 'kube-proxy-userspace', 'KUBE-PORTALS-CONTAINER'])).match(/# handle \d+/g)?.join(',');
+  await proxy!.syncNow();
+  const before = await handles();
+  assert.ok(before);
+  await proxy!.syncNow();
+  assert.equal(await handles(), before, 'the same rules (handles), not a rewrite');
+  await nft(NODE, ['delete', 'table', 'ip', 'kube-proxy-userspace']);
+  await proxy!.syncNow();
+  assert.equal((await curl(CLIENT, 'http://10.96.0.50/', 2)).body, '10.244.0.4');
+});
+
 test('stop removes the portal table and ends the socket process', async () => {
   const pid = proxy!.socketProcessPid;
   assert.ok(pid);

@@ -18,6 +18,7 @@ test('portals: service IPs and node ports redirect to the proxy port, from pods 
   assert.equal(text, `table ip kube-proxy-userspace
 delete table ip kube-proxy-userspace
 table ip kube-proxy-userspace {
+  set canary { type ipv4_addr; }
   chain prerouting {
     type nat hook prerouting priority -100; policy accept;
     jump KUBE-PORTALS-CONTAINER
