@@ -1,9 +1,9 @@
 /**
  * The nftables proxier of one node: Service and EndpointSlice informers feed a
- * BoundedFrequencyRunner; each sync recomputes the desired table from the informer caches,
- * writes it as one `nft -f -` transaction in the node's netns (a full sync at start, after a
- * failure and every fullSyncPeriodMs; otherwise only what changed), then deletes stale UDP
- * conntrack flows.
+ * BoundedFrequencyRunner and a ServiceChangeTracker; each sync writes one `nft -f -`
+ * transaction in the node's netns: a full sync (at start, after a failure, every
+ * fullSyncPeriodMs, when the table vanished) rebuilds every Service, a partial sync only the
+ * Services that changed since the last one. Then stale UDP conntrack flows are deleted.
  */
 import type { Client } from '../client/client.js';
 import { nftApply } from '../dataplane/exec.js';
@@ -14,7 +14,7 @@ import { readTableContents, tableExists, type TableContents } from './kernel-sta
 import { validateProxyOptions } from './options.js';
 import { ProxierLoop, startOrStop } from './proxier-loop.js';
 import { isServiceChainName } from './chain-names.js';
-import { buildServiceFragment, ServiceTable } from './service-table.js';
+import { buildServiceFragment, ServiceTable, type ServiceFragment } from './service-table.js';
 import { StaleChains, STALE_CHAIN_DELETE_DELAY_MS } from './stale-chains.js';
 import { deltaTransaction, fullSyncTransaction, partialSyncScript } from './sync-proxy-rules.js';
 import type { Transaction } from './transaction.js';
@@ -170,7 +170,7 @@ export class Proxier {
     this.staleTimer.unref();
   }
 
-  private fragment(key: string) {
+  private fragment(key: string): ServiceFragment {
     const { nodeName, nodeIP, clusterCIDR } = this.opts;
     return buildServiceFragment(this.loop.services.get(key), this.tracker.slicesOf(key), { nodeName, nodeIP, clusterCIDR });
   }
