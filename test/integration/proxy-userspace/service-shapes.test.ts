@@ -70,7 +70,7 @@ const OBJECTS: [Svc, Slice | undefined][] = [
     slice('headless', ['10.244.0.3'], [{ name: 'http', port: 8080, protocol: 'TCP' }])],
   [svc('extname', { type: 'ExternalName', externalName: 'example.com' }), undefined],
   [svc('sctp', { clusterIP: '10.96.0.62', ports: [{ name: 's', port: 9999, protocol: 'SCTP' }] }), slice('sctp', ['10.244.0.3'], [{ name: 's', port: 9999, protocol: 'SCTP' }])],
-  [svc('sticky', { clusterIP: '10.96.0.63', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 1 } }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+  [svc('sticky', { clusterIP: '10.96.0.63', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 3 } }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
     slice('sticky', ['10.244.0.3', '10.244.0.4'], [{ name: 'http', port: 8080, protocol: 'TCP' }])],
   [svc('term', { clusterIP: '10.96.0.65', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }), {
     ...slice('term', ['10.244.0.3'], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
@@ -171,15 +171,15 @@ test('headless, ExternalName and SCTP Services get no portal; SCTP is logged onc
 });
 
 test('a terminating endpoint, though serving, is never used: the connection is accepted and closed', async () => {
+  // A hang would end in curl's timeout (exit 28); 52/56 is the proxy closing the connection.
   const r = await curl(CLIENT, 'http://10.96.0.65/', 3);
   assert.ok(r.code === 52 || r.code === 56, `curl exit ${r.code}: ${r.body}`);
-  assert.ok(r.ms < 2000, `took ${r.ms} ms`);
 });
 
 test('ClientIP affinity holds within timeoutSeconds and expires after it', async () => {
   const first = await body(CLIENT, 'http://10.96.0.63/');
   for (let i = 0; i < 3; i++) assert.equal(await body(CLIENT, 'http://10.96.0.63/'), first);
-  await new Promise((r) => setTimeout(r, 1300));
+  await new Promise((r) => setTimeout(r, 3300));
   // Expired: round robin resumes where it was, at the other endpoint.
   assert.notEqual(await body(CLIENT, 'http://10.96.0.63/'), first);
 });
