@@ -6,6 +6,9 @@
 export const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
 export const EXTERNAL_IP = '172.18.0.230';
 export const LB_POOL = '172.18.0.245-172.18.0.250';
+/** The `requested` Service asks for its ClusterIP and node port instead of having them allocated. */
+export const REQUESTED_CLUSTER_IP = '10.96.200.200';
+export const REQUESTED_NODE_PORT = 31999;
 /** echo-sticky-2s's sessionAffinityConfig.clientIP.timeoutSeconds. */
 export const AFFINITY_TIMEOUT_SECONDS = 2;
 /** The terminating pod's grace period: longer than the suite, `podnet down` ends it anyway. */
@@ -97,6 +100,7 @@ spec:
 const SERVICES = [
   svc('echo', 'selector: {app: echo}, ports: [{name: http, port: 80, targetPort: http}, {name: udp, port: 5353, protocol: UDP, targetPort: udp}]'),
   svc('echo-np', 'type: NodePort, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
+  svc('requested', `type: NodePort, clusterIP: ${REQUESTED_CLUSTER_IP}, selector: {app: echo}, ports: [{port: 80, targetPort: 8080, nodePort: ${REQUESTED_NODE_PORT}}]`),
   svc('echo-lb', 'type: LoadBalancer, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
   svc('local-lb', 'type: LoadBalancer, externalTrafficPolicy: Local, selector: {app: local}, ports: [{port: 80, targetPort: 8080}]'),
   svc('fw-lb', 'type: LoadBalancer, loadBalancerSourceRanges: [172.18.0.200/32], selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),

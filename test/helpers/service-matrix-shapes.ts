@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { podnet } from './cluster.js';
 import { eventually } from './eventually.js';
 import { answers, curl, curlTimes, NODE_IPS, run, succeeds, type MatrixCluster } from './service-matrix-cluster.js';
-import { AFFINITY_TIMEOUT_SECONDS, EXTERNAL_IP } from './service-matrix-manifests.js';
+import { AFFINITY_TIMEOUT_SECONDS, EXTERNAL_IP, REQUESTED_CLUSTER_IP, REQUESTED_NODE_PORT } from './service-matrix-manifests.js';
 import type { ModeExpectations } from './service-matrix.js';
 
 /**
@@ -52,6 +52,15 @@ export function shapeTests(c: MatrixCluster, expect: ModeExpectations): void {
       const out = await succeeds(`NodePort on ${nodeIP}`, () => c.onHost('outside', curl(`http://${nodeIP}:${port}/hostname`)));
       assert.match(out, /^echo-/, `NodePort ${nodeIP}:${port} should answer from an echo pod`);
     }
+  });
+
+  it('serves a requested ClusterIP and a requested node port', async () => {
+    assert.equal(c.clusterIP('requested'), REQUESTED_CLUSTER_IP, 'the requested ClusterIP should be kept');
+    assert.equal(c.nodePort('requested'), String(REQUESTED_NODE_PORT), 'the requested nodePort should be kept');
+    const viaIP = await succeeds('requested ClusterIP from client1', () => c.inPod('client1', curl(`http://${REQUESTED_CLUSTER_IP}/hostname`)));
+    assert.match(viaIP, /^echo-/, `${REQUESTED_CLUSTER_IP} should answer from an echo pod`);
+    const viaPort = await succeeds('requested node port from outside', () => c.onHost('outside', curl(`http://${NODE_IPS.node2}:${REQUESTED_NODE_PORT}/hostname`)));
+    assert.match(viaPort, /^echo-/, `node2:${REQUESTED_NODE_PORT} should answer from an echo pod`);
   });
 
   it(`answers a NodePort on 127.0.0.1 from the node itself: ${expect.localhostNodePorts ? 'yes' : 'no'}`, async () => {
