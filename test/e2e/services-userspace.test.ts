@@ -11,6 +11,8 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { serviceMatrix, type ModeExpectations } from '../helpers/service-matrix.js';
 import { NODE_IPS, succeeds } from '../helpers/service-matrix-cluster.js';
 
@@ -46,6 +48,14 @@ serviceMatrix('userspace', USERSPACE_EXPECTATIONS, (c) => {
       assert.ok(holder, `${node}: node port ${np} should be held open:\n${listeners}`);
       const cmdline = c.onHost(node, `tr '\\0' ' ' < /proc/${holder[1]}/cmdline`).stdout;
       assert.match(cmdline, /proxy\/userspace\/main\.js/, `${node}: the holder should be the socket process`);
+    }
+  });
+
+  it('the SCTP Service is logged once per node, however many syncs ran, and skipped', () => {
+    for (const node of ['node1', 'node2']) {
+      const log = readFileSync(join(process.env.PODNET_STATE_ROOT ?? '/var/lib/podnet', c.name, 'logs', `agent-${node}.log`), 'utf8');
+      const lines = log.split('\n').filter((l) => l.includes('Not proxying "default/echo-sctp"'));
+      assert.deepEqual(lines, [`userspace proxy ${node}: Not proxying "default/echo-sctp": protocol SCTP is not supported in userspace mode`]);
     }
   });
 
