@@ -9,7 +9,7 @@ export const LB_POOL = '172.18.0.245-172.18.0.250';
 /** The `requested` Service asks for its ClusterIP and node port instead of having them allocated. */
 export const REQUESTED_CLUSTER_IP = '10.96.200.200';
 export const REQUESTED_NODE_PORT = 31999;
-/** echo-sticky-2s's sessionAffinityConfig.clientIP.timeoutSeconds. */
+/** echo-sticky-short's sessionAffinityConfig.clientIP.timeoutSeconds. */
 export const AFFINITY_TIMEOUT_SECONDS = 2;
 /** The terminating pod's grace period: longer than the suite, `podnet down` ends it anyway. */
 export const TERMINATION_GRACE_SECONDS = 300;
@@ -107,7 +107,7 @@ const SERVICES = [
   svc('echo-headless', 'clusterIP: None, selector: {app: echo}, ports: [{port: 8080}]'),
   svc('echo-ext', `externalIPs: [${EXTERNAL_IP}], selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
   svc('echo-sticky', 'sessionAffinity: ClientIP, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]'),
-  svc('echo-sticky-2s', `sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: ${AFFINITY_TIMEOUT_SECONDS}}}, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
+  svc('echo-sticky-short', `sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: ${AFFINITY_TIMEOUT_SECONDS}}}, selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]`),
   svc('empty', 'selector: {app: nothing}, ports: [{port: 80}]'),
   svc('manual', 'ports: [{port: 80, targetPort: 8080}]'),
   svc('echo-sctp', 'selector: {app: echo}, ports: [{port: 9000, protocol: SCTP, targetPort: 8080}]'),

@@ -123,19 +123,24 @@ subsets: [{addresses: [{ip: ${c.podIP('local-web')}}], ports: [{port: 8080}]}]
     await succeeds('sticky', () => c.inPod('client1', curl('http://echo-sticky/hostname')));
     const seen = new Set(answers(c.inPod('client1', curlTimes(8, 'http://echo-sticky/hostname')).stdout));
     assert.equal(seen.size, 1, `8 requests should reach one endpoint, reached ${[...seen]}`);
+    assert.match([...seen][0], /^echo-/, 'that endpoint should be an echo pod');
   });
 
   it(`sessionAffinity ClientIP timeoutSeconds ${AFFINITY_TIMEOUT_SECONDS}: pinned within it, free again after it`, async () => {
-    const url = 'http://echo-sticky-2s/hostname';
-    await succeeds('echo-sticky-2s', () => c.inPod('client2', curl(url)));
+    // By address: a DNS lookup between two requests must not eat into the timeout.
+    const url = `http://${c.clusterIP('echo-sticky-short')}/hostname`;
+    await succeeds('echo-sticky-short', () => c.inPod('client2', curl(url)));
     const burst = new Set(answers(c.inPod('client2', curlTimes(4, url)).stdout));
+    assert.ok([...burst].every((b) => b.startsWith('echo-')), `every request should be answered by an echo pod: ${[...burst]}`);
     assert.equal(burst.size, 1, `back-to-back requests within the timeout should stay on one endpoint, reached ${[...burst]}`);
     // Each request after an idle period longer than the timeout picks at random again: with two
-    // endpoints, 10 tries all landing on the first one would happen once in 1,024 runs.
+    // endpoints, 12 tries all landing on the first one would happen once in 4,096 runs.
     const seen = new Set(burst);
-    for (let i = 0; i < 10 && seen.size < 2; i++) {
-      await new Promise((r) => setTimeout(r, AFFINITY_TIMEOUT_SECONDS * 1000 + 300));
-      seen.add(c.inPod('client2', curl(url)).stdout.trim());
+    for (let i = 0; i < 12 && seen.size < 2; i++) {
+      await new Promise((r) => setTimeout(r, AFFINITY_TIMEOUT_SECONDS * 1000 + 250));
+      const out = c.inPod('client2', curl(url)).stdout.trim();
+      assert.match(out, /^echo-/, `every request should still be answered by an echo pod, got "${out}"`);
+      seen.add(out);
     }
     assert.equal(seen.size, 2, `after ${AFFINITY_TIMEOUT_SECONDS} s idle the client should be free to reach the other endpoint too, reached only ${[...seen]}`);
   });
