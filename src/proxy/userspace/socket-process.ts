@@ -34,35 +34,37 @@ export class SocketProcess {
   async sync(specs: readonly ServicePortSpec[]): Promise<SyncResult> {
     const wanted = new Set(specs.map((s) => s.key));
     for (const [key, s] of this.served) {
-      if (!wanted.has(key)) {
-        s.socket.close();
-        s.nodePort?.socket.close();
-        this.served.delete(key);
-      }
+      if (wanted.has(key)) continue;
+      s.socket.close();
+      s.nodePort?.socket.close();
+      this.served.delete(key);
     }
     this.lb.retain(wanted);
     const result: SyncResult = { proxyPorts: {}, socketErrors: {}, nodePortErrors: {} };
-    for (const spec of specs) {
-      this.lb.update(spec.key, spec.endpoints, spec.stickyMaxAgeSeconds);
-      let s = this.served.get(spec.key);
-      if (!s) {
-        // One service port that cannot get a socket (upstream: "Failed to start proxy") spoils no other.
-        const socket = await this.open(spec, 0).catch((e: Error) => {
-          result.socketErrors[spec.key] = `Cannot open a proxy socket: ${e.message}`;
-        });
-        if (!socket) continue;
-        s = { socket };
-        this.served.set(spec.key, s);
-      }
-      const error = await this.holdNodePort(spec, s);
-      if (error) result.nodePortErrors[spec.key] = error;
-      const endpoints = new Set(spec.endpoints);
-      s.socket.endpointsChanged?.(endpoints);
-      s.nodePort?.socket.endpointsChanged?.(endpoints);
-      result.proxyPorts[spec.key] = s.socket.port;
-    }
+    for (const spec of specs) await this.serve(spec, result);
     this.lb.cleanupStaleStickySessions();
     return result;
+  }
+
+  /** Serves one service port, recording its proxy port or why it could not be served into `result`. */
+  private async serve(spec: ServicePortSpec, result: SyncResult): Promise<void> {
+    this.lb.update(spec.key, spec.endpoints, spec.stickyMaxAgeSeconds);
+    let s = this.served.get(spec.key);
+    if (!s) {
+      // One service port that cannot get a socket (upstream: "Failed to start proxy") spoils no other.
+      const socket = await this.open(spec, 0).catch((e: Error) => {
+        result.socketErrors[spec.key] = `Cannot open a proxy socket: ${e.message}`;
+      });
+      if (!socket) return;
+      s = { socket };
+      this.served.set(spec.key, s);
+    }
+    const error = await this.holdNodePort(spec, s);
+    if (error) result.nodePortErrors[spec.key] = error;
+    const endpoints = new Set(spec.endpoints);
+    s.socket.endpointsChanged?.(endpoints);
+    s.nodePort?.socket.endpointsChanged?.(endpoints);
+    result.proxyPorts[spec.key] = s.socket.port;
   }
 
   /** Opens (or moves, or closes) the node port socket of `spec`; returns why it failed, if it did. */
