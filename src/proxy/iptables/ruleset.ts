@@ -111,8 +111,10 @@ export function buildIptablesRuleset(state: IptablesState): IptablesRuleset {
     reachable: new Map(),
   };
   staticRules(state, r);
+  // Upstream sums the endpoints of the service ports it proxies (slices of unknown or headless
+  // services do not count).
   let total = 0;
-  for (const eps of state.endpoints.values()) total += eps.length;
+  for (const sp of state.servicePorts) total += state.endpoints.get(endpointsKey(sp))?.length ?? 0;
   const opts = { nodeIP: state.nodeIP, clusterCIDR: state.clusterCIDR, masqueradeAll: state.masqueradeAll ?? false, largeCluster: total > LARGE_CLUSTER_ENDPOINTS };
   for (const sp of state.servicePorts) {
     const key = endpointsKey(sp);

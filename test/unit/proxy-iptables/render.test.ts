@@ -195,4 +195,21 @@ describe('renderIptables', () => {
     assert.equal(chains(renderIptables(svc, slices, { ...OPTS, nodePortAddresses: ['192.168.0.0/24'] })).get('filter/KUBE-FIREWALL'), undefined);
     assert.deepEqual(tail({ nodePortAddresses: ['192.168.0.0/24', '127.0.0.0/8'] }), [`${head} -d 192.168.0.2 -j KUBE-NODEPORTS`, `${head} -d 127.0.0.1 -j KUBE-NODEPORTS`]);
   });
+
+  it('largeClusterMode: over 1000 endpoints of proxied service ports, SVC and SEP rules lose their comments', () => {
+    const ips = (n: number, third: number) => Array.from({ length: n }, (_, i) => ({ ip: `10.${third}.${Math.floor(i / 250)}.${(i % 250) + 1}` }));
+    const svc = [makeService('ns1', 'svc1', clusterIP('172.30.0.41'), port(80, 'p80'))];
+    const sepRules = (text: string) => [...chains(text)].filter(([k]) => k.startsWith('nat/KUBE-SEP-')).flatMap(([, r]) => r);
+    const large = renderIptables(svc, [makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], ips(1001, 180))], OPTS);
+    const svcRules = chains(large).get('nat/KUBE-SVC-XPGD46QRK7WJZT7O')!;
+    assert.match(svcRules[0], /--comment "ns1\/svc1:p80 cluster IP"/, 'the masquerade rule keeps its comment');
+    assert.ok(svcRules.slice(1).every((r) => !r.includes('--comment')), 'SVC -> SEP rules carry no comment');
+    assert.ok(sepRules(large).every((r) => !r.includes('--comment')), 'SEP rules carry no comment');
+    // 600 proxied endpoints plus 600 of a Service that does not exist: not a large cluster.
+    const small = renderIptables(svc, [
+      makeSlice('ns1', 'svc1', [{ name: 'p80', port: 80 }], ips(600, 180)),
+      makeSlice('ns1', 'gone', [{ name: 'p80', port: 80 }], ips(600, 181)),
+    ], OPTS);
+    assert.ok(sepRules(small).every((r) => r.includes('--comment ns1/svc1:p80')), 'below the threshold SEP rules keep their comments');
+  });
 });
