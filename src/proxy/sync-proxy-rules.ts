@@ -139,10 +139,12 @@ const BASE_SET_BY_NAME = new Map(BASE_SETS.map((s) => [s.name, s]));
 /**
  * A partial sync's `nft -f` input: `tx` in the blocks form nft 1.0.6 applies without reading
  * every chain of the table (Transaction.toBlocksString), with the declarations of the base sets
- * and maps and of `desired`'s affinity sets.
+ * and maps and of `desired`'s affinity sets, and `desired`'s elements for a set that loses some
+ * (rewritten whole instead of deleted from).
  */
 export function partialSyncScript(tx: Transaction, desired: DesiredState): string {
-  return tx.toBlocksString((name) => BASE_SET_BY_NAME.get(name) ?? desired.affinitySets.get(name));
+  const contents = (set: string) => [...desired.elements.values()].filter((e) => e.set === set);
+  return tx.toBlocksString((name) => BASE_SET_BY_NAME.get(name) ?? desired.affinitySets.get(name), contents);
 }
 
 const OUR_STATIC_CHAINS = new Set([...BASE_CHAINS, ...HELPER_CHAINS].map((c) => c.name));

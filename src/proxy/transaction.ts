@@ -107,18 +107,23 @@ export class Transaction {
    * each chain's rules become one chain block and each set's added elements one declaration
    * with elements; `declaration(name)` gives a set's or map's declaration (unknown: plain
    * `add element` lines). A set a rule names (`@set`) must be in nft's cache, so it is declared
-   * again too. Deletes keep their commands (nft 1.0.6 reads the chains for any delete).
+   * again too. nft 1.0.6 also reads every chain for any `delete`, so with `contents` (what a set
+   * holds once the transaction is applied) a set losing elements is flushed and declared again
+   * with all of them, atomically (at 10,000 Services 0.4 s against 1.6-4.4 s for one delete).
+   * Chain and set deletes keep their commands.
    */
-  toBlocksString(declaration: (name: string) => SetObj | undefined): string {
+  toBlocksString(declaration: (name: string) => SetObj | undefined, contents?: (set: string) => ElementObj[]): string {
     const sorted = this.operations.map((op, i) => ({ op, i, p: phase(op) })).sort((a, b) => a.p - b.p || a.i - b.i).map((x) => x.op);
+    const rewritten = new Set(sorted.filter(({ verb, obj }) => contents && verb === 'delete' && obj.kind === 'element' && declaration(obj.set)).map(({ obj }) => (obj as ElementObj).set));
     const rules = new Map<string, string[]>();
-    const elements = new Map<string, ElementObj[]>();
+    const elements = new Map<string, ElementObj[]>([...rewritten].map((set) => [set, contents!(set)]));
     const declared = new Set<string>();
     const before: string[] = [];
-    const after: string[] = [];
+    const after = [...rewritten].map((set) => `flush ${declaration(set)!.kind} ${this.family} ${this.table} ${set}`);
     for (const op of sorted) {
       const { verb, obj } = op;
       if (obj.kind === 'rule') rules.set(obj.chain, [...(rules.get(obj.chain) ?? []), this.ruleText(obj)]);
+      else if (obj.kind === 'element' && rewritten.has(obj.set)) continue;
       else if (obj.kind === 'element' && verb === 'add' && declaration(obj.set)) elements.set(obj.set, [...(elements.get(obj.set) ?? []), obj]);
       else (phase(op) <= 1 ? before : after).push(this.render(op));
       if ((obj.kind === 'set' || obj.kind === 'map') && verb === 'add') declared.add(obj.name);
@@ -131,7 +136,8 @@ export class Transaction {
       ...before,
       ...[...rules].map(([chain, rs]) => `add chain ${t} ${chain} { ${rs.join(' ; ')} ; }`),
       ...after,
-      ...[...elements].map(([set, els]) => `${this.render({ verb: 'add', obj: declaration(set)! }).slice(0, -1)}elements = { ${els.map(elementText).join(' , ')} } }`),
+      ...[...elements].filter(([, els]) => els.length > 0)
+        .map(([set, els]) => `${this.render({ verb: 'add', obj: declaration(set)! }).slice(0, -1)}elements = { ${els.map(elementText).join(' , ')} } }`),
     ];
     return lines.map((l) => l + '\n').join('');
   }

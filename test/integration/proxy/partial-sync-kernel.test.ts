@@ -102,4 +102,15 @@ test('an endpoint change (no affinity) is applied without nft reading every chai
   // The same change as plain commands makes nft dump every chain first (what the blocks avoid).
   const plain = await nftRequests(ns, tx.toString());
   assert.ok(plain.includes('04'), `plain commands: chain dump (requests ${plain.join(' ')})`);
+  // Losing every endpoint moves the Service's element from service-ips to no-endpoint-services:
+  // the map that loses it is rewritten whole rather than deleted from.
+  const empty = makeSlice('ns', 'web', [{ name: 'http', port: 8080 }], [], 's') as Slice;
+  tracker.sliceHandler.update!(slice('10.180.0.2'), empty);
+  for (const key of tracker.take()) table.setService(key, buildServiceFragment(svc, tracker.slicesOf(key), node));
+  const gone = deltaTransaction(table.takeDelta(), { deleteGoneChains: false });
+  const requests = await nftRequests(ns, partialSyncScript(gone, table.desired));
+  assert.ok(!requests.includes('04'), `endpoints gone: no chain dump (requests ${requests.join(' ')})`);
+  const listed = await nft(ns, ['list', 'table', 'ip', 'kube-proxy']);
+  assert.match(listed, /no-endpoint-services \{[^}]*172\.30\.0\.9 \. tcp \. 80 comment "ns\/web:http" : goto reject-chain/);
+  assert.doesNotMatch(listed, /172\.30\.0\.9 \. tcp \. 80 : goto service-/);
 });

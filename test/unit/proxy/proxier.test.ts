@@ -76,7 +76,10 @@ test('full sync first, partial after, full again after a failure and after the f
     await p.syncNow();
     const partial = applied.at(-1)!;
     assert.ok(!isFull(partial), 'an endpoint change is a partial sync');
-    assert.match(partial, /^delete element ip kube-proxy no-endpoint-services/m);
+    // A set losing elements is rewritten whole (nft 1.0.6 dumps every chain for a delete).
+    assert.match(partial, /^flush map ip kube-proxy no-endpoint-services$/m);
+    assert.doesNotMatch(partial, /^delete /m);
+    assert.match(partial, /^add map ip kube-proxy service-ips \{ .* elements = \{ 10\.96\.0\.50 \. tcp \. 80 : goto service-/m);
     assert.match(partial, /dnat to 10\.244\.0\.3:80/);
     const before = applied.length;
     await p.syncNow();
