@@ -2,7 +2,10 @@
  * Proxy sync time for 100, 1,000 and 10,000 Services × 10 endpoints, and the time to apply ONE
  * Service change (one endpoint replaced) by a partial sync at each size, relative to at 100
  * (goal: close to 1). The proxier's own sync path runs on pure objects (what its informers would
- * hold): model build, (partial)syncProxyRules, then a real `nft -f` into a throwaway netns per size.
+ * hold): in nftables mode the informer event goes to a ServiceChangeTracker, the changed Service's
+ * fragment is rebuilt in the ServiceTable and its delta sent as the proxier's blocks-form script
+ * with a real `nft -f` into a throwaway netns per size; the stale-chain delete the proxier queues
+ * a second later is timed on its own.
  * The iptables mode likewise (iptables-restore --noflush; Debian's iptables is iptables-nft).
  * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7] [modes=nftables,iptables]
  */
