@@ -131,6 +131,7 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     netns: node.netns,
     nodeIP: node.ip,
     clusterCIDR: cfg.clusterCIDR,
+    backend: cfg.backend ?? 'vxlan',
     subnetFile: join(nodeRoot, 'run', 'flannel', 'subnet.env'),
   });
   const proxy = await startProxy({

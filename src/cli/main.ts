@@ -9,6 +9,7 @@ Usage: podnet <command> [--name <cluster>] [options]
 
 Commands:
   up [--nodes N] [--datastore-endpoint <url>] [--proxy-mode <mode>] [--lb-pool <ranges>]
+     [--backend vxlan|host-gw]
                             Start a cluster (default 2 nodes) and return once it is ready;
                             it keeps running in the background. The API's store is embedded
                             SQLite (<state root>/store/state.db) unless --datastore-endpoint
@@ -19,7 +20,9 @@ Commands:
                             (default), iptables (iptables-nft rules, as kube-proxy's
                             iptables mode) or userspace. --lb-pool gives LoadBalancer
                             Services their addresses (ranges a-b, CIDRs, comma-separated;
-                            default 172.18.0.240-172.18.0.250)
+                            default 172.18.0.240-172.18.0.250). --backend picks flannel's
+                            backend: vxlan (default; flannel.1, VNI 1, UDP 8472) or host-gw
+                            (a route per node via its node IP, no tunnel)
   demo                      The main job: start the cluster if needed, deploy seed 002's web
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
@@ -50,6 +53,7 @@ const OPTIONS = {
   'datastore-endpoint': { type: 'string' },
   'proxy-mode': { type: 'string' },
   'lb-pool': { type: 'string' },
+  backend: { type: 'string' },
   node: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   container: { type: 'string', short: 'c' },
@@ -81,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
       const proxyMode = parseProxyMode(values['proxy-mode'] ?? 'nftables', '--proxy-mode');
       const lbPool = values['lb-pool'];
       if (lbPool !== undefined) new (await import('../loadbalancer/pool.js')).IPPool(lbPool, '--lb-pool'); // fails before anything is built
-      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode, lbPool });
+      const { parseBackendType } = await import('../overlay/backend.js');
+      const backend = parseBackendType(values.backend ?? 'vxlan', '--backend');
+      const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode, lbPool, backend });
       console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
       return 0;
     }

@@ -11,6 +11,7 @@ export async function status(name: string): Promise<number> {
   console.log(`  apiserver   https://127.0.0.1:${cfg.apiPort}`);
   console.log(`  datastore   ${cfg.datastoreEndpoint ? `etcd ${cfg.datastoreEndpoint} (keys under ${datastorePrefix(cfg.name)}/)` : `SQLite ${paths.storeDb(cfg.root)}`}`);
   console.log(`  proxy       ${cfg.proxyMode ?? 'nftables'} mode`);
+  console.log(`  backend     flannel ${cfg.backend ?? 'vxlan'}`);
   console.log(`  networks    nodes ${cfg.nodeNetwork}  pods ${cfg.clusterCIDR}  services ${cfg.serviceCIDR}  dns ${cfg.clusterDNS}`);
   let healthy = true;
   console.log('Processes:');

@@ -34,6 +34,8 @@ export interface UpOptions {
   datastoreEndpoint?: string;
   /** `--proxy-mode`: recorded in cluster.json; each agent starts its proxy in it. */
   proxyMode?: 'nftables' | 'iptables' | 'userspace';
+  /** `--backend`: flannel's backend (vxlan or host-gw), recorded in cluster.json. */
+  backend?: 'vxlan' | 'host-gw';
   /** `--lb-pool`: recorded in cluster.json; the control plane's load-balancer controller uses it. */
   lbPool?: string;
 }
@@ -72,6 +74,7 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   let cfg = newClusterConfig(opts.name, opts.nodes, await pickApiPort(), randomBytes(24).toString('hex'));
   if (opts.datastoreEndpoint !== undefined) cfg.datastoreEndpoint = opts.datastoreEndpoint;
   cfg.proxyMode = opts.proxyMode ?? 'nftables';
+  cfg.backend = opts.backend ?? 'vxlan';
   if (opts.lbPool !== undefined) cfg.lbPool = opts.lbPool;
   saveClusterConfig(cfg);
   const tls = await selfSignedCert(['127.0.0.1', 'localhost', cfg.controlPlane.ip, 'kubernetes', 'kubernetes.default']);
@@ -79,7 +82,7 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   writeFileSync(paths.apiKey(cfg.root), tls.key, { mode: 0o600 });
   writeKubeconfig(cfg);
   try {
-    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}, proxy ${cfg.proxyMode} mode`);
+    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}, proxy ${cfg.proxyMode} mode, flannel backend ${cfg.backend}`);
     await createClusterNetwork(cfg);
     spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
     cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000);

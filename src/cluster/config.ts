@@ -33,6 +33,8 @@ export interface ClusterConfig {
   datastoreEndpoint?: string;
   /** `up --proxy-mode`: the service proxy's mode on every node; absent means nftables. */
   proxyMode?: 'nftables' | 'iptables' | 'userspace';
+  /** `up --backend`: flannel's backend on every node; absent means vxlan. */
+  backend?: 'vxlan' | 'host-gw';
   /** `up --lb-pool`: LoadBalancer addresses (ranges, CIDRs); absent means 172.18.0.240-172.18.0.250. */
   lbPool?: string;
 }

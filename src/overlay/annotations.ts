@@ -39,6 +39,19 @@ export function leaseAnnotations(publicIP: string, vtepMAC: string): Record<stri
   };
 }
 
+/**
+ * The annotations of a host-gw lease: flannel's host-gw has no BackendData, and the kube subnet
+ * manager writes the marshalled nil, `null`.
+ */
+export function hostGwLeaseAnnotations(publicIP: string): Record<string, string> {
+  return {
+    [BACKEND_TYPE]: 'host-gw',
+    [BACKEND_DATA]: 'null',
+    [KUBE_SUBNET_MANAGER]: 'true',
+    [PUBLIC_IP]: publicIP,
+  };
+}
+
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** Parses backend-data; undefined when absent or malformed (the node is not ready as a peer). */

@@ -1,17 +1,21 @@
 /**
- * flanneld with the kube subnet manager and the vxlan backend, for one node: the lease is the
- * Node's spec.podCIDR; once it exists the agent creates flannel.1, publishes its VTEP MAC and
- * public IP as Node annotations, writes subnet.env, and programs one route, neighbour and FDB
- * entry per remote lease. Level-triggered: every sync compares the kernel with the Nodes.
+ * flanneld with the kube subnet manager and the vxlan or host-gw backend, for one node: the
+ * lease is the Node's spec.podCIDR; once it exists the agent sets up the backend (vxlan:
+ * flannel.1 and its VTEP MAC; host-gw: nothing but a check of eth0), publishes the lease as Node
+ * annotations, writes subnet.env, and programs each remote lease (vxlan: route, neighbour and
+ * FDB entry; host-gw: a route via the peer's public IP). Level-triggered: every sync compares
+ * the kernel with the leases.
  */
 import type { KubeObject, Node } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
-import { ANNOTATION_PREFIX, BACKEND_DATA, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
+import { ANNOTATION_PREFIX, BACKEND_DATA, hostGwLeaseAnnotations, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
+import { parseBackendType, type BackendType } from './backend.js';
+import { checkHostGwInterface, desiredHostGwRoutes, syncHostGwRoutes } from './hostgw.js';
 import { ensureIpMasq } from './ip-masq.js';
-import { formatCIDR, networkAddress, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
-import { ensureVxlanDevice } from './vxlan-device.js';
+import { formatCIDR, networkAddress, parseCIDR, type IPv4Net, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
+import { deleteVxlanDevice, ensureVxlanDevice, underlayMTU } from './vxlan-device.js';
 import { desiredVxlanState, diffVxlanState, isEmptyDiff } from './vxlan-desired.js';
 import { applyVxlanDiff, readVxlanState } from './vxlan-kernel.js';
 
@@ -24,6 +28,8 @@ export interface FlannelOptions {
   nodeIP: string;
   /** Default `eth0`. */
   underlayDev?: string;
+  /** flannel's Backend.Type: `vxlan` (default) or `host-gw`. */
+  backend?: BackendType;
   /** The pod network (FLANNEL_NETWORK), e.g. 10.244.0.0/16. */
   clusterCIDR: string;
   /** `<nodeRoot>/run/flannel/subnet.env`. */
@@ -49,6 +55,12 @@ export interface Flannel {
 
 type NodeObj = Node & KubeObject;
 
+/** What a backend's set-up gives the rest of the sync: subnet.env's MTU and the lease annotations. */
+interface BackendSetup {
+  mtu: number;
+  annotations: Record<string, string>;
+}
+
 /** What of a Node matters to flannel: its pod CIDR and the flannel annotations. */
 function leaseKey(n: NodeObj): string {
   const ann = Object.entries(n.metadata?.annotations ?? {}).filter(([k]) => k.startsWith(ANNOTATION_PREFIX)).sort();
@@ -58,6 +70,7 @@ function leaseKey(n: NodeObj): string {
 export class FlannelAgent {
   private readonly nodes: Informer<NodeObj>;
   private readonly runner: BoundedFrequencyRunner;
+  private readonly backend: BackendType;
   private lock: Promise<void> = Promise.resolve();
   private markReady!: () => void;
   readonly ready = new Promise<void>((r) => (this.markReady = r));
@@ -65,6 +78,7 @@ export class FlannelAgent {
   constructor(private readonly opts: FlannelOptions) {
     parseCIDR(opts.clusterCIDR, 'flannel: clusterCIDR');
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.nodeIP ?? '')) throw new Error(`flannel: nodeIP: Invalid value "${opts.nodeIP}": must be an IPv4 address`);
+    this.backend = parseBackendType(opts.backend ?? 'vxlan', 'flannel: backend');
     this.nodes = new Informer<NodeObj>(opts.client, 'nodes');
     this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
       name: `flannel ${opts.nodeName}`,
@@ -106,27 +120,47 @@ export class FlannelAgent {
     const podCIDR = self?.spec?.podCIDR;
     if (!self || !podCIDR) return; // no lease yet: wait for node IPAM
     const lease = parseCIDR(podCIDR, 'spec.podCIDR');
-    const { mac, mtu } = await ensureVxlanDevice(netns, {
-      vni: VXLAN_VNI,
-      localIP: nodeIP,
-      underlayDev: this.opts.underlayDev ?? 'eth0',
-      address: `${networkAddress(lease)}/32`,
-      // After a node reboot the device is gone; flannel reuses the MAC it published.
-      preferredMAC: parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC,
-    });
-    await this.publishLease(self, mac);
+    const { mtu, annotations } = this.backend === 'host-gw' ? await this.setupHostGw() : await this.setupVxlan(self, lease);
+    await this.publishLease(self, annotations);
     const ipMasq = this.opts.ipMasq ?? true;
     if (ipMasq) await ensureIpMasq(netns, formatCIDR(parseCIDR(clusterCIDR)), formatCIDR(lease));
     await writeFileIfChanged(subnetFile, renderSubnetEnv({ network: clusterCIDR, subnet: podCIDR, mtu, ipMasq }));
     const leases = this.nodes.list().map(leaseOf).filter((l): l is Lease => l !== undefined);
-    const diff = diffVxlanState(desiredVxlanState(nodeName, leases), await readVxlanState(netns));
-    if (!isEmptyDiff(diff)) await applyVxlanDiff(netns, diff);
+    // Each backend also removes what the other left (a node restarted with another backend).
+    const hostGw = this.backend === 'host-gw' ? desiredHostGwRoutes(nodeName, nodeIP, leases) : [];
+    await syncHostGwRoutes(netns, this.underlayDev, clusterCIDR, hostGw);
+    if (this.backend === 'vxlan') {
+      const diff = diffVxlanState(desiredVxlanState(nodeName, leases), await readVxlanState(netns));
+      if (!isEmptyDiff(diff)) await applyVxlanDiff(netns, diff);
+    }
     this.markReady();
   }
 
+  private get underlayDev(): string {
+    return this.opts.underlayDev ?? 'eth0';
+  }
+
+  private async setupVxlan(self: NodeObj, lease: IPv4Net): Promise<BackendSetup> {
+    const { mac, mtu } = await ensureVxlanDevice(this.opts.netns, {
+      vni: VXLAN_VNI,
+      localIP: this.opts.nodeIP,
+      underlayDev: this.underlayDev,
+      address: `${networkAddress(lease)}/32`,
+      // After a node reboot the device is gone; flannel reuses the MAC it published.
+      preferredMAC: parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC,
+    });
+    return { mtu, annotations: leaseAnnotations(this.opts.nodeIP, mac) };
+  }
+
+  private async setupHostGw(): Promise<BackendSetup> {
+    const { netns, nodeIP } = this.opts;
+    await checkHostGwInterface(netns, this.underlayDev, nodeIP);
+    await deleteVxlanDevice(netns); // host-gw has no tunnel device
+    return { mtu: await underlayMTU(netns, this.underlayDev), annotations: hostGwLeaseAnnotations(nodeIP) };
+  }
+
   /** Merge-patches the lease annotations onto our Node when they differ. */
-  private async publishLease(self: NodeObj, mac: string): Promise<void> {
-    const want = leaseAnnotations(this.opts.nodeIP, mac);
+  private async publishLease(self: NodeObj, want: Record<string, string>): Promise<void> {
     const have = self.metadata?.annotations ?? {};
     if (Object.entries(want).every(([k, v]) => have[k] === v)) return;
     await this.opts.client.patch('nodes', undefined, this.opts.nodeName, { metadata: { annotations: want } }, 'merge');

@@ -4,3 +4,6 @@ export { leaseOf, leaseAnnotations, parseBackendData, type Lease, type VxlanBack
 export { desiredVxlanState, diffVxlanState, type VxlanState, type VxlanDiff } from './vxlan-desired.js';
 export { renderSubnetEnv, parseSubnetEnv, parseCIDR, type SubnetEnv } from './subnet.js';
 export { VXLAN_DEVICE, deleteVxlanDevice } from './vxlan-device.js';
+export { BACKEND_TYPES, DEFAULT_BACKEND, parseBackendType, type BackendType } from './backend.js';
+export { desiredHostGwRoutes, diffHostGwRoutes, readHostGwRoutes, syncHostGwRoutes, type HostGwRoute } from './hostgw.js';
+export { hostGwLeaseAnnotations } from './annotations.js';

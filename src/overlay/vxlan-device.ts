@@ -43,11 +43,16 @@ function matches(l: LinkJson, s: VxlanDeviceSpec): boolean {
   return l.linkinfo?.info_kind === 'vxlan' && d?.id === s.vni && d.local === s.localIP && d.port === VXLAN_PORT && d.learning === false;
 }
 
-/** The MTU of the underlay device minus the VXLAN overhead. */
-export async function vxlanMTU(netns: string, underlayDev: string): Promise<number> {
+/** The MTU of the underlay device (host-gw's MTU). */
+export async function underlayMTU(netns: string, underlayDev: string): Promise<number> {
   const under = await showLink(netns, underlayDev);
   if (!under?.mtu) throw new Error(`flannel: Cannot find underlay device "${underlayDev}" in netns "${netns}"`);
-  return under.mtu - VXLAN_OVERHEAD;
+  return under.mtu;
+}
+
+/** The MTU of the underlay device minus the VXLAN overhead. */
+export async function vxlanMTU(netns: string, underlayDev: string): Promise<number> {
+  return (await underlayMTU(netns, underlayDev)) - VXLAN_OVERHEAD;
 }
 
 /**
