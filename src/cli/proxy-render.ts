@@ -31,8 +31,9 @@ Options:
   --cluster-cidr <cidr>           Pod CIDR: ClusterIP traffic from outside it is masqueraded
   --service-cidr <cidr>           Service CIDR: nftables drops traffic to unallocated IPs in it
   --nodeport-addresses <cidr,...> Node addresses NodePorts answer on (default: the node IP
-                                  in nftables and ipvs, every local address in iptables;
-                                  0.0.0.0/0 means every local address)
+                                  in nftables and ipvs, every local address in iptables,
+                                  127.0.0.1 included (localhostNodePorts); 0.0.0.0/0 means
+                                  every local address)
   --masquerade-mark <hex>         The masquerade mark, one bit (default 0x4000, bit 14)
   -h, --help                      Show this help
 `;
