@@ -8,11 +8,11 @@
  * userspace mode its portal chain. Besides the connect time, the time to the first response byte
  * of an HTTP request: in userspace mode the proxy completes the client's handshake itself and
  * connects to the endpoint afterwards, which only the request's answer shows.
- * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000] [modes=nftables,iptables[,userspace]]
+ * iptables-legacy: the iptables mode's ruleset through iptables-legacy-restore (bench-only).
+ * Usage: node dist/bench/proxy-latency.js [samples=1000] [big=10000] [modes=nftables,iptables[,iptables-legacy][,userspace]]
  */
 import { killChild, startEchoServer } from '../test/helpers/proxy-netns.js';
-import { connectTimes } from './proxy-connect.js';
-import { firstResponseTimes } from './proxy-first-response.js';
+import { connectTimes, firstResponseTimes } from './proxy-connect.js';
 import { BACKEND_IPS, BACKEND_PORT, makeTopology, ms, stats, TARGET_IP, type Stats } from './proxy-fixture.js';
 import { LOADERS, type RulesLoader } from './proxy-loaders.js';
 
