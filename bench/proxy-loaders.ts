@@ -6,7 +6,9 @@
 import { nft, nftApply } from '../src/dataplane/exec.js';
 import { buildEndpointsMap } from '../src/proxy/endpoints.js';
 import { buildIptablesRuleset, jumpRules, planFullSync } from '../src/proxy/iptables/index.js';
-import { ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from '../src/proxy/iptables/kernel.js';
+import {
+  ensureCanary, ensureJumpRules, IPTABLES_LEGACY_TOOLS, IPTABLES_TOOLS, iptablesRestore, listNatChains, type IptablesTools,
+} from '../src/proxy/iptables/kernel.js';
 import { renderRuleset } from '../src/proxy/render.js';
 import { buildServicePorts } from '../src/proxy/service-port.js';
 import {
@@ -31,20 +33,25 @@ const nftablesLoader: RulesLoader = {
   },
 };
 
-/** A full sync of the iptables proxier (iptables-restore --noflush, then the jump rules). */
-const iptablesLoader: RulesLoader = {
-  name: 'iptables',
-  async load(nodeNs, n) {
-    const set = makeServiceSet(n, true);
-    const desired = buildIptablesRuleset({
-      servicePorts: buildServicePorts(set.services), endpoints: buildEndpointsMap(set.slices, NODE_OPTS.nodeName),
-      nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR,
-    });
-    await ensureCanary(nodeNs);
-    await iptablesRestore(nodeNs, planFullSync(desired, await listNatChains(nodeNs)).input);
-    await ensureJumpRules(nodeNs, jumpRules());
-  },
-};
+/**
+ * A full sync of the iptables proxier (iptables-restore --noflush, then the jump rules), with
+ * Debian's default iptables-nft or, bench-only, the same text through iptables-legacy.
+ */
+function iptablesLoader(name: string, tools: IptablesTools): RulesLoader {
+  return {
+    name,
+    async load(nodeNs, n) {
+      const set = makeServiceSet(n, true);
+      const desired = buildIptablesRuleset({
+        servicePorts: buildServicePorts(set.services), endpoints: buildEndpointsMap(set.slices, NODE_OPTS.nodeName),
+        nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR,
+      });
+      await ensureCanary(nodeNs, tools);
+      await iptablesRestore(nodeNs, planFullSync(desired, await listNatChains(nodeNs, tools)).input, tools);
+      await ensureJumpRules(nodeNs, jumpRules(), tools);
+    },
+  };
+}
 
 /**
  * A sync of the userspace proxier: the socket process (started once per netns, as the proxier
@@ -70,4 +77,9 @@ const userspaceLoader: RulesLoader = {
   },
 };
 
-export const LOADERS: Record<string, RulesLoader> = { nftables: nftablesLoader, iptables: iptablesLoader, userspace: userspaceLoader };
+export const LOADERS: Record<string, RulesLoader> = {
+  nftables: nftablesLoader,
+  iptables: iptablesLoader('iptables', IPTABLES_TOOLS),
+  'iptables-legacy': iptablesLoader('iptables-legacy', IPTABLES_LEGACY_TOOLS),
+  userspace: userspaceLoader,
+};

@@ -5,55 +5,30 @@
  * hold): in nftables mode the informer event goes to a ServiceChangeTracker, the changed Service's
  * fragment is rebuilt in the ServiceTable and its delta sent as the proxier's blocks-form script
  * with a real `nft -f` into a throwaway netns per size; the stale-chain delete the proxier queues
- * a second later is timed on its own.
- * The iptables mode likewise (iptables-restore --noflush; Debian's iptables is iptables-nft).
- * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7] [modes=nftables,iptables]
+ * a second later is timed on its own. After each change the kernel floor (proxy-sync-floor.ts:
+ * the smallest transactions any proxy must send for it, same table, same netns) is timed too, and
+ * our apply is reported relative to it (≈ 1: what remains is the kernel's commit).
+ * The iptables mode likewise (proxy-sync-iptables.ts; iptables-restore --noflush): `iptables` is
+ * Debian's default iptables-nft, `iptables-legacy` the same ruleset text through
+ * iptables-legacy-restore (x_tables), a bench-only variant.
+ * Usage: node dist/bench/proxy-sync.js [sizes=100,1000,10000] [changes=7] [modes=nftables,iptables[,iptables-legacy]]
  */
-import type { EndpointSlice, Service } from '../src/api/types.js';
+import type { EndpointSlice, KubeObject, Service } from '../src/api/types.js';
 import { nft, nftApply } from '../src/dataplane/exec.js';
 import { netnsAdd } from '../src/dataplane/netns.js';
-import type { KubeObject } from '../src/api/types.js';
 import { ServiceChangeTracker, serviceKey } from '../src/proxy/change-tracker.js';
-import { buildEndpointsMap } from '../src/proxy/endpoints.js';
+import { IPTABLES_LEGACY_TOOLS, IPTABLES_TOOLS } from '../src/proxy/iptables/kernel.js';
 import { readTableContents, tableExists } from '../src/proxy/kernel-state.js';
-import { buildServicePorts } from '../src/proxy/service-port.js';
 import { buildServiceFragment, ServiceTable } from '../src/proxy/service-table.js';
-import { deltaTransaction, fullSyncTransaction, partialSyncScript, type ProxyState } from '../src/proxy/sync-proxy-rules.js';
-import { buildIptablesRuleset, jumpRules, planFullSync, planPartialSync, type IptablesRuleset } from '../src/proxy/iptables/index.js';
-import { canaryExists, ensureCanary, ensureJumpRules, iptablesRestore, listNatChains } from '../src/proxy/iptables/kernel.js';
-import { run } from '../src/dataplane/exec.js';
+import { deltaTransaction, fullSyncTransaction, partialSyncScript } from '../src/proxy/sync-proxy-rules.js';
 import { cleanupPrefix, leftovers, testPrefix } from '../test/helpers/proxy-netns.js';
 import { fillerEndpoints, makeServiceSet, ms, NODE_OPTS, slice, stats, type ServiceSet } from './proxy-fixture.js';
+import { measureKernelFloor } from './proxy-sync-floor.js';
+import { iptablesMode } from './proxy-sync-iptables.js';
+import type { FloorTimes, SliceChange, SyncMode, Timing } from './proxy-sync-mode.js';
 
-/**
- * Wall time of one sync: the kernel reads (full sync: the table's chain and set names; partial:
- * the canary), what the proxier computes (model + ruleset text), and the `nft -f` apply.
- */
-interface Timing { readMs: number; computeMs: number; applyMs: number; totalMs: number; ops: number }
-
-interface SliceChange { old: EndpointSlice; now: EndpointSlice }
 type Svc = Service & KubeObject;
 type Slice = EndpointSlice & KubeObject;
-
-/** One proxy mode under test, holding what its last sync wrote (for partial syncs). */
-interface SyncMode {
-  name: string;
-  fullSync(set: ServiceSet): Promise<Timing>;
-  /** After `change` (one slice replaced in `set`), as the informer would report it. */
-  partialSync(set: ServiceSet, change: SliceChange): Promise<Timing>;
-  /** The proxier's sync a second after a change: deletes the chains the change flushed (nftables). */
-  deleteStale?(): Promise<Timing | undefined>;
-  /** Throws unless the kernel holds `ip` among the endpoints of Service `svcName`. */
-  verifyEndpoint(svcName: string, ip: string): Promise<void>;
-}
-
-function proxyState(set: ServiceSet): ProxyState {
-  return {
-    servicePorts: buildServicePorts(set.services as Service[]),
-    endpoints: buildEndpointsMap(set.slices as EndpointSlice[], NODE_OPTS.nodeName),
-    nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR, serviceCIDR: NODE_OPTS.serviceCIDR,
-  };
-}
 
 /**
  * The nftables proxier's sync (proxier.ts syncProxyRules), step by step, timed: the informer
@@ -116,6 +91,9 @@ function nftablesMode(netns: string): SyncMode {
       for (const name of stale.splice(0)) tx.delete({ kind: 'chain', name });
       return apply(t0, 0, partialSyncScript(tx, table!.desired), tx.numOperations);
     },
+    kernelFloor(svcName, ip) {
+      return measureKernelFloor(netns, table!.desired, svcName, ip);
+    },
     async verifyEndpoint(svcName, ip) {
       const chain = [...table!.desired.chains.keys()].find((c) => c.startsWith('service-') && c.endsWith(`-default/${svcName}/tcp/http`));
       if (!chain) throw new Error(`no service chain for ${svcName}`);
@@ -125,50 +103,7 @@ function nftablesMode(netns: string): SyncMode {
   };
 }
 
-/** The iptables proxier's sync (iptables/proxier.ts syncProxyRules), step by step, timed. */
-function iptablesMode(netns: string): SyncMode {
-  let written: IptablesRuleset | undefined;
-  const desiredOf = (set: ServiceSet) => {
-    const st = proxyState(set);
-    return buildIptablesRuleset({ servicePorts: st.servicePorts, endpoints: st.endpoints, nodeIP: NODE_OPTS.nodeIP, clusterCIDR: NODE_OPTS.clusterCIDR });
-  };
-  const timed = async (t0: bigint, readMs: number, input: string, after?: () => Promise<void>): Promise<Timing> => {
-    const computeMs = ms(t0) - readMs;
-    const t1 = process.hrtime.bigint();
-    await iptablesRestore(netns, input);
-    if (after) await after();
-    return { readMs, computeMs, applyMs: ms(t1), totalMs: ms(t0), ops: input.split('\n').length };
-  };
-  return {
-    name: 'iptables',
-    async fullSync(set) {
-      const t0 = process.hrtime.bigint();
-      await ensureCanary(netns);
-      const chains = await listNatChains(netns);
-      const readMs = ms(t0);
-      const desired = desiredOf(set);
-      const timing = await timed(t0, readMs, planFullSync(desired, chains).input, () => ensureJumpRules(netns, jumpRules()));
-      written = desired;
-      return timing;
-    },
-    async partialSync(set) {
-      if (!written) throw new Error('partialSync before a full sync');
-      const t0 = process.hrtime.bigint();
-      if (!(await canaryExists(netns))) throw new Error(`canary vanished from ${netns}`);
-      const readMs = ms(t0);
-      const desired = desiredOf(set);
-      const timing = await timed(t0, readMs, planPartialSync(desired, written).input);
-      written = desired;
-      return timing;
-    },
-    async verifyEndpoint(_svcName, ip) {
-      const save = (await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'nat'])).stdout;
-      if (!save.includes(`--to-destination ${ip}:8080`)) throw new Error(`no DNAT to ${ip}:8080 in ${netns}`);
-    },
-  };
-}
-
-interface SizeResult { size: number; full: Timing; change: Timing[]; staleDelete: Timing[] }
+interface SizeResult { size: number; full: Timing; change: Timing[]; staleDelete: Timing[]; floor: FloorTimes[] }
 
 /** One Service change: the first endpoint of Service i replaced by a fresh pod IP. */
 function changeOne(set: ServiceSet, i: number, generation: number): { ip: string; change: SliceChange } {
@@ -181,40 +116,53 @@ function changeOne(set: ServiceSet, i: number, generation: number): { ip: string
 
 async function measureSize(mode: SyncMode, size: number, changes: number): Promise<SizeResult> {
   const set = makeServiceSet(size);
-  const full = await mode.fullSync(set);
-  const change: Timing[] = [];
-  const staleDelete: Timing[] = [];
+  const r: SizeResult = { size, full: await mode.fullSync(set), change: [], staleDelete: [], floor: [] };
+  console.error(`  ${mode.name} ${size}: full sync ${(r.full.totalMs / 1000).toFixed(1)} s (apply ${(r.full.applyMs / 1000).toFixed(1)} s)`);
   for (let c = 1; c <= changes; c++) {
     const i = Math.floor((c * size) / (changes + 1)); // spread over the set
     const { ip: newIP, change: ev } = changeOne(set, i, c);
-    change.push(await mode.partialSync(set, ev));
+    r.change.push(await mode.partialSync(set, ev));
     const del = await mode.deleteStale?.();
-    if (del) staleDelete.push(del);
+    if (del) r.staleDelete.push(del);
+    // Right after our change, on the same table: the floor of the same change.
+    const floor = await mode.kernelFloor?.(`svc-${i}`, newIP);
+    if (floor) r.floor.push(floor);
     // Checked once per size: listing a 10,000-Service ruleset is slow in both modes.
     if (c === changes) await mode.verifyEndpoint(`svc-${i}`, newIP);
   }
-  return { size, full, change, staleDelete };
+  return r;
 }
 
 const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const median = (xs: readonly number[]) => stats(xs).median;
+const medianOf = (ts: readonly Timing[], k: 'readMs' | 'computeMs' | 'applyMs' | 'totalMs') => median(ts.map((t) => t[k]));
 
-function report(mode: string, results: SizeResult[]): void {
-  console.log(`\n${mode}: full sync (model + ruleset + apply), then one Service change by partial sync`);
-  const base = stats(results[0].change.map((t) => t.totalMs)).median;
-  for (const r of results) {
-    const ch = stats(r.change.map((t) => t.totalMs));
-    const med = (k: 'readMs' | 'computeMs' | 'applyMs') => f1(stats(r.change.map((t) => t[k])).median);
-    const parts = (t: Timing) => `read ${f1(t.readMs)}, compute ${f1(t.computeMs)}, apply ${f1(t.applyMs)}, ${t.ops} ops`;
-    console.log(`  ${String(r.size).padStart(6)} Services: full ${f1(r.full.totalMs)} ms (${parts(r.full)})`);
-    console.log(`          one change: median ${f1(ch.median)} ms (canary ${med('readMs')}, compute ${med('computeMs')}, apply ${med('applyMs')},`
-      + ` ${r.change[0].ops} ops), max ${f1(ch.p99)} ms; ratio to ${results[0].size} Services: ${(ch.median / base).toFixed(2)}`
-      + ` (compute ${(stats(r.change.map((t) => t.computeMs)).median / stats(results[0].change.map((t) => t.computeMs)).median).toFixed(2)},`
-      + ` apply ${(stats(r.change.map((t) => t.applyMs)).median / stats(results[0].change.map((t) => t.applyMs)).median).toFixed(2)})`);
-    if (r.staleDelete.length > 0) {
-      console.log(`          stale-chain delete a second later: median ${f1(stats(r.staleDelete.map((t) => t.totalMs)).median)} ms (${r.staleDelete[0].ops} ops)`);
-    }
+/** One size's lines, printed as soon as it is measured (a long run killed later keeps them). */
+function reportSize(mode: string, r: SizeResult, base: SizeResult): void {
+  const ch = stats(r.change.map((t) => t.totalMs));
+  const med = (k: 'readMs' | 'computeMs' | 'applyMs') => f1(medianOf(r.change, k));
+  const rel = (k: 'computeMs' | 'applyMs') => f2(medianOf(r.change, k) / medianOf(base.change, k));
+  const parts = (t: Timing) => `read ${f1(t.readMs)}, compute ${f1(t.computeMs)}, apply ${f1(t.applyMs)}, ${t.ops} ops`;
+  console.log(`${mode} ${String(r.size).padStart(6)} Services: full ${f1(r.full.totalMs)} ms (${parts(r.full)})`);
+  console.log(`          one change: median ${f1(ch.median)} ms (canary ${med('readMs')}, compute ${med('computeMs')}, apply ${med('applyMs')},`
+    + ` ${r.change[0].ops} ops), max ${f1(ch.p99)} ms; ratio to ${base.size} Services: ${f2(ch.median / medianOf(base.change, 'totalMs'))}`
+    + ` (compute ${rel('computeMs')}, apply ${rel('applyMs')})`);
+  if (r.staleDelete.length > 0) {
+    console.log(`          stale-chain delete a second later: median ${f1(medianOf(r.staleDelete, 'totalMs'))} ms (${r.staleDelete[0].ops} ops)`);
+  }
+  for (const kind of r.floor.length > 0 ? Object.keys(r.floor[0]) : []) {
+    const floor = median(r.floor.map((f) => f[kind]));
+    console.log(`          kernel floor '${kind}': median ${f1(floor)} ms; our apply / floor ${f2(medianOf(r.change, 'applyMs') / floor)},`
+      + ` our whole change / floor ${f2(ch.median / floor)}; floor ratio to ${base.size} Services: ${f2(floor / median(base.floor.map((f) => f[kind])))}`);
   }
 }
+
+const MODES: Record<string, { short: string; make(ns: string): SyncMode }> = {
+  nftables: { short: 'nft', make: nftablesMode },
+  iptables: { short: 'ipt', make: (ns) => iptablesMode('iptables', ns, IPTABLES_TOOLS) },
+  'iptables-legacy': { short: 'leg', make: (ns) => iptablesMode('iptables-legacy', ns, IPTABLES_LEGACY_TOOLS) },
+};
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? '100,1000,10000').split(',').map(Number);
@@ -223,22 +171,21 @@ async function main(): Promise<void> {
     throw new Error('usage: proxy-sync.js [sizes, each >= 10] [changes 1..250]');
   }
   const modes = (process.argv[4] ?? 'nftables,iptables').split(',');
-  const makers: Record<string, (ns: string) => SyncMode> = { nftables: nftablesMode, iptables: iptablesMode };
-  const bad = modes.find((m) => !makers[m]);
-  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (nftables, iptables)`);
+  const bad = modes.find((m) => !MODES[m]);
+  if (bad) throw new Error(`modes: unknown mode ${JSON.stringify(bad)} (${Object.keys(MODES).join(', ')})`);
+  console.log(`Proxy sync, Services × 10 endpoints, ${changes} single-Service changes per size (node ${process.version}, ${new Date().toISOString()})`);
   const prefix = testPrefix();
   try {
-    const byMode = new Map<string, SizeResult[]>();
+    const first = new Map<string, SizeResult>();
     for (const size of sizes) {
       for (const m of modes) {
-        const ns = `${prefix}${m.slice(0, 3)}${size}`;
+        const ns = `${prefix}${MODES[m].short}${size}`;
         await netnsAdd(ns); // one fresh netns per mode and size
-        byMode.set(m, [...(byMode.get(m) ?? []), await measureSize(makers[m](ns), size, changes)]);
-        console.error(`  ${m} ${size}: done`);
+        const r = await measureSize(MODES[m].make(ns), size, changes);
+        if (!first.has(m)) first.set(m, r);
+        reportSize(m, r, first.get(m)!);
       }
     }
-    console.log(`Proxy sync, Services × 10 endpoints, ${changes} single-Service changes per size (node ${process.version}, ${new Date().toISOString()})`);
-    for (const [m, results] of byMode) report(m, results);
   } finally {
     await cleanupPrefix(prefix);
     const left = await leftovers(prefix);
