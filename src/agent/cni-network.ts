@@ -23,7 +23,7 @@ function runtimeConf(ref: SandboxNetworkRef): RuntimeConf {
 export function createCniNetwork(o: CniNetworkOptions): PodNetwork {
   const rt = new CniRuntime({
     confDir: join(o.nodeRoot, 'cni', 'net.d'),
-    binDirs: [join(o.repoRoot, 'cni-bin')],
+    binDirs: [join(o.repoRoot, 'bin', 'cni')],
     cacheDir: join(o.nodeRoot, 'cni', 'results'),
     hostNetns: o.nodeNetns,
     env: { PODNET_CNI_SOCKET: join(o.nodeRoot, 'agent.sock') },

@@ -45,7 +45,7 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 /** After the pod CIDR: the CNI config, then the informers, orphan cleanup and pod events. */
 async function runPods(o: ResolvedAgentOptions, pods: Informer<Pod>, svc: Informer<Service>, mgr: PodManager, signal: AbortSignal): Promise<void> {
   const cidr = await waitForPodCIDR(o.client, o.nodeName, signal);
-  const portmap = existsSync(join(o.repoRoot, 'cni-bin', 'portmap'));
+  const portmap = existsSync(join(o.repoRoot, 'bin', 'cni', 'portmap'));
   await writeCniConfig(join(o.nodeRoot, 'cni', 'net.d'), { podCIDR: cidr, dataDir: join(o.nodeRoot, 'cni', 'networks'), portmap });
   await unlessAborted(Promise.all([svc.start(), pods.start()]), signal);
   for (const uid of await orphanUids(o.nodeRoot, pods.list())) mgr.workers.remove(uid);

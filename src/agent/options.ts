@@ -14,7 +14,7 @@ export interface AgentOptions {
   clusterDNS?: string;
   /** Default cluster.local. */
   clusterDomain?: string;
-  /** Where dist/ and cni-bin/ are. */
+  /** Where dist/ and bin/cni/ are. */
   repoRoot: string;
   /** The `kubernetes` Service address pods get in their env; default 10.96.0.1. */
   apiServiceHost?: string;

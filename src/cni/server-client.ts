@@ -1,5 +1,5 @@
 /**
- * The client side of the CNI server protocol (what the `cni-bin` shims do with curl), for a
+ * The client side of the CNI server protocol (what the `bin/cni` shims do with curl), for a
  * runtime in the same machine that would rather not exec `ip netns exec` + sh + curl per
  * call: POST the config with the CNI_* variables as `Cni-*` headers to the agent's socket.
  */

@@ -1,5 +1,5 @@
 /**
- * The CNI server a node agent runs (delegated mode): the thin `cni-bin/*` shims POST the
+ * The CNI server a node agent runs (delegated mode): the thin `bin/cni/*` shims POST the
  * stdin config to `POST /v1/plugins/<type>` over a unix socket, with each CNI_* variable in a
  * `Cni-*` header (`Cni-Command`, `Cni-Containerid`, `Cni-Netns`, `Cni-Ifname`, `Cni-Args`,
  * `Cni-Path`). The answer body is exactly what the plugin would print: 200 with the result

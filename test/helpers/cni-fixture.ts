@@ -13,7 +13,7 @@ import { netnsAdd, netnsDel, netnsList } from '../../src/dataplane/netns.js';
 
 /** The repository root (dist/test/helpers/ → ../../..). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const SHIM_DIR = join(REPO, 'cni-bin');
+export const SHIM_DIR = join(REPO, 'bin', 'cni');
 export const REFERENCE_DIR = '/usr/lib/cni';
 
 /** `t` + 5 random [a-z0-9] + `-`. */

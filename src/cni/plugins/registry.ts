@@ -7,11 +7,15 @@ import { hostLocal } from '../ipam/host-local.js';
 import type { CniPlugin } from '../skel.js';
 import { bridge } from './bridge.js';
 import { loopback } from './loopback.js';
+import { portmap } from './portmap.js';
+import { ptp } from './ptp.js';
 
 export const PLUGINS: Readonly<Record<string, CniPlugin>> = {
   bridge,
   'host-local': hostLocal,
   loopback,
+  portmap,
+  ptp,
 };
 
 export function pluginFor(type: string): CniPlugin | undefined {

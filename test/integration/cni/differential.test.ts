@@ -1,6 +1,6 @@
 /**
  * Differential test against Debian's reference plugins: the same conflist (cniVersion 1.0.0)
- * through podnet's standalone plugins (cni-bin shims → node) and through /usr/lib/cni/bridge +
+ * through podnet's standalone plugins (bin/cni shims → node) and through /usr/lib/cni/bridge +
  * host-local, each in fresh namespaces, must give the same result shape, addresses, pod
  * routes, bridge addresses, hairpin setting and host-local store files.
  */

@@ -1,5 +1,5 @@
 /**
- * podnet's plugins run standalone (cni-bin shims → node, no socket), as a runtime that knows
+ * podnet's plugins run standalone (bin/cni shims → node, no socket), as a runtime that knows
  * nothing of podnet would exec them: the plugin protocol (exit codes, error JSON, VERSION),
  * host-local's store under concurrent processes (the O_EXCL lock), a stale lock left by a dead
  * process, and a DEL after the conflist disappeared (served from the result cache).
@@ -36,7 +36,7 @@ describe('podnet plugins, standalone', () => {
     assert.equal(JSON.parse(undecodable.stdout).code, 6);
     const small = await plugin('host-local', { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'x', CNI_NETNS: '/x', CNI_IFNAME: 'eth0' }, ipamConf(fx.dir, '10.0.0.0/31'));
     assert.deepEqual([JSON.parse(small.stdout).code, /too small/.test(JSON.parse(small.stdout).msg)], [7, true]);
-    const unknown = await run('node', [join(SHIM_DIR, '..', 'dist/src/cni/main.js'), 'nope'], { allowFailure: true });
+    const unknown = await run('node', [join(SHIM_DIR, '..', '..', 'dist/src/cni/main.js'), 'nope'], { allowFailure: true });
     assert.equal(JSON.parse(unknown.stdout).code, 7);
   });
 
