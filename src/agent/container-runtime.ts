@@ -10,11 +10,18 @@ import { join } from 'node:path';
 import { type ExitRecord, type ShimSpec, containerCommand } from './container-shim.js';
 import { rfc3339Nano } from './cri-log.js';
 import { containerFiles } from './pod-paths.js';
+import { procStat, processStartTime, sameProcess } from './process-identity.js';
 
 /** One attempt of a container: what was started, and as which process. */
 export interface ContainerAttempt {
   id: string;
   pid: number;
+  /**
+   * The kernel's start time of `pid` (process-identity.ts): what identifies the container's
+   * process, whatever argv it re-execs with. '-' when it had exited before it was recorded;
+   * absent in records of older agents (then argv identifies it).
+   */
+  procStart?: string;
   argv: string[];
   startedAt: string;
   image: string;
@@ -57,7 +64,10 @@ export const readContainerState = async (dir: string): Promise<ContainerStateFil
 
 export const writeContainerState = (dir: string, s: ContainerStateFile) => writeJson(containerFiles(dir).state, s);
 
-/** True when `pid` is alive and runs `argv` (so a reused pid is not mistaken for ours). */
+/**
+ * True when `pid` is alive and runs `argv` (so a reused pid is not mistaken for ours). Only for
+ * records without a start time: a program that re-execs with another argv[0] fails this test.
+ */
 export async function processMatches(pid: number, argv: readonly string[]): Promise<boolean> {
   let raw: string;
   try {
@@ -72,12 +82,19 @@ export async function processMatches(pid: number, argv: readonly string[]): Prom
   return tail.every((p, i) => p === argv[i]);
 }
 
-/** True while the shim of the container in `dir` runs (its command line names the dir). */
-async function shimAlive(dir: string): Promise<boolean> {
+/** The pid of the shim of the container in `dir` while it runs (its command line names the dir). */
+async function liveShimPid(dir: string): Promise<number | undefined> {
   const pid = Number((await readFile(containerFiles(dir).shimPid, 'utf8').catch(() => '')).trim());
-  if (!pid) return false;
+  if (!pid) return undefined;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.includes(dir);
+  return cmdline.includes(dir) ? pid : undefined;
+}
+
+const shimAlive = async (dir: string) => (await liveShimPid(dir)) !== undefined;
+
+/** True while the attempt's own process runs (a zombie waiting for its shim counts as gone). */
+export async function attemptAlive(a: ContainerAttempt): Promise<boolean> {
+  return a.procStart !== undefined ? sameProcess(a.pid, a.procStart) : processMatches(a.pid, a.argv);
 }
 
 /** What the container in `dir` is doing now. */
@@ -88,7 +105,7 @@ export async function observeContainer(dir: string): Promise<ContainerObservatio
   const exited = (exit: ExitRecord): ContainerObservation => ({ kind: 'exited', state, attempt, exit: { ...exit, id: attempt.id, startedAt: attempt.startedAt } });
   const exit = await readJson<ExitRecord>(containerFiles(dir).exit);
   if (exit) return exited(exit);
-  if (await processMatches(attempt.pid, attempt.argv)) return { kind: 'running', state, attempt };
+  if (await attemptAlive(attempt)) return { kind: 'running', state, attempt };
   // The container is gone but its shim may still be writing the exit record: wait for it.
   for (let t = 0; t < 3000 && (await shimAlive(dir)); t += 50) {
     await new Promise((r) => setTimeout(r, 50));
@@ -148,7 +165,11 @@ async function reapUnrecorded(dir: string): Promise<void> {
   const files = containerFiles(dir);
   const pid = Number((await readFile(files.pid, 'utf8').catch(() => '')).trim());
   const spec = await readJson<ShimSpec>(files.spec);
-  if (!pid || !spec || !(await processMatches(pid, spec.argv))) return;
+  if (!pid || !spec) return;
+  // Ours when its shim is its parent (argv may have changed); else, the shim gone, by argv.
+  const shim = await liveShimPid(dir);
+  const ours = shim !== undefined ? (await procStat(pid))?.ppid === shim : await processMatches(pid, spec.argv);
+  if (!ours) return;
   signalContainer(pid, 'SIGKILL');
   for (let t = 0; t < 5000 && groupAlive(pid); t += 50) await new Promise((r) => setTimeout(r, 50));
 }
@@ -181,6 +202,7 @@ export async function startContainer(req: StartRequest): Promise<ContainerAttemp
   const attempt: ContainerAttempt = {
     id: randomBytes(32).toString('hex'),
     pid,
+    procStart: (await processStartTime(pid)) ?? '-',
     argv: req.spec.argv,
     startedAt,
     image: req.image,

@@ -5,7 +5,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupAlive, observeContainer, signalContainer } from './container-runtime.js';
-import { type SandboxDeps, readSandbox, removeSandbox } from './sandbox.js';
+import { netnsPids } from './process-identity.js';
+import { type SandboxDeps, type SandboxRecord, readSandbox, removeSandbox } from './sandbox.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,11 +43,36 @@ export async function killContainers(podDir: string, graceSeconds: number): Prom
   if (stuck.length > 0) throw new Error(`agent: Cannot stop containers of ${podDir}: process groups ${stuck.join(', ')} survive SIGKILL`);
 }
 
+/**
+ * Kills whatever still runs in the pod's own netns once its containers' groups are gone (a child
+ * that left the group, a copy the agent lost track of), as the end of a pod's pause container
+ * ends its pid namespace: else it would outlive its netns name, unseen by `podnet down`.
+ */
+export async function killSandboxProcesses(rec: SandboxRecord): Promise<void> {
+  if (rec.hostNetwork) return; // the node's own namespace: its processes are not the pod's
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  for (let t = 0; t < 5000; t += 100) {
+    const left = await netnsPids(rec.netns);
+    if (left.length === 0) return;
+    left.forEach(kill);
+    await sleep(100);
+  }
+  throw new Error(`agent: Cannot stop the processes left in ${rec.netns}: ${(await netnsPids(rec.netns)).join(', ')} survive SIGKILL`);
+}
+
 /** Stops the containers and removes the sandbox; keeps the pod directory (logs). */
 export async function stopPod(podDir: string, graceSeconds: number, deps: Pick<SandboxDeps, 'network'>): Promise<void> {
   await killContainers(podDir, graceSeconds);
   const rec = await readSandbox(podDir);
-  if (rec) await removeSandbox(podDir, rec, deps);
+  if (!rec) return;
+  await killSandboxProcesses(rec);
+  await removeSandbox(podDir, rec, deps);
 }
 
 /** stopPod, then removes the pod directory: nothing of the pod is left on the node. */
