@@ -1,0 +1,12 @@
+/** End to end: the pod network principles and egress on the flannel vxlan backend. */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { backendPrinciples } from '../helpers/overlay-backends.js';
+
+backendPrinciples('vxlan', ({ exec, podCIDR }) => {
+  it('pod traffic to the other node crosses flannel.1 (route via the peer lease network address, onlink)', () => {
+    const cidr = podCIDR('node2');
+    const route = exec(['--node', 'node1', '--', 'ip', 'route', 'show', cidr]);
+    assert.equal(route, `${cidr} via ${cidr.split('/')[0]} dev flannel.1 onlink`);
+  });
+});
