@@ -27,6 +27,14 @@ Commands:
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
   down                      Stop the cluster and remove its namespaces, processes and state
+                            (added nodes included)
+  node add [<node-name>]    A node joins the running cluster: its namespace on the node
+                            network (next free 172.18.0.<10+i>), its agent, flannel, proxy and
+                            LB speaker; returns once the Node is Ready with a pod CIDR.
+                            Default name: the next free node<i> (1-13 of [a-z0-9-])
+  node remove <node-name>   A node leaves: cordon, delete its pods (controllers recreate them
+                            elsewhere), stop its agent, remove its pod and node namespaces,
+                            delete the Node (routes and endpoints on the others follow)
   status                    Show the cluster's processes, namespaces and nodes
   kubeconfig                Print a kubeconfig for kubectl and client libraries
   exec <pod> [-n <namespace>] [-c <container>] -- <command...>
@@ -96,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
       await down(name);
       return 0;
     }
+    case 'node':
+      return (await import('./node-command.js')).nodeCommand(name, args);
     case 'status':
       return (await import('./status.js')).status(name);
     case 'kubeconfig':

@@ -92,3 +92,15 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after `graceMs`, one recorded process (its group); removes its pid file. */
+export async function stopProcess(root: string, name: string, graceMs = 3000): Promise<void> {
+  const pid = readPid(root, name);
+  if (pid !== undefined) {
+    signal(pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+    if (isAlive(pid)) signal(pid, 'SIGKILL');
+  }
+  rmSync(paths.pidFile(root, name), { force: true });
+}
