@@ -37,7 +37,7 @@ export interface CniRuntimeOptions {
   directShims?: boolean;
 }
 
-type Command = 'ADD' | 'DEL' | 'CHECK' | 'GC';
+type Command = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 
 const LOOPBACK_CONF: NetConfList = { cniVersion: '1.0.0', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
 
@@ -122,6 +122,20 @@ export class CniRuntime {
     }
     if (errors.length > 0) throw new AggregateError(errors, `cni: GC of ${list.name}: ${errors.length} error(s): ${errors.map((x) => (x as Error).message).join('; ')}`);
     return deleted;
+  }
+
+  /**
+   * STATUS (libcni GetStatusNetworkList): every plugin in order, the first failure thrown
+   * (code 50/51 from the plugin: not ready for ADD). Before spec 1.1.0 there is no STATUS
+   * and the network counts as ready.
+   */
+  async statusNetwork(): Promise<void> {
+    const { list } = await loadConfList(this.opts.confDir);
+    const version = negotiateVersion(list);
+    if (compareVersions(version, '1.1.0') < 0) return;
+    for (let i = 0; i < list.plugins.length; i++) {
+      await this.exec(list.plugins[i].type, buildPluginConf(list, i, version), { CNI_COMMAND: 'STATUS' });
+    }
   }
 
   /** `lo` up in the pod through the loopback plugin with an inline config, as containerd does. */

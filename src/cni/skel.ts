@@ -40,6 +40,8 @@ export interface CniPlugin {
   check(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
   /** Spec 1.1.0 GC: release everything not in `cni.dev/valid-attachments`; absent = nothing to collect. */
   gc?(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
+  /** Spec 1.1.0 STATUS: throw (code 50/51) when not ready for ADD; absent = always ready. */
+  status?(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<void>;
 }
 
 export interface Attachment {
@@ -141,6 +143,13 @@ export interface PluginOutput {
   stdout: string;
 }
 
+/** GC and STATUS exist from spec 1.1.0: an older config gets code 1, as libcni's skel answers. */
+function requireVersion(plugin: CniPlugin, command: string, version: string): void {
+  if (compareVersions(version, '1.1.0') < 0) {
+    throw new CniError(CniErrorCode.IncompatibleVersion, `${plugin.type}: ${command} needs cniVersion 1.1.0 or later, config is ${version}`);
+  }
+}
+
 async function dispatch(plugin: CniPlugin, args: CmdArgs, ctx: PluginContext): Promise<string> {
   if (args.command === 'VERSION') {
     return JSON.stringify(plugin.version);
@@ -157,11 +166,11 @@ async function dispatch(plugin: CniPlugin, args: CmdArgs, ctx: PluginContext): P
       await plugin.check(conf, args, ctx);
       return '';
     case 'STATUS':
+      requireVersion(plugin, 'STATUS', version);
+      await plugin.status?.(conf, args, ctx);
       return '';
     case 'GC':
-      if (compareVersions(version, '1.1.0') < 0) {
-        throw new CniError(CniErrorCode.IncompatibleVersion, `${plugin.type}: GC needs cniVersion 1.1.0 or later, config is ${version}`);
-      }
+      requireVersion(plugin, 'GC', version);
       await plugin.gc?.(conf, args, ctx);
       return '';
     default:

@@ -15,6 +15,10 @@ export const CniErrorCode = {
   InvalidNetworkConfig: 7,
   InvalidNetns: 8,
   TryAgainLater: 11,
+  /** STATUS: the plugin is not available for ADD. */
+  PluginNotAvailable: 50,
+  /** STATUS: not available, and existing attachments may have limited connectivity. */
+  PluginNotAvailableLimitedConnectivity: 51,
   Internal: 999,
 } as const;
 

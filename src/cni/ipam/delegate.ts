@@ -9,7 +9,7 @@ import { execPlugin, findInPath } from '../invoke.js';
 import type { CmdArgs, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 
-export type IpamCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC';
+export type IpamCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 
 export type IpamDelegate = (command: IpamCommand, conf: NetConf, args: CmdArgs, ctx: PluginContext) => Promise<CniResult | undefined>;
 

@@ -4,7 +4,9 @@
  * fails; DEL releases by (containerID, ifname); CHECK confirms the container still holds an IP.
  */
 import { PLUGIN_VERSION_INFO } from '../version.js';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Attachment, checkKnownArgs, type CmdArgs, type CniPlugin, validAttachments } from '../skel.js';
 import { CniError, CniErrorCode, type CniDNS, type CniIPConfig, type CniResult, type NetConf } from '../types.js';
 import { type IP, formatIP } from '../ip/addr.js';
@@ -110,5 +112,17 @@ export const hostLocal: CniPlugin = {
     const cfg = loadConfig(conf, args);
     const valid = validAttachments(conf);
     await withStore(cfg, (s) => collectGarbage(s, valid));
+  },
+
+  async status(conf, args): Promise<void> {
+    // Ready when the store can be written: ADD needs nothing else.
+    const cfg = loadConfig(conf, args);
+    const dir = join(cfg.dataDir, cfg.name);
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    } catch (e) {
+      throw new CniError(CniErrorCode.PluginNotAvailable, `host-local: dataDir ${JSON.stringify(dir)} is not writable`, (e as Error).message);
+    }
   },
 };

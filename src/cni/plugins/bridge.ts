@@ -143,4 +143,9 @@ export const bridge: CniPlugin = {
     // Pod interfaces go with their netns; what outlives a lost DEL is the IPAM reservation.
     if (parseBridgeConf(conf, args).hasIpam) await ctx.ipam('GC', conf, args, ctx);
   },
+
+  async status(conf, args, ctx) {
+    // The bridge is made on demand; readiness is the IPAM plugin's.
+    if (parseBridgeConf(conf, args).hasIpam) await ctx.ipam('STATUS', conf, args, ctx);
+  },
 };

@@ -119,4 +119,10 @@ export const portmap: CniPlugin = {
     const valid = new Set(validAttachments(conf).map((a) => a.containerID));
     for (const f of [4, 6] as Family[]) await gcFamily(ctx.hostNetns, conf.name, valid, f);
   },
+
+  async status(conf, _args, ctx) {
+    parsePortmapConf(conf);
+    const out = await nsRun(ctx.hostNetns, 'iptables-restore', ['--version'], { allowFailure: true }).catch((e: Error) => ({ code: -1, stderr: e.message }));
+    if (out.code !== 0) throw new CniError(CniErrorCode.PluginNotAvailable, 'portmap: iptables-restore is not usable', out.stderr.trim());
+  },
 };

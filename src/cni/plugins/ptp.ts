@@ -148,4 +148,9 @@ export const ptp: CniPlugin = {
     parsePtpConf(conf, args);
     await ctx.ipam('GC', conf, args, ctx);
   },
+
+  async status(conf, args, ctx) {
+    parsePtpConf(conf, args);
+    await ctx.ipam('STATUS', conf, args, ctx);
+  },
 };

@@ -32,6 +32,7 @@ export const inProcessIpam: IpamDelegate = async (command, conf, args, ctx) => {
   if (command === 'ADD') return plugin.add(conf, sub, ctx);
   if (command === 'DEL') await plugin.del(conf, sub, ctx);
   else if (command === 'GC') await plugin.gc?.(conf, sub, ctx);
+  else if (command === 'STATUS') await plugin.status?.(conf, sub, ctx);
   else await plugin.check(conf, sub, ctx);
   return undefined;
 };
