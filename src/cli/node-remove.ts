@@ -11,7 +11,7 @@ import { type Client, isNotFound } from '../client/client.js';
 import { type ClusterConfig, type MachineConfig, loadClusterConfig, paths, saveClusterConfig } from '../cluster/config.js';
 import { run } from '../dataplane/exec.js';
 import { netnsDel } from '../dataplane/netns.js';
-import { sleep, stopProcess } from '../cluster/processes.js';
+import { isAlive, readPid, sleep, stopProcess } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
 import { isRunning, waitFor } from './up-down.js';
 
@@ -111,7 +111,9 @@ export async function nodeRemove(opts: NodeRemoveOptions): Promise<void> {
   const m = known ?? { name: opts.node, netns: `${cfg.name}-${opts.node}`, ip: '' };
   const client = clusterClient(cfg, 'podnet-cli');
   try {
-    await drain(client, m.name, opts.timeoutMs ?? 60_000, log);
+    // Without its agent nobody ends the node's pods: no point waiting for them.
+    const agentAlive = isAlive(readPid(cfg.root, `agent-${m.name}`) ?? -1);
+    await drain(client, m.name, agentAlive ? (opts.timeoutMs ?? 60_000) : 0, log);
     await teardownNodeMachine(cfg, m);
     await client.delete('nodes', undefined, m.name).catch(ignoreNotFound);
     // What drain left (daemon pods, pods that did not end in time) can no longer run anywhere.

@@ -8,10 +8,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kubectl, leftovers, podnet, uniqueName } from '../helpers/cluster.js';
+import { Kubectl, PODNET, leftovers, podnet, uniqueName } from '../helpers/cluster.js';
 
 const name = uniqueName('e');
 const root = join(process.env.PODNET_STATE_ROOT ?? '/var/lib/podnet', name);
@@ -135,21 +135,31 @@ spec:
   });
 
   it('adds node3: Ready with a pod CIDR, routed from the others, its pod reached from node1 and in the endpoints', async () => {
+    // The command runs while the test watches the other nodes' routes to the new pod CIDR.
     const t0 = Date.now();
-    const r = podnet(['node', 'add', '--name', name]);
-    const addMs = Date.now() - t0;
-    assert.equal(r.status, 0, `node add failed:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /Node node3 ready: 172\.18\.0\.13, pods 10\.244\.2\.0\/24/);
+    const add = spawn(process.execPath, [PODNET, 'node', 'add', '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    add.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    add.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    let addStatus: number | null | undefined;
+    add.on('exit', (code) => (addStatus = code));
+    const joined = await timeChecks(t0, {
+      added: () => addStatus !== undefined,
+      routes: () => {
+        if (!cidr3) cidr3 = kubectl.run(['get', 'node', 'node3', '-o', 'jsonpath={.spec.podCIDR}']).stdout.trim();
+        return cidr3 !== '' && routeTo('node1', cidr3) && routeTo('node2', cidr3);
+      },
+    }, 120_000);
+    assert.equal(addStatus, 0, `node add failed:\n${out}`);
+    assert.match(out, /Node node3 ready: 172\.18\.0\.13, pods 10\.244\.2\.0\/24/);
     const cfg = JSON.parse(readFileSync(join(root, 'cluster.json'), 'utf8'));
     assert.deepEqual(cfg.nodes.map((n: { name: string }) => n.name), ['node1', 'node2', 'node3']);
-    cidr3 = kubectl.ok(['get', 'node', 'node3', '-o', 'jsonpath={.spec.podCIDR}']).trim();
     // Only node3 may take the Deployment's pod.
     kubectl.ok(['cordon', 'node1', 'node2']);
     const t1 = Date.now();
     kubectl.ok(['apply', '-f', '-'], deployment);
     const clientNs = podNetns('node1', 'client')!;
     const at = await timeChecks(t1, {
-      routes: () => routeTo('node1', cidr3) && routeTo('node2', cidr3),
       reach: () => {
         if (!webIP) webIP = kubectl.run(['get', 'pods', '-l', 'app=n3web', '-o', 'jsonpath={.items[0].status.podIP}']).stdout.trim();
         return webIP !== '' && sh('ip', ['netns', 'exec', clientNs, 'curl', '-s', '--max-time', '1', `http://${webIP}/`]).stdout.includes('It works!');
@@ -160,22 +170,28 @@ spec:
     webPod = kubectl.ok(['get', 'pods', '-l', 'app=n3web', '-o', 'jsonpath={.items[0].metadata.name}']).trim();
     assert.equal(kubectl.ok(['get', 'pod', webPod, '-o', 'jsonpath={.spec.nodeName}']).trim(), 'node3');
     assert.match(webIP, /^10\.244\.2\.\d+$/);
-    console.log(`node join: podnet node add ${addMs} ms (to Node Ready with podCIDR); from the Deployment's creation: routes to ${cidr3} on node1+node2 ${at.routes} ms, node1 pod reaches the node3 pod ${at.reach} ms, Service endpoints include it ${at.endpoints} ms`);
+    const sinceAdd = t1 - t0;
+    console.log(`node join: from the start of podnet node add: routes to ${cidr3} on node1+node2 ${joined.routes} ms, the command returned (Node Ready with podCIDR) ${joined.added} ms; from the Deployment's creation (${sinceAdd} ms after the add's start): node1 pod reaches the node3 pod ${at.reach} ms, Service endpoints include it ${at.endpoints} ms`);
   });
 
   it('removes node3: routes and endpoints gone on the others, the pod recreated elsewhere, nothing of node3 left', async () => {
     const netns3 = podNetns('node3', webPod);
     assert.ok(netns3, 'the node3 pod has a sandbox');
     const t0 = Date.now();
-    const r = podnet(['node', 'remove', '--name', name, 'node3']);
-    const removeMs = Date.now() - t0;
-    assert.equal(r.status, 0, `node remove failed:\n${r.stdout}\n${r.stderr}`);
+    const rm = spawn(process.execPath, [PODNET, 'node', 'remove', '--name', name, 'node3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    rm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    rm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    let rmStatus: number | null | undefined;
+    rm.on('exit', (code) => (rmStatus = code));
     const at = await timeChecks(t0, {
+      removed: () => rmStatus !== undefined,
       routes: () => !routeTo('node1', cidr3) && !routeTo('node2', cidr3),
       endpoints: () => !endpointIPs('n3web').includes(webIP),
       replaced: () => endpointIPs('n3web').some((ip) => /^10\.244\.[01]\.\d+$/.test(ip)),
-    }, 90_000);
-    console.log(`node leave: podnet node remove ${removeMs} ms; from its start: routes to ${cidr3} gone on node1+node2 ${at.routes} ms, endpoints without the node3 pod ${at.endpoints} ms, the replacement pod (node1/node2) in the endpoints ${at.replaced} ms`);
+    }, 120_000);
+    assert.equal(rmStatus, 0, `node remove failed:\n${out}`);
+    console.log(`node leave: podnet node remove returned ${at.removed} ms; from its start: routes to ${cidr3} gone on node1+node2 ${at.routes} ms, endpoints without the node3 pod ${at.endpoints} ms, the replacement pod (node1/node2) in the endpoints ${at.replaced} ms`);
     assert.equal(kubectl.run(['get', 'node', 'node3']).status, 1, 'the Node object is gone');
     assert.equal(existsSync(`/run/netns/${name}-node3`), false);
     assert.equal(existsSync(`/run/netns/${netns3}`), false);
