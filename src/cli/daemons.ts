@@ -8,7 +8,7 @@ import { openStore, type StoreOptions } from '../store/index.js';
 import { startApiServer } from '../apiserver/server.js';
 import { startControllers } from '../controllers/index.js';
 import { startAgent } from '../agent/index.js';
-import { startFlannel } from '../overlay/index.js';
+import { etcdNetworkPrefix, startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
 import { DEFAULT_HEALTHZ_BIND_ADDRESS } from '../proxy/healthz/index.js';
 import { startNodeLoadBalancer } from '../loadbalancer/index.js';
@@ -132,6 +132,10 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     nodeIP: node.ip,
     clusterCIDR: cfg.clusterCIDR,
     backend: cfg.backend ?? 'vxlan',
+    // With an etcd datastore, flannel's etcd subnet manager keeps the leases there (per-cluster prefix).
+    etcd: cfg.datastoreEndpoint
+      ? { endpoints: parseDatastoreEndpoint(cfg.datastoreEndpoint), prefix: etcdNetworkPrefix(datastorePrefix(cfg.name)) }
+      : undefined,
     subnetFile: join(nodeRoot, 'run', 'flannel', 'subnet.env'),
   });
   const proxy = await startProxy({

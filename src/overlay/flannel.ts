@@ -14,6 +14,8 @@ import { ANNOTATION_PREFIX, BACKEND_DATA, hostGwLeaseAnnotations, leaseAnnotatio
 import { parseBackendType, type BackendType } from './backend.js';
 import { checkHostGwInterface, desiredHostGwRoutes, syncHostGwRoutes } from './hostgw.js';
 import { ensureIpMasq } from './ip-masq.js';
+import { EtcdSubnetRegistry, type EtcdSubnetOptions } from './etcd-subnets.js';
+import type { LeaseAttrs } from './lease-attrs.js';
 import { formatCIDR, networkAddress, parseCIDR, type IPv4Net, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
 import { deleteVxlanDevice, ensureVxlanDevice, underlayMTU } from './vxlan-device.js';
 import { desiredVxlanState, diffVxlanState, isEmptyDiff } from './vxlan-desired.js';
@@ -30,6 +32,11 @@ export interface FlannelOptions {
   underlayDev?: string;
   /** flannel's Backend.Type: `vxlan` (default) or `host-gw`. */
   backend?: BackendType;
+  /**
+   * flannel's etcd subnet manager: leases under `prefix` in this etcd instead of Node
+   * annotations (the kube subnet manager). The lease's subnet is still the Node's spec.podCIDR.
+   */
+  etcd?: Omit<EtcdSubnetOptions, 'config'>;
   /** The pod network (FLANNEL_NETWORK), e.g. 10.244.0.0/16. */
   clusterCIDR: string;
   /** `<nodeRoot>/run/flannel/subnet.env`. */
@@ -59,6 +66,7 @@ type NodeObj = Node & KubeObject;
 interface BackendSetup {
   mtu: number;
   annotations: Record<string, string>;
+  attrs: LeaseAttrs;
 }
 
 /** What of a Node matters to flannel: its pod CIDR and the flannel annotations. */
@@ -71,6 +79,7 @@ export class FlannelAgent {
   private readonly nodes: Informer<NodeObj>;
   private readonly runner: BoundedFrequencyRunner;
   private readonly backend: BackendType;
+  private readonly registry: EtcdSubnetRegistry | undefined;
   private lock: Promise<void> = Promise.resolve();
   private markReady!: () => void;
   readonly ready = new Promise<void>((r) => (this.markReady = r));
@@ -80,6 +89,8 @@ export class FlannelAgent {
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(opts.nodeIP ?? '')) throw new Error(`flannel: nodeIP: Invalid value "${opts.nodeIP}": must be an IPv4 address`);
     this.backend = parseBackendType(opts.backend ?? 'vxlan', 'flannel: backend');
     this.nodes = new Informer<NodeObj>(opts.client, 'nodes');
+    const config = { Network: formatCIDR(parseCIDR(opts.clusterCIDR)), SubnetLen: 24, Backend: { Type: this.backend } };
+    this.registry = opts.etcd ? new EtcdSubnetRegistry({ ...opts.etcd, config }) : undefined;
     this.runner = new BoundedFrequencyRunner(() => this.syncNow(), {
       name: `flannel ${opts.nodeName}`,
       minIntervalMs: opts.minSyncPeriodMs ?? 1000,
@@ -94,6 +105,10 @@ export class FlannelAgent {
     // (the periodic resync still repairs kernel drift).
     const update = (a: NodeObj, b: NodeObj) => leaseKey(a) !== leaseKey(b) && kick();
     this.nodes.on({ add: kick, update, delete: kick });
+    if (this.registry) {
+      await this.registry.ensureConfig();
+      await this.registry.watch(kick);
+    }
     await this.nodes.start();
     this.runner.start();
   }
@@ -102,6 +117,7 @@ export class FlannelAgent {
     this.runner.stop();
     this.nodes.stop();
     await this.lock.catch(() => undefined);
+    await this.registry?.close();
   }
 
   syncNow(): Promise<void> {
@@ -120,17 +136,17 @@ export class FlannelAgent {
     const podCIDR = self?.spec?.podCIDR;
     if (!self || !podCIDR) return; // no lease yet: wait for node IPAM
     const lease = parseCIDR(podCIDR, 'spec.podCIDR');
-    const { mtu, annotations } = this.backend === 'host-gw' ? await this.setupHostGw() : await this.setupVxlan(self, lease);
-    await this.publishLease(self, annotations);
+    const setup = this.backend === 'host-gw' ? await this.setupHostGw() : await this.setupVxlan(self, lease);
+    const { mtu } = setup;
+    const leases = await this.publishLease(self, podCIDR, setup);
     const ipMasq = this.opts.ipMasq ?? true;
     if (ipMasq) await ensureIpMasq(netns, formatCIDR(parseCIDR(clusterCIDR)), formatCIDR(lease));
     await writeFileIfChanged(subnetFile, renderSubnetEnv({ network: clusterCIDR, subnet: podCIDR, mtu, ipMasq }));
-    const leases = this.nodes.list().map(leaseOf).filter((l): l is Lease => l !== undefined);
     // Each backend also removes what the other left (a node restarted with another backend).
     const hostGw = this.backend === 'host-gw' ? desiredHostGwRoutes(nodeName, nodeIP, leases) : [];
     await syncHostGwRoutes(netns, this.underlayDev, clusterCIDR, hostGw);
     if (this.backend === 'vxlan') {
-      const diff = diffVxlanState(desiredVxlanState(nodeName, leases), await readVxlanState(netns));
+      const diff = diffVxlanState(desiredVxlanState(nodeName, leases.filter((l) => l.publicIP !== nodeIP)), await readVxlanState(netns));
       if (!isEmptyDiff(diff)) await applyVxlanDiff(netns, diff);
     }
     this.markReady();
@@ -147,23 +163,40 @@ export class FlannelAgent {
       underlayDev: this.underlayDev,
       address: `${networkAddress(lease)}/32`,
       // After a node reboot the device is gone; flannel reuses the MAC it published.
-      preferredMAC: parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC,
+      preferredMAC: await this.publishedMAC(self),
     });
-    return { mtu, annotations: leaseAnnotations(this.opts.nodeIP, mac) };
+    const data = { VNI: VXLAN_VNI, VtepMAC: mac };
+    return { mtu, annotations: leaseAnnotations(this.opts.nodeIP, mac), attrs: { PublicIP: this.opts.nodeIP, PublicIPv6: null, BackendType: 'vxlan', BackendData: data } };
   }
 
   private async setupHostGw(): Promise<BackendSetup> {
     const { netns, nodeIP } = this.opts;
     await checkHostGwInterface(netns, this.underlayDev, nodeIP);
     await deleteVxlanDevice(netns); // host-gw has no tunnel device
-    return { mtu: await underlayMTU(netns, this.underlayDev), annotations: hostGwLeaseAnnotations(nodeIP) };
+    const attrs: LeaseAttrs = { PublicIP: nodeIP, PublicIPv6: null, BackendType: 'host-gw' };
+    return { mtu: await underlayMTU(netns, this.underlayDev), annotations: hostGwLeaseAnnotations(nodeIP), attrs };
   }
 
-  /** Merge-patches the lease annotations onto our Node when they differ. */
-  private async publishLease(self: NodeObj, want: Record<string, string>): Promise<void> {
+  /** The VTEP MAC this node published last (Node annotation, or its etcd lease). */
+  private async publishedMAC(self: NodeObj): Promise<string | undefined> {
+    if (!this.registry) return parseBackendData(self.metadata?.annotations?.[BACKEND_DATA])?.VtepMAC;
+    return (await this.registry.leases()).find((l) => l.publicIP === this.opts.nodeIP && l.subnet === self.spec?.podCIDR)?.vtepMAC;
+  }
+
+  /**
+   * Publishes our lease and returns everyone's: in etcd (acquired or renewed as due), or as
+   * annotations merge-patched onto our Node when they differ (the kube subnet manager).
+   */
+  private async publishLease(self: NodeObj, podCIDR: string, setup: BackendSetup): Promise<Lease[]> {
+    if (this.registry) {
+      await this.registry.acquire(podCIDR, setup.attrs);
+      return this.registry.leases();
+    }
     const have = self.metadata?.annotations ?? {};
-    if (Object.entries(want).every(([k, v]) => have[k] === v)) return;
-    await this.opts.client.patch('nodes', undefined, this.opts.nodeName, { metadata: { annotations: want } }, 'merge');
+    if (!Object.entries(setup.annotations).every(([k, v]) => have[k] === v)) {
+      await this.opts.client.patch('nodes', undefined, this.opts.nodeName, { metadata: { annotations: setup.annotations } }, 'merge');
+    }
+    return this.nodes.list().map(leaseOf).filter((l): l is Lease => l !== undefined);
   }
 }
 
