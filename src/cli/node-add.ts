@@ -10,7 +10,8 @@ import { newNodeMachine } from '../cluster/node-machine.js';
 import { spawnPodnet } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
 import { isRunning, waitFor } from './up-down.js';
-import { nodeRemove } from './node-remove.js';
+import { withNodeLock } from './node-lock.js';
+import { removeNode } from './node-remove.js';
 
 export interface NodeAddOptions {
   /** The cluster. */
@@ -36,9 +37,14 @@ function recordNode(clusterName: string, m: MachineConfig): void {
 const readyWithCIDR = (n: Node) => Boolean(n.spec?.podCIDR) && (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export async function nodeAdd(opts: NodeAddOptions): Promise<MachineConfig> {
+  const { root } = loadClusterConfig(opts.name);
+  requireRunning(opts.name);
+  return withNodeLock(root, () => addNode(opts));
+}
+
+async function addNode(opts: NodeAddOptions): Promise<MachineConfig> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const cfg = loadClusterConfig(opts.name);
-  requireRunning(cfg.name);
   const m = newNodeMachine(cfg, opts.node);
   const client = clusterClient(cfg, 'podnet-cli');
   try {
@@ -56,7 +62,7 @@ export async function nodeAdd(opts: NodeAddOptions): Promise<MachineConfig> {
       await waitFor(`node ${m.name} to be Ready`, opts.timeoutMs ?? 60_000, async () => readyWithCIDR(await client.get<Node>('nodes', undefined, m.name)));
     } catch (e) {
       log(`podnet node add failed: ${(e as Error).message}; removing ${m.name}`);
-      await nodeRemove({ name: cfg.name, node: m.name, quiet: true }).catch(() => undefined);
+      await removeNode({ name: cfg.name, node: m.name, quiet: true }).catch(() => undefined);
       throw e;
     }
     const node = await client.get<Node>('nodes', undefined, m.name);

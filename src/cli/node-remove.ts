@@ -13,6 +13,7 @@ import { run } from '../dataplane/exec.js';
 import { netnsDel } from '../dataplane/netns.js';
 import { isAlive, readPid, sleep, stopProcess } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
+import { withNodeLock } from './node-lock.js';
 import { isRunning, waitFor } from './up-down.js';
 
 export interface NodeRemoveOptions {
@@ -101,6 +102,11 @@ function forgetNode(clusterName: string, node: string): void {
 }
 
 export async function nodeRemove(opts: NodeRemoveOptions): Promise<void> {
+  return withNodeLock(loadClusterConfig(opts.name).root, () => removeNode(opts));
+}
+
+/** nodeRemove without the lock: for node add's rollback, which holds it. */
+export async function removeNode(opts: NodeRemoveOptions): Promise<void> {
   const log = opts.quiet ? () => undefined : (opts.log ?? ((l: string) => console.log(l)));
   const cfg = loadClusterConfig(opts.name);
   const known = cfg.nodes.find((n) => n.name === opts.node);
