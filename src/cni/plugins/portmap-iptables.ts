@@ -4,6 +4,8 @@
  * (declaring an existing chain in a restore flushes it), the attachment's CNI-DN chain always
  * declared (created or flushed, then filled), entries appended when missing.
  */
+import { mkdir } from 'node:fs/promises';
+import { withFileLock } from '../file-lock.js';
 import { withKeyLock } from '../mutex.js';
 import { type NsTarget, nsRun } from '../ns.js';
 import { nsIdentity } from './bridge-host.js';
@@ -40,9 +42,18 @@ export async function restoreNat(host: NsTarget, f: Family, lines: string[]): Pr
   await nsRun(host, `${binary(f)}-restore`, ['-w', '--noflush'], { input: ['*nat', ...lines, 'COMMIT', ''].join('\n') });
 }
 
-/** Serialises read-modify-write of one netns's nat table within this process. */
+/** One lock file for every netns: a table edit takes milliseconds, contention is rare. */
+export const NAT_LOCK_FILE = '/run/lock/podnet-portmap.lock';
+
+/**
+ * Serialises read-modify-write of one netns's nat table: in this process by key, and across
+ * processes (standalone plugins run in parallel) with flock on NAT_LOCK_FILE.
+ */
 export async function withNatLock<T>(host: NsTarget, f: Family, fn: () => Promise<T>): Promise<T> {
-  return withKeyLock(`portmap:${await nsIdentity(host)}:${f}`, fn);
+  return withKeyLock(`portmap:${await nsIdentity(host)}:${f}`, async () => {
+    await mkdir('/run/lock', { recursive: true });
+    return withFileLock(NAT_LOCK_FILE, fn);
+  });
 }
 
 /** Restore lines that create the fixed chains and jumps that are missing (SETMARK/MASQ only with snat). */

@@ -33,8 +33,10 @@ async function forward(host: NsTarget, c: PortmapConf, containerId: string, f: F
 
 /** route_localnet on the interface the host routes the pod through (the bridge, or a ptp veth). */
 async function allowLocalnet(host: NsTarget, pod: IPNet): Promise<void> {
-  const [route] = await nsIpJson<Array<{ dev?: string }>>(host, ['route', 'get', formatIP(pod.ip)]);
-  if (route?.dev) await nsSysctl(host, { [`net.ipv4.conf.${route.dev}.route_localnet`]: 1 });
+  // No route to the pod (yet): nothing to enable, as the reference skips it too.
+  const routes = await nsIpJson<Array<{ dev?: string }>>(host, ['route', 'get', formatIP(pod.ip)]).catch(() => []);
+  const route = routes[0];
+  if (route?.dev && route.dev !== 'lo') await nsSysctl(host, { [`net.ipv4.conf.${route.dev}.route_localnet`]: 1 });
 }
 
 async function flushUdpConntrack(host: NsTarget, c: PortmapConf): Promise<void> {
