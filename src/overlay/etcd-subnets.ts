@@ -118,6 +118,18 @@ export class EtcdSubnetRegistry {
     return out;
   }
 
+  /**
+   * Deletes the lease of `subnet` if `publicIP` still holds it (a txn on its mod revision, so a
+   * node that re-acquired it meanwhile keeps it). Returns whether a key was deleted.
+   */
+  async release(subnet: string, publicIP: string): Promise<boolean> {
+    const key = this.key(subnetKey(subnet));
+    const kv = (await this.client.get(key).exec()).kvs[0];
+    if (!kv || leaseFromEtcd(key, kv.value.toString())?.publicIP !== publicIP) return false;
+    const r = await this.client.if(key, 'Mod', '==', kv.mod_revision).then(this.client.delete().key(key)).commit();
+    return r.succeeded;
+  }
+
   /** Every lease under `subnets/`. */
   async leases(): Promise<Lease[]> {
     return (await this.rawLeases()).map(([, l]) => l);

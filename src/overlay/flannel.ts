@@ -104,7 +104,11 @@ export class FlannelAgent {
     // Node status heartbeats are frequent and irrelevant here: only lease changes trigger a sync
     // (the periodic resync still repairs kernel drift).
     const update = (a: NodeObj, b: NodeObj) => leaseKey(a) !== leaseKey(b) && kick();
-    this.nodes.on({ add: kick, update, delete: kick });
+    const gone = (n: NodeObj) => {
+      kick();
+      if (this.registry) void this.releaseLeaseOf(n);
+    };
+    this.nodes.on({ add: kick, update, delete: gone });
     if (this.registry) {
       await this.registry.ensureConfig();
       await this.registry.watch(kick);
@@ -124,6 +128,23 @@ export class FlannelAgent {
     const next = this.lock.catch(() => undefined).then(() => this.reconcile());
     this.lock = next;
     return next;
+  }
+
+  /**
+   * A deleted Node's etcd lease goes with it. flanneld would leave it until its 24 h TTL runs
+   * out; podnet knows from the API that the node has left (`podnet node remove`), so peers drop
+   * its routes at once, as with the kube subnet manager. A node still running re-acquires on its
+   * next sync.
+   */
+  private async releaseLeaseOf(n: NodeObj): Promise<void> {
+    const subnet = n.spec?.podCIDR;
+    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (!subnet || !ip || !this.registry) return;
+    try {
+      await this.registry.release(subnet, ip);
+    } catch (e) {
+      this.onError(e);
+    }
   }
 
   private onError(e: unknown): void {

@@ -134,6 +134,24 @@ test('a subnet held by another public IP is refused, naming the key and the hold
   }
 });
 
+test('a deleted Node\'s lease is released at once (podnet knows the node left; flannel would wait for the TTL)', async () => {
+  const reg = new EtcdSubnetRegistry({ endpoints: [etcd!.endpoint], prefix: PREFIX, config: { Network: '10.244.0.0/16', SubnetLen: 24, Backend: { Type: 'vxlan' } } });
+  try {
+    await reg.acquire('10.244.2.0/24', { PublicIP: '172.18.0.13', PublicIPv6: null, BackendType: 'vxlan', BackendData: { VNI: 1, VtepMAC: 'aa:bb:cc:dd:ee:03' } });
+    await client.create<NodeObj>('nodes', undefined, {
+      apiVersion: 'v1', kind: 'Node', metadata: { name: 'node3' }, spec: { podCIDR: '10.244.2.0/24' },
+      status: { addresses: [{ type: 'InternalIP', address: '172.18.0.13' }] },
+    });
+    const key = `${PREFIX}/subnets/10.244.2.0-24`;
+    await eventually('node3 programmed on node1', async () => (await readVxlanState(nodes[0].ns)).fdb.some((f) => f.dst === '172.18.0.13'));
+    await client.delete('nodes', undefined, 'node3');
+    await eventually('node3 lease deleted', async () => (await getKey(key)) === undefined);
+    await eventually('node3 gone from node1', async () => !(await readVxlanState(nodes[0].ns)).fdb.some((f) => f.dst === '172.18.0.13'));
+  } finally {
+    await reg.close();
+  }
+});
+
 test('a node that goes stops renewing: its lease expires and the other node removes its route', async () => {
   await agents.get('node2')!.stop();
   agents.delete('node2');
