@@ -3,6 +3,7 @@ import type { Node, Pod } from '../api/types.js';
 import { datastorePrefix, loadClusterConfig, paths } from '../cluster/config.js';
 import { isAlive, recordedProcesses } from '../cluster/processes.js';
 import { netnsList } from '../dataplane/netns.js';
+import { etcdNetworkPrefix } from '../overlay/lease-attrs.js';
 import { clusterClient } from './daemons.js';
 
 export async function status(name: string): Promise<number> {
@@ -11,7 +12,8 @@ export async function status(name: string): Promise<number> {
   console.log(`  apiserver   https://127.0.0.1:${cfg.apiPort}`);
   console.log(`  datastore   ${cfg.datastoreEndpoint ? `etcd ${cfg.datastoreEndpoint} (keys under ${datastorePrefix(cfg.name)}/)` : `SQLite ${paths.storeDb(cfg.root)}`}`);
   console.log(`  proxy       ${cfg.proxyMode ?? 'nftables'} mode`);
-  console.log(`  backend     flannel ${cfg.backend ?? 'vxlan'}`);
+  const leases = cfg.datastoreEndpoint ? `leases in etcd under ${etcdNetworkPrefix(datastorePrefix(cfg.name))}/` : 'leases in the API (Node spec.podCIDR and annotations)';
+  console.log(`  backend     flannel ${cfg.backend ?? 'vxlan'}, ${leases}`);
   console.log(`  networks    nodes ${cfg.nodeNetwork}  pods ${cfg.clusterCIDR}  services ${cfg.serviceCIDR}  dns ${cfg.clusterDNS}`);
   let healthy = true;
   console.log('Processes:');

@@ -34,7 +34,11 @@ export class EtcdSubnetRegistry {
   private heldKey = '';
 
   constructor(private readonly opts: EtcdSubnetOptions) {
-    this.client = new Etcd3({ hosts: opts.endpoints.map((e) => e.replace(/\/$/, '')) });
+    // A deadline on unary calls (as the store's client): an unreachable etcd fails a sync, never hangs it.
+    this.client = new Etcd3({
+      hosts: opts.endpoints.map((e) => e.replace(/\/$/, '')),
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 10_000 }),
+    });
   }
 
   private get ttl(): number {
