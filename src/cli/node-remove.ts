@@ -12,6 +12,7 @@ import { type ClusterConfig, type MachineConfig, loadClusterConfig, paths, saveC
 import { run } from '../dataplane/exec.js';
 import { netnsDel } from '../dataplane/netns.js';
 import { isAlive, readPid, sleep, stopProcess } from '../cluster/processes.js';
+import { killNodeContainers } from '../agent/node-containers.js';
 import { clusterClient } from './daemons.js';
 import { withNodeLock } from './node-lock.js';
 import { isRunning, waitFor } from './up-down.js';
@@ -88,6 +89,7 @@ function sandboxNamespaces(nodeRoot: string): string[] {
 export async function teardownNodeMachine(cfg: ClusterConfig, m: MachineConfig): Promise<void> {
   await stopProcess(cfg.root, `agent-${m.name}`);
   const nodeRoot = paths.nodeRoot(cfg.root, m.name);
+  await killNodeContainers(nodeRoot);
   for (const ns of sandboxNamespaces(nodeRoot)) await removeNamespace(ns);
   // Deleting the node namespace deletes its eth0, and so the veth's other end on the underlay bridge.
   await removeNamespace(m.netns);

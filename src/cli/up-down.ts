@@ -3,7 +3,9 @@
  * until it is ready, and remove every trace of it again.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killNodeContainers } from '../agent/node-containers.js';
 import net from 'node:net';
 import type { Node, EndpointSlice } from '../api/types.js';
 import type { Client } from '../client/client.js';
@@ -190,6 +192,11 @@ export async function down(name: string, opts: { quiet?: boolean } = {}): Promis
   const root = clusterRoot(name);
   const existed = existsSync(root);
   await stopRecorded(root);
+  // Containers outlive their agents (detached shims): kill them by their records too, which
+  // finds one whose netns name is already gone.
+  for (const node of existsSync(join(root, 'nodes')) ? readdirSync(join(root, 'nodes')) : []) {
+    await killNodeContainers(paths.nodeRoot(root, node));
+  }
   await removeClusterNetwork(name);
   rmSync(root, { recursive: true, force: true });
   if (!opts.quiet) console.log(existed ? `Cluster "${name}" removed` : `Cluster "${name}" did not exist; removed any leftovers`);
