@@ -1,23 +1,21 @@
 /**
- * flanneld with the kube subnet manager and the vxlan or host-gw backend, for one node: the
- * lease is the Node's spec.podCIDR; once it exists the agent sets up the backend (vxlan:
- * flannel.1 and its VTEP MAC; host-gw: nothing but a check of eth0), publishes the lease as Node
- * annotations, writes subnet.env, and programs each remote lease (vxlan: route, neighbour and
- * FDB entry; host-gw: a route via the peer's public IP). Level-triggered: every sync compares
- * the kernel with the leases.
+ * flanneld with the vxlan or host-gw backend, for one node: the lease is the Node's
+ * spec.podCIDR; once it exists the agent sets up the backend (backend-setup.ts), publishes the
+ * lease (kube subnet manager: Node annotations; with `etcd`: flannel's etcd keys), writes
+ * subnet.env, and programs each remote lease (vxlan: route, neighbour and FDB entry; host-gw: a
+ * route via the peer's public IP). Level-triggered: every sync compares the kernel with the leases.
  */
 import type { KubeObject, Node } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { BoundedFrequencyRunner } from '../util/runner.js';
-import { ANNOTATION_PREFIX, BACKEND_DATA, hostGwLeaseAnnotations, leaseAnnotations, leaseOf, parseBackendData, VXLAN_VNI, type Lease } from './annotations.js';
+import { ANNOTATION_PREFIX, BACKEND_DATA, leaseOf, parseBackendData, type Lease } from './annotations.js';
+import { setupHostGwBackend, setupVxlanBackend, type BackendSetup } from './backend-setup.js';
 import { parseBackendType, type BackendType } from './backend.js';
-import { checkHostGwInterface, desiredHostGwRoutes, syncHostGwRoutes } from './hostgw.js';
+import { desiredHostGwRoutes, syncHostGwRoutes } from './hostgw.js';
 import { ensureIpMasq } from './ip-masq.js';
 import { EtcdSubnetRegistry, type EtcdSubnetOptions } from './etcd-subnets.js';
-import type { LeaseAttrs } from './lease-attrs.js';
-import { formatCIDR, networkAddress, parseCIDR, type IPv4Net, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
-import { deleteVxlanDevice, ensureVxlanDevice, underlayMTU } from './vxlan-device.js';
+import { formatCIDR, parseCIDR, renderSubnetEnv, writeFileIfChanged } from './subnet.js';
 import { desiredVxlanState, diffVxlanState, isEmptyDiff } from './vxlan-desired.js';
 import { applyVxlanDiff, readVxlanState } from './vxlan-kernel.js';
 
@@ -61,13 +59,6 @@ export interface Flannel {
 }
 
 type NodeObj = Node & KubeObject;
-
-/** What a backend's set-up gives the rest of the sync: subnet.env's MTU and the lease annotations. */
-interface BackendSetup {
-  mtu: number;
-  annotations: Record<string, string>;
-  attrs: LeaseAttrs;
-}
 
 /** What of a Node matters to flannel: its pod CIDR and the flannel annotations. */
 function leaseKey(n: NodeObj): string {
@@ -157,7 +148,9 @@ export class FlannelAgent {
     const podCIDR = self?.spec?.podCIDR;
     if (!self || !podCIDR) return; // no lease yet: wait for node IPAM
     const lease = parseCIDR(podCIDR, 'spec.podCIDR');
-    const setup = this.backend === 'host-gw' ? await this.setupHostGw() : await this.setupVxlan(self, lease);
+    const net = { netns, nodeIP, underlayDev: this.underlayDev };
+    // After a node reboot flannel.1 is gone; flannel recreates it with the MAC it published.
+    const setup = this.backend === 'host-gw' ? await setupHostGwBackend(net) : await setupVxlanBackend(net, lease, await this.publishedMAC(self));
     const { mtu } = setup;
     const leases = await this.publishLease(self, podCIDR, setup);
     const ipMasq = this.opts.ipMasq ?? true;
@@ -175,27 +168,6 @@ export class FlannelAgent {
 
   private get underlayDev(): string {
     return this.opts.underlayDev ?? 'eth0';
-  }
-
-  private async setupVxlan(self: NodeObj, lease: IPv4Net): Promise<BackendSetup> {
-    const { mac, mtu } = await ensureVxlanDevice(this.opts.netns, {
-      vni: VXLAN_VNI,
-      localIP: this.opts.nodeIP,
-      underlayDev: this.underlayDev,
-      address: `${networkAddress(lease)}/32`,
-      // After a node reboot the device is gone; flannel reuses the MAC it published.
-      preferredMAC: await this.publishedMAC(self),
-    });
-    const data = { VNI: VXLAN_VNI, VtepMAC: mac };
-    return { mtu, annotations: leaseAnnotations(this.opts.nodeIP, mac), attrs: { PublicIP: this.opts.nodeIP, PublicIPv6: null, BackendType: 'vxlan', BackendData: data } };
-  }
-
-  private async setupHostGw(): Promise<BackendSetup> {
-    const { netns, nodeIP } = this.opts;
-    await checkHostGwInterface(netns, this.underlayDev, nodeIP);
-    await deleteVxlanDevice(netns); // host-gw has no tunnel device
-    const attrs: LeaseAttrs = { PublicIP: nodeIP, PublicIPv6: null, BackendType: 'host-gw' };
-    return { mtu: await underlayMTU(netns, this.underlayDev), annotations: hostGwLeaseAnnotations(nodeIP), attrs };
   }
 
   /** The VTEP MAC this node published last (Node annotation, or its etcd lease). */
