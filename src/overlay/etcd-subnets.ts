@@ -49,14 +49,24 @@ export class EtcdSubnetRegistry {
     return `${this.opts.prefix}/${rel}`;
   }
 
-  /** Puts the network config when absent; a present one must match the cluster's. */
-  async ensureConfig(): Promise<void> {
+  /**
+   * Puts the network config when absent. flanneld only reads it (an administrator writes it);
+   * here cluster.json is the administrator's word, so a config that differs (left by an earlier
+   * cluster of the same name on this etcd) is replaced, and the reason returned for the log.
+   */
+  async ensureConfig(): Promise<string | undefined> {
     const key = this.key('config');
     const text = JSON.stringify(this.opts.config);
     const r = await this.client.if(key, 'Version', '==', 0).then(this.client.put(key).value(text)).else(this.client.get(key)).commit();
-    if (r.succeeded) return;
-    const have = r.responses[0]?.response_range?.kvs[0]?.value.toString() ?? '';
-    checkNetworkConfig(have, this.opts.config, key);
+    const kv = r.succeeded ? undefined : r.responses[0]?.response_range?.kvs[0];
+    if (!kv) return undefined;
+    try {
+      checkNetworkConfig(kv.value.toString(), this.opts.config, key);
+      return undefined;
+    } catch (e) {
+      await this.client.if(key, 'Mod', '==', kv.mod_revision).then(this.client.put(key).value(text)).commit();
+      return `replaced: ${(e as Error).message}`;
+    }
   }
 
   /** Holds `subnet` for `attrs.PublicIP`: acquire, reuse, or renew when due; drops our other leases. */

@@ -101,7 +101,8 @@ export class FlannelAgent {
     };
     this.nodes.on({ add: kick, update, delete: gone });
     if (this.registry) {
-      await this.registry.ensureConfig();
+      const replaced = await this.registry.ensureConfig();
+      if (replaced) console.log(`flannel ${this.opts.nodeName}: network config ${replaced}`);
       await this.registry.watch(kick);
     }
     await this.nodes.start();

@@ -126,11 +126,22 @@ test('a subnet held by another public IP is refused, naming the key and the hold
   try {
     await assert.rejects(other.acquire('10.244.1.0/24', { PublicIP: '172.18.0.99', PublicIPv6: null, BackendType: 'vxlan' }),
       new RegExp(`Cannot acquire ${PREFIX}/subnets/10\\.244\\.1\\.0-24: held by 172\\.18\\.0\\.12, not 172\\.18\\.0\\.99`));
-    const wrong = new EtcdSubnetRegistry({ endpoints: [etcd!.endpoint], prefix: PREFIX, config: { Network: '10.244.0.0/16', SubnetLen: 24, Backend: { Type: 'host-gw' } } });
-    await assert.rejects(wrong.ensureConfig(), /Backend.Type is "vxlan", the cluster's is "host-gw"/);
-    await wrong.close();
   } finally {
     await other.close();
+  }
+});
+
+test('a config left by an earlier cluster of the same name is replaced by this cluster\'s, saying why', async () => {
+  const key = `${PREFIX}/config`;
+  const ours = (await getKey(key))!.value.toString();
+  await kv.put(key).value('{"Network":"10.244.0.0/16","SubnetLen":24,"Backend":{"Type":"host-gw"}}');
+  const reg = new EtcdSubnetRegistry({ endpoints: [etcd!.endpoint], prefix: PREFIX, config: JSON.parse(ours) });
+  try {
+    assert.equal(await reg.ensureConfig(), `replaced: flannel: ${key}: Backend.Type is "host-gw", the cluster's is "vxlan"`);
+    assert.equal((await getKey(key))!.value.toString(), ours);
+    assert.equal(await reg.ensureConfig(), undefined);
+  } finally {
+    await reg.close();
   }
 });
 
