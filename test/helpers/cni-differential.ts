@@ -37,13 +37,14 @@ interface AddrJson {
   txqlen?: number;
   operstate?: string;
   link_type?: string;
+  linkinfo?: { info_kind?: string; info_slave_kind?: string };
   addr_info: Array<Record<string, unknown>>;
 }
 
 /** Waits (≤3 s) until no UP link in `ns` lacks carrier: the kernel reports carrier a moment after `up`. */
 async function settled(ns: string): Promise<AddrJson[]> {
   for (let i = 0; ; i++) {
-    const all = await ipJson<AddrJson[]>(ns, ['addr', 'show']);
+    const all = await ipJson<AddrJson[]>(ns, ['-d', 'addr', 'show']);
     if (i >= 30 || !all.some((l) => l.flags.includes('NO-CARRIER'))) return all;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -56,7 +57,7 @@ async function settled(ns: string): Promise<AddrJson[]> {
 export async function links(ns: string): Promise<unknown[]> {
   const all = await settled(ns);
   return all.map((l) => ({
-    ifname: l.ifname, mtu: l.mtu, flags: l.flags, qdisc: l.qdisc, txqlen: l.txqlen, operstate: l.operstate, link_type: l.link_type,
+    ifname: l.ifname, kind: l.linkinfo?.info_kind, slave: l.linkinfo?.info_slave_kind, mtu: l.mtu, flags: l.flags, qdisc: l.qdisc, txqlen: l.txqlen, operstate: l.operstate, link_type: l.link_type,
     addrs: l.addr_info.map(({ local, label: _l, valid_life_time: _v, preferred_life_time: _p, tentative: _t, ...rest }) => ({ ...rest, local: rest.scope === 'link' ? 'LL' : local })),
   }));
 }
@@ -68,6 +69,16 @@ export async function routes(ns: string): Promise<unknown> {
 
 export async function sysctls(ns: string, keys: string[]): Promise<string> {
   return (await run('ip', ['netns', 'exec', ns, 'sysctl', ...keys])).stdout;
+}
+
+/**
+ * Every per-interface sysctl (ipv4 and ipv6 `conf/<if>/*`, plus `all` and `default`) as
+ * `family/if/key=value` lines, veth names blanked; unreadable ones (stable_secret) skipped.
+ */
+export async function confSysctls(ns: string): Promise<string[]> {
+  const script = 'for f in /proc/sys/net/ipv4/conf/*/* /proc/sys/net/ipv6/conf/*/*; do v=$(cat "$f" 2>/dev/null) && echo "${f#/proc/sys/net/}=$v"; done';
+  const out = (await run('ip', ['netns', 'exec', ns, 'sh', '-c', script])).stdout;
+  return out.split('\n').filter(Boolean).map((l) => l.replace(/veth[0-9a-f]{8}/g, 'vethX')).sort();
 }
 
 /** `iptables-save` of table nat without comments and counters (what portmap owns). */

@@ -39,9 +39,11 @@ export async function ensureBridge(host: NsTarget, c: BridgeConf): Promise<LinkI
       const mtu = c.mtu ? ` mtu ${c.mtu}` : '';
       const lines = [`link add ${c.bridge} address ${randomMac()}${mtu} type bridge`, `link set ${c.bridge} up`];
       if (c.promiscMode) lines.push(`link set ${c.bridge} promisc on`);
-      await nsIpBatch(host, lines).catch((e) => {
+      const created = await nsIpBatch(host, lines).then(() => true, (e) => {
         if (!isAlreadyExists(e)) throw e;
+        return false;
       });
+      if (created) await nsSysctl(host, acceptRaOff([c.bridge]));
       br = await getLink(host, c.bridge);
     }
     if (!br) throw new CniError(CniErrorCode.Internal, `bridge: Cannot create bridge ${JSON.stringify(c.bridge)}`);
@@ -66,13 +68,21 @@ export function rememberGateways(br: LinkInfo, addrs: string[], forced: boolean)
   br.addr_info = [...kept, ...added];
 }
 
-/** ip_forward (and IPv6 forwarding) in the runtime netns, once per process and netns. */
-export async function ensureForwarding(host: NsTarget, addrs: string[]): Promise<void> {
+/** `accept_ra=0` for interfaces (slash form: a name may hold dots), as the reference sets on its links. */
+const acceptRaOff = (ifaces: string[]): Record<string, number> => Object.fromEntries(ifaces.map((i) => [`net/ipv6/conf/${i}/accept_ra`, 0]));
+
+/**
+ * ip_forward (and IPv6 forwarding) in the runtime netns, once per process and netns, plus
+ * accept_ra=0 on the new host-side interfaces `ifaces`: one `sysctl` process for both.
+ */
+export async function ensureForwarding(host: NsTarget, addrs: string[], ifaces: string[] = []): Promise<void> {
   const settings = forwardingSysctls(addrs);
   const key = `${await nsIdentity(host)}\0${Object.keys(settings).join(',')}`;
-  if (Object.keys(settings).length === 0 || forwarding.has(key)) return;
-  await nsSysctl(host, settings);
-  forwarding.add(key);
+  const forward = Object.keys(settings).length > 0 && !forwarding.has(key);
+  const all = { ...(forward ? settings : {}), ...acceptRaOff(ifaces) };
+  if (Object.keys(all).length === 0) return;
+  await nsSysctl(host, all);
+  if (forward) forwarding.add(key);
 }
 
 const forwardingSysctls = (addrs: string[]): Record<string, number> =>

@@ -86,7 +86,7 @@ async function addAttachment(c: BridgeConf, conf: NetConf, args: CmdArgs, ctx: P
   const br = await setupHostSide(host, args, c, plan.bridgeAddrs, hostVeth, macs);
   try {
     await setupPodSide(args, c, podIfaceLines(args.ifName, plan.ips, plan.routes));
-    await ensureForwarding(host, plan.bridgeAddrs);
+    await ensureForwarding(host, plan.bridgeAddrs, [hostVeth]);
   } catch (e) {
     await nsIp(host, ['link', 'del', hostVeth]).catch(() => undefined);
     throw e;

@@ -90,7 +90,7 @@ async function addAttachment(c: PtpConf, conf: NetConf, args: CmdArgs, ctx: Plug
   try {
     await nsIpBatch(ctx.hostNetns, ptpHostLines(hostVeth, args.ifName, args.netns, c.mtu, macs, ips));
     await nsIpBatch(podNsTarget(args.netns), ptpPodLines(args.ifName, ips, ipam.routes));
-    await ensureForwarding(ctx.hostNetns, ips.map((i) => i.address));
+    await ensureForwarding(ctx.hostNetns, ips.map((i) => i.address), [hostVeth]);
   } catch (e) {
     await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(() => undefined);
     if (isAlreadyExists(e) && (await getLink(podNsTarget(args.netns), args.ifName))) {

@@ -12,6 +12,7 @@ import { ipJson, run } from '../../../src/dataplane/exec.js';
 import { CniRuntime } from '../../../src/cni/runtime.js';
 import type { CniResult } from '../../../src/cni/types.js';
 import { CniFixture, REFERENCE_DIR, SHIM_DIR, netnsPath } from '../../helpers/cni-fixture.js';
+import { confSysctls } from '../../helpers/cni-differential.js';
 
 type Conf = (dataDir: string) => Record<string, unknown>;
 
@@ -46,6 +47,8 @@ interface Observed {
   hairpin: unknown;
   storeAfterAdd: Record<string, string>;
   storeAfterDel: Record<string, string>;
+  nodeConf: string[];
+  podConf: string[][];
 }
 
 /** Random parts blanked: veth names, MACs, the sandbox path's test prefix. */
@@ -69,7 +72,7 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf):
   const rt = new CniRuntime({ confDir, binDirs: [binDir], cacheDir: join(fx.dir, tag, 'results'), hostNetns: node });
   const plugin = (list.plugins as Array<Record<string, unknown>>)[0];
   const bridge = String(plugin.bridge ?? 'cni0');
-  const o: Observed = { results: [], routes: [], links: [], sysctls: [], podAddrs: [], bridgeAddrs: undefined, hairpin: undefined, storeAfterAdd: {}, storeAfterDel: {} };
+  const o: Observed = { results: [], routes: [], links: [], sysctls: [], podAddrs: [], bridgeAddrs: undefined, hairpin: undefined, storeAfterAdd: {}, storeAfterDel: {}, nodeConf: [], podConf: [] };
   const pods: Array<{ containerId: string; netns: string; ifName: string; args: Array<[string, string]> }> = [];
   for (const i of [1, 2]) {
     const pod = await fx.netns(`${tag}p${i}`);
@@ -83,11 +86,13 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf):
     const [link] = await ipJson<Array<Record<string, unknown>>>(pod, ['link', 'show', 'dev', 'eth0']);
     o.links.push({ mtu: link.mtu, qdisc: link.qdisc, txqlen: link.txqlen, flags: link.flags, operstate: link.operstate });
     o.sysctls.push((await run('ip', ['netns', 'exec', pod, 'sysctl', ...SYSCTLS])).stdout);
+    o.podConf.push(await confSysctls(pod));
   }
   const br = await ipJson<Array<{ mtu: number; addr_info: Array<Record<string, unknown>> }>>(node, ['addr', 'show', 'dev', bridge]);
   o.bridgeAddrs = { mtu: br[0].mtu, addrs: br[0].addr_info.filter((a) => a.scope !== 'link').map(({ local, prefixlen, broadcast }) => ({ local, prefixlen, broadcast })) };
   const ports = await ipJson<Array<{ info_slave_data?: { hairpin?: boolean } }>>(node, ['-d', 'link', 'show', 'master', bridge]);
   o.hairpin = ports.map((p) => (p as { linkinfo?: { info_slave_data?: { hairpin?: boolean } } }).linkinfo?.info_slave_data?.hairpin);
+  o.nodeConf = await confSysctls(node);
   o.storeAfterAdd = await storeFiles(join(dataDir, String(list.name)));
   await rt.delNetwork(pods[0]);
   await rt.delNetwork(pods[0]);
@@ -118,6 +123,8 @@ describe('podnet plugins vs the reference plugins (differential)', () => {
       assert.deepEqual(ours.hairpin, ref.hairpin, 'hairpin on bridge ports');
       assert.deepEqual(ours.storeAfterAdd, ref.storeAfterAdd, 'host-local store after ADD');
       assert.deepEqual(ours.storeAfterDel, ref.storeAfterDel, 'host-local store after DEL');
+      assert.deepEqual(ours.nodeConf, ref.nodeConf, 'per-interface sysctls in the node netns');
+      assert.deepEqual(ours.podConf, ref.podConf, 'per-interface sysctls in the pods');
     });
   }
 });

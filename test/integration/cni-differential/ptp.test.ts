@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../../../src/dataplane/exec.js';
 import { CniFixture, REFERENCE_DIR, SHIM_DIR } from '../../helpers/cni-fixture.js';
-import { type Conf, links, normalize, routes, storeFiles, sysctls, twin } from '../../helpers/cni-differential.js';
+import { type Conf, confSysctls, links, normalize, routes, storeFiles, sysctls, twin } from '../../helpers/cni-differential.js';
 
 const CASES: Array<[string, Conf]> = [
   ['ranges, default route, mtu', (dataDir) => ({
@@ -38,6 +38,8 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf) 
   o.nodeLinks = normalize(await links(t.node), prefix);
   o.nodeRoutes = normalize(await routes(t.node), prefix);
   o.nodeSysctls = await sysctls(t.node, ['net.ipv4.ip_forward']);
+  o.nodeConf = await confSysctls(t.node);
+  o.podConf = await Promise.all(p.map((x) => confSysctls(x.ns)));
   const dir = join(t.dataDir, String(t.list.name));
   o.store = await storeFiles(dir);
   // Real traffic: pod 1 to its gateway and to pod 2, through the node.
