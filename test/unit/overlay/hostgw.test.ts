@@ -47,3 +47,12 @@ test('host-gw diff: a gone node and a moved node are removed, missing ones added
   assert.deepEqual(diffHostGwRoutes(want, have), { add: want, remove: have });
   assert.deepEqual(diffHostGwRoutes(want, want), { add: [], remove: [] });
 });
+
+test('FlannelAgent rejects an unknown backend, naming the field', async () => {
+  const { FlannelAgent } = await import('../../../src/overlay/flannel.js');
+  const { Client } = await import('../../../src/client/client.js');
+  const client = new Client({ server: 'http://127.0.0.1:1' });
+  const base = { client, nodeName: 'n1', netns: 'x', nodeIP: '172.18.0.11', clusterCIDR: '10.244.0.0/16', subnetFile: '/tmp/x' };
+  assert.throws(() => new FlannelAgent({ ...base, backend: 'udp' as 'vxlan' }), /^Error: flannel: backend: Unsupported value: "udp"/);
+  client.close();
+});
