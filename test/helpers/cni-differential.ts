@@ -8,6 +8,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ipJson, run } from '../../src/dataplane/exec.js';
 import { CniRuntime, type RuntimeConf } from '../../src/cni/runtime.js';
+import { startCniServer } from '../../src/cni/server.js';
 import type { CniFixture } from './cni-fixture.js';
 import { netnsPath } from './cni-fixture.js';
 
@@ -99,19 +100,28 @@ export interface Twin {
   dataDir: string;
   list: Record<string, unknown>;
   pod(i: number, capabilityArgs?: Record<string, unknown>): Promise<RuntimeConf & { ns: string }>;
+  /** Stops the CNI server of a delegated twin. */
+  close(): Promise<void>;
 }
 
-/** A node netns and a runtime over `binDir` with `conf` written as its conflist. */
-export async function twin(fx: CniFixture, tag: string, binDir: string, conf: Conf): Promise<Twin> {
+/**
+ * A node netns and a runtime over `binDir` with `conf` written as its conflist; `delegated`
+ * puts a CNI server in front (the shims then call it, as on an agent's node).
+ */
+export async function twin(fx: CniFixture, tag: string, binDir: string, conf: Conf, delegated = false): Promise<Twin> {
   const node = await fx.netns(`${tag}n`);
   const dataDir = join(fx.dir, tag, 'networks');
   const confDir = join(fx.dir, tag, 'net.d');
   await mkdir(confDir, { recursive: true });
   const list = conf(dataDir);
   await writeFile(join(confDir, '10-net.conflist'), JSON.stringify(list));
-  const rt = new CniRuntime({ confDir, binDirs: [binDir], cacheDir: join(fx.dir, tag, 'results'), hostNetns: node });
+  const socketPath = join(fx.dir, tag, 'agent.sock');
+  const server = delegated ? await startCniServer({ socketPath, hostNetns: node }) : undefined;
+  const env = delegated ? { env: { PODNET_CNI_SOCKET: socketPath } } : {};
+  const rt = new CniRuntime({ confDir, binDirs: [binDir], cacheDir: join(fx.dir, tag, 'results'), hostNetns: node, ...env });
   return {
     node, rt, dataDir, list,
+    close: async () => server?.close(),
     async pod(i, capabilityArgs) {
       const ns = await fx.netns(`${tag}p${i}`);
       return { ns, containerId: `ctr${i}`, netns: netnsPath(ns), ifName: 'eth0', args: [['K8S_POD_NAME', `pod${i}`]], ...(capabilityArgs ? { capabilityArgs } : {}) };

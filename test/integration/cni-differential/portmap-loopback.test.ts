@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CniFixture, REFERENCE_DIR, SHIM_DIR } from '../../helpers/cni-fixture.js';
-import { type Conf, links, natRules, normalize, routeLocalnet, twin } from '../../helpers/cni-differential.js';
+import { type Conf, confSysctls, links, natRules, normalize, routeLocalnet, twin } from '../../helpers/cni-differential.js';
 
 const MAPPINGS = [
   { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
@@ -35,8 +35,8 @@ const CASES: Array<[string, Conf, unknown[]]> = [
   }), MANY],
 ];
 
-async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, mappings: unknown[]) {
-  const t = await twin(fx, tag, binDir, conf);
+async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, mappings: unknown[], delegated = false) {
+  const t = await twin(fx, tag, binDir, conf, delegated);
   const prefix = fx.prefix + tag;
   const p1 = await t.pod(1, { portMappings: mappings });
   const p2 = await t.pod(2, { portMappings: [{ hostPort: 7070, containerPort: 70, protocol: 'tcp' }] });
@@ -44,12 +44,14 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, 
   o.results = normalize([await t.rt.addNetwork(p1), await t.rt.addNetwork(p2)], prefix);
   o.nat = normalize(await natRules(t.node), prefix);
   o.localnet = normalize(await routeLocalnet(t.node), prefix);
+  o.nodeConf = await confSysctls(t.node);
   await t.rt.delNetwork(p1);
   o.natAfterDel = await natRules(t.node);
   await t.rt.delNetwork(p1);
   o.natAfterSecondDel = await natRules(t.node);
   await t.rt.delNetwork(p2);
   o.natAfterLastDel = await natRules(t.node);
+  await t.close();
   return o;
 }
 
@@ -75,8 +77,10 @@ describe('portmap and loopback: podnet vs the reference plugins (differential)',
     it(name, async () => {
       const ours = await observe(fx, `o${i}`, SHIM_DIR, conf, mappings);
       const ref = await observe(fx, `r${i}`, REFERENCE_DIR, conf, mappings);
+      const viaServer = await observe(fx, `d${i}`, SHIM_DIR, conf, mappings, true);
       assert.ok((ref.nat as string[]).some((l) => l.includes('CNI-DN-')), 'the reference wrote per-attachment chains');
       for (const k of Object.keys(ref)) assert.deepEqual(ours[k], ref[k], k);
+      for (const k of Object.keys(ref)) assert.deepEqual(viaServer[k], ref[k], `${k} (delegated to the CNI server)`);
     });
   }
 

@@ -26,8 +26,8 @@ const CASES: Array<[string, Conf]> = [
 
 const POD_SYSCTLS = ['net.ipv4.conf.eth0.arp_notify', 'net.ipv6.conf.eth0.accept_dad', 'net.ipv4.conf.eth0.rp_filter'];
 
-async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf) {
-  const t = await twin(fx, tag, binDir, conf);
+async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, delegated = false) {
+  const t = await twin(fx, tag, binDir, conf, delegated);
   const p = [await t.pod(1), await t.pod(2)];
   const prefix = fx.prefix + tag;
   const o: Record<string, unknown> = { results: [] as unknown[] };
@@ -51,6 +51,7 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf) 
   o.nodeLinksAfterDel = normalize(await links(t.node), prefix);
   o.nodeRoutesAfterDel = normalize(await routes(t.node), prefix);
   await t.rt.delNetwork(p[1]);
+  await t.close();
   return o;
 }
 
@@ -63,8 +64,10 @@ describe('ptp: podnet vs the reference plugin (differential)', () => {
     it(name, async () => {
       const ours = await observe(fx, `o${i}`, SHIM_DIR, conf);
       const ref = await observe(fx, `r${i}`, REFERENCE_DIR, conf);
+      const viaServer = await observe(fx, `d${i}`, SHIM_DIR, conf, true);
       assert.equal(ours.ping, 0, 'pod 1 reaches pod 2 through the node');
       for (const k of Object.keys(ref)) assert.deepEqual(ours[k], ref[k], k);
+      for (const k of Object.keys(ref)) assert.deepEqual(viaServer[k], ref[k], `${k} (delegated to the CNI server)`);
     });
   }
 });
