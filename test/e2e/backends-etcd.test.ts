@@ -6,13 +6,16 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
+import { podnet } from '../helpers/cluster.js';
 import { backendPrinciples } from '../helpers/overlay-backends.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd.js';
 
 let etcd: EtcdServer | undefined;
 let raw: Etcd3 | undefined;
 
-backendPrinciples('host-gw', ({ name, podCIDR, kubectl }) => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+backendPrinciples('host-gw', ({ name, exec, podCIDR, kubectl }) => {
   const prefix = () => `/podnet/${name}/coreos.com/network`;
 
   it('the network config and one lease per node are in etcd, in flannel\'s layout, with a TTL', async () => {
@@ -32,6 +35,23 @@ backendPrinciples('host-gw', ({ name, podCIDR, kubectl }) => {
   it('no flannel annotations on the Nodes: the kube subnet manager is not in use', () => {
     const ann = kubectl().ok(['get', 'node', 'node1', '-o', 'jsonpath={.metadata.annotations}']);
     assert.doesNotMatch(ann, /flannel\.alpha\.coreos\.com/);
+  });
+
+  it('a node that joins gets a lease in etcd; when it leaves its lease is released and routes follow', async () => {
+    const add = podnet(['node', 'add', '--name', name, 'node3'], 120_000);
+    assert.equal(add.status, 0, `node add failed: ${add.stderr}${add.stdout}`);
+    const cidr = podCIDR('node3');
+    const key = `${prefix()}/subnets/${cidr.replace('/', '-')}`;
+    for (let i = 0; i < 100 && !(await raw!.get(key).string()); i++) await sleep(100);
+    assert.equal(await raw!.get(key).string(), '{"PublicIP":"172.18.0.13","PublicIPv6":null,"BackendType":"host-gw"}');
+    for (let i = 0; i < 100 && exec(['--node', 'node1', '--', 'ip', 'route', 'show', cidr]) === ''; i++) await sleep(100);
+    assert.equal(exec(['--node', 'node1', '--', 'ip', 'route', 'show', cidr]), `${cidr} via 172.18.0.13 dev eth0`);
+    const rm = podnet(['node', 'remove', '--name', name, 'node3'], 120_000);
+    assert.equal(rm.status, 0, `node remove failed: ${rm.stderr}${rm.stdout}`);
+    for (let i = 0; i < 100 && (await raw!.get(key).string()); i++) await sleep(100);
+    assert.equal(await raw!.get(key).string(), null, 'the lease goes with the Node, not 24 h later');
+    for (let i = 0; i < 100 && exec(['--node', 'node1', '--', 'ip', 'route', 'show', cidr]) !== ''; i++) await sleep(100);
+    assert.equal(exec(['--node', 'node1', '--', 'ip', 'route', 'show', cidr]), '');
   });
 }, {
   label: 'leases in etcd',
