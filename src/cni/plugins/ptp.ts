@@ -4,10 +4,10 @@
  * a /32 (/128) and a host-scope route to the pod IP; in the pod the connected subnet route is
  * replaced by `gw/32 scope link src ip` + `subnet via gw src ip`, so every packet goes through
  * the host. The pod interface keeps the kernel's arp_notify/accept_dad defaults, as the
- * reference leaves them.
+ * reference leaves them; with IPv6 the routes wait for DAD to finish, as there.
  */
 import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
-import { nsIp, nsIpBatch, pathExists, podNsTarget } from '../ns.js';
+import { nsIp, nsIpBatch, nsIpJson, pathExists, podNsTarget } from '../ns.js';
 import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { checkKnownArgs } from '../skel.js';
 import { CniError, CniErrorCode, type CniIPConfig, type CniResult, type NetConf } from '../types.js';
@@ -53,33 +53,56 @@ export function ptpHostLines(hostVeth: string, ifName: string, netns: string, mt
   for (const ipc of ips) {
     const net = parseCIDR(ipc.address)!;
     const full = bits(net.ip.family);
-    lines.push(`addr add ${ipc.gateway}/${full} dev ${hostVeth}${net.ip.family === 6 ? ' nodad' : ''}`);
+    lines.push(`addr add ${ipc.gateway}/${full} dev ${hostVeth}`);
     lines.push(`route add ${formatIP(net.ip)}/${full} dev ${hostVeth} scope host`);
   }
   return lines;
 }
 
-/** `ip` lines in the pod: addresses, up, the subnet route swapped for routes via the gateway, IPAM routes. */
-export function ptpPodLines(ifName: string, ips: CniIPConfig[], routes: CniResult['routes'] = []): string[] {
-  const lines: string[] = [];
-  // IPv6: nodad, so the `src` routes below can use the address at once (the reference waits for DAD).
-  for (const ipc of ips) lines.push(`addr add ${ipc.address}${parseCIDR(ipc.address)!.ip.family === 4 ? ' brd +' : ' nodad'} dev ${ifName}`);
-  lines.push(`link set ${ifName} up`);
+/** `ip` lines in the pod, in two steps: addresses and up; then (IPv6 DAD settled) the routes. */
+export function ptpPodLines(ifName: string, ips: CniIPConfig[], routes: CniResult['routes'] = []): { addrs: string[]; routes: string[] } {
+  const addrs = ips.map((ipc) => `addr add ${ipc.address}${parseCIDR(ipc.address)!.ip.family === 4 ? ' brd +' : ''} dev ${ifName}`);
+  addrs.push(`link set ${ifName} up`);
+  const out: string[] = [];
   for (const ipc of ips) {
     const net = parseCIDR(ipc.address)!;
     const ip = formatIP(net.ip);
     const subnet = formatCIDR(networkAddr(net), net.prefix);
-    if (net.prefix < bits(net.ip.family)) lines.push(`route del ${subnet} dev ${ifName}`);
-    lines.push(`route add ${ipc.gateway}/${bits(net.ip.family)} dev ${ifName} scope link src ${ip}`);
-    if (net.prefix < bits(net.ip.family)) lines.push(`route add ${subnet} via ${ipc.gateway} dev ${ifName} src ${ip}`);
+    if (net.prefix < bits(net.ip.family)) out.push(`route del ${subnet} dev ${ifName}`);
+    out.push(`route add ${ipc.gateway}/${bits(net.ip.family)} dev ${ifName} scope link src ${ip}`);
+    if (net.prefix < bits(net.ip.family)) out.push(`route add ${subnet} via ${ipc.gateway} dev ${ifName} src ${ip}`);
   }
   for (const r of routes) {
     const family = parseCIDR(r.dst)?.ip.family;
     const gw = r.gw ?? ips.find((i) => parseCIDR(i.address)?.ip.family === family)?.gateway;
     const extra = [r.priority !== undefined ? `metric ${r.priority}` : '', r.table !== undefined ? `table ${r.table}` : ''].filter(Boolean);
-    lines.push(['route add', r.dst, ...(gw ? ['via', gw] : []), 'dev', ifName, ...extra].join(' '));
+    out.push(['route add', r.dst, ...(gw ? ['via', gw] : []), 'dev', ifName, ...extra].join(' '));
   }
-  return lines;
+  return { addrs, routes: out };
+}
+
+const DAD_TIMEOUT_MS = 5000;
+
+/**
+ * Waits until no IPv6 address on the pod interface is tentative, as the reference settles
+ * addresses before its `src` routes (which the kernel refuses for a tentative address).
+ */
+async function settleAddresses(pod: string, ifName: string): Promise<void> {
+  const deadline = Date.now() + DAD_TIMEOUT_MS;
+  for (;;) {
+    const tentative = await nsIpJson<Array<{ addr_info?: unknown[] }>>(pod, ['-6', 'addr', 'show', 'dev', ifName, 'tentative']);
+    if (!tentative.some((l) => (l.addr_info ?? []).length > 0)) return;
+    if (Date.now() > deadline) throw new CniError(CniErrorCode.Internal, `ptp: IPv6 addresses on ${ifName} still tentative after ${DAD_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setupPod(args: CmdArgs, ips: CniIPConfig[], routes: CniResult['routes']): Promise<void> {
+  const pod = podNsTarget(args.netns);
+  const lines = ptpPodLines(args.ifName, ips, routes);
+  await nsIpBatch(pod, lines.addrs);
+  if (ips.some((i) => parseCIDR(i.address)?.ip.family === 6)) await settleAddresses(pod, args.ifName);
+  await nsIpBatch(pod, lines.routes);
 }
 
 async function addAttachment(c: PtpConf, conf: NetConf, args: CmdArgs, ctx: PluginContext, ipam: CniResult): Promise<CniResult> {
@@ -89,7 +112,7 @@ async function addAttachment(c: PtpConf, conf: NetConf, args: CmdArgs, ctx: Plug
   const macs: [string, string] = [randomMac(), randomMac()];
   try {
     await nsIpBatch(ctx.hostNetns, ptpHostLines(hostVeth, args.ifName, args.netns, c.mtu, macs, ips));
-    await nsIpBatch(podNsTarget(args.netns), ptpPodLines(args.ifName, ips, ipam.routes));
+    await setupPod(args, ips, ipam.routes);
     await ensureForwarding(ctx.hostNetns, ips.map((i) => i.address), [hostVeth]);
   } catch (e) {
     await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(() => undefined);

@@ -22,6 +22,10 @@ const CASES: Array<[string, Conf]> = [
       ipam: { type: 'host-local', subnet: '10.247.64.0/20', gateway: '10.247.64.1', rangeStart: '10.247.65.5', dataDir,
         routes: [{ dst: '192.168.0.0/16', gw: '10.247.64.1' }, { dst: '0.0.0.0/0' }] } }],
   })],
+  ['dual stack', (dataDir) => ({
+    cniVersion: '1.0.0', name: 'ptp6',
+    plugins: [{ type: 'ptp', ipam: { type: 'host-local', ranges: [[{ subnet: '10.247.2.0/24' }], [{ subnet: 'fd00:247::/64' }]], routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0' }], dataDir } }],
+  })],
 ];
 
 const POD_SYSCTLS = ['net.ipv4.conf.eth0.arp_notify', 'net.ipv6.conf.eth0.accept_dad', 'net.ipv4.conf.eth0.rp_filter'];

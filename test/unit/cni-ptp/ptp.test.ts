@@ -23,9 +23,8 @@ describe('ptp', () => {
 
   it('pod side: the subnet route is replaced by routes through the gateway', () => {
     const lines = ptpPodLines('eth0', [{ address: '10.9.0.7/24', gateway: '10.9.0.1' }], [{ dst: '0.0.0.0/0' }, { dst: '192.168.0.0/16', gw: '10.9.0.254', priority: 5 }]);
-    assert.deepEqual(lines, [
-      'addr add 10.9.0.7/24 brd + dev eth0',
-      'link set eth0 up',
+    assert.deepEqual(lines.addrs, ['addr add 10.9.0.7/24 brd + dev eth0', 'link set eth0 up']);
+    assert.deepEqual(lines.routes, [
       'route del 10.9.0.0/24 dev eth0',
       'route add 10.9.0.1/32 dev eth0 scope link src 10.9.0.7',
       'route add 10.9.0.0/24 via 10.9.0.1 dev eth0 src 10.9.0.7',
