@@ -83,8 +83,8 @@ export async function confSysctls(ns: string): Promise<string[]> {
 }
 
 /** `iptables-save` of table nat without comments and counters (what portmap owns). */
-export async function natRules(ns: string): Promise<string[]> {
-  const out = (await run('ip', ['netns', 'exec', ns, 'iptables-save', '-t', 'nat'])).stdout;
+export async function natRules(ns: string, family: 4 | 6 = 4): Promise<string[]> {
+  const out = (await run('ip', ['netns', 'exec', ns, family === 4 ? 'iptables-save' : 'ip6tables-save', '-t', 'nat'])).stdout;
   return out.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/, '[0:0]'));
 }
 

@@ -54,10 +54,14 @@ export function mappingsFor(c: PortmapConf, pod: IPNet): PortMapping[] {
   return c.mappings.filter((m) => m.hostIP === '' || (m.hostIP.includes(':') ? 6 : 4) === pod.ip.family);
 }
 
-/** CNI-HOSTPORT-DNAT entries for one attachment: per protocol (sorted), ports in groups of 15. */
-export function entryRules(c: PortmapConf, containerId: string, pod: IPNet): string[] {
+/**
+ * CNI-HOSTPORT-DNAT entries for one attachment: per protocol (sorted), ports in groups of 15.
+ * Every mapping's port is listed, whatever its host IP's family (the reference filters by
+ * family only in the CNI-DN chain), so `_pod` only names the family for symmetry.
+ */
+export function entryRules(c: PortmapConf, containerId: string, _pod: IPNet): string[] {
   const byProto = new Map<string, number[]>();
-  for (const m of mappingsFor(c, pod)) byProto.set(m.protocol, [...(byProto.get(m.protocol) ?? []), m.hostPort]);
+  for (const m of c.mappings) byProto.set(m.protocol, [...(byProto.get(m.protocol) ?? []), m.hostPort]);
   const comment = quoteArg(dnatComment(c.name, containerId));
   const chain = dnatChainName(c.name, containerId);
   const out: string[] = [];

@@ -33,6 +33,14 @@ const CASES: Array<[string, Conf, unknown[]]> = [
       { type: 'portmap', snat: false, capabilities: { portMappings: true } },
     ],
   }), MANY],
+  ['dual-stack bridge + portmap (ip6tables too)', (dataDir) => ({
+    cniVersion: '1.0.0', name: 'pm6',
+    plugins: [
+      { type: 'bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, hairpinMode: true,
+        ipam: { type: 'host-local', ranges: [[{ subnet: '10.246.9.0/24' }], [{ subnet: 'fd00:246::/64' }]], dataDir } },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  }), [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostPort: 8081, containerPort: 81, protocol: 'tcp', hostIP: 'fd00:246::1' }]],
 ];
 
 async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, mappings: unknown[], delegated = false) {
@@ -43,6 +51,7 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, 
   const o: Record<string, unknown> = {};
   o.results = normalize([await t.rt.addNetwork(p1), await t.rt.addNetwork(p2)], prefix);
   o.nat = normalize(await natRules(t.node), prefix);
+  o.nat6 = normalize(await natRules(t.node, 6), prefix);
   o.localnet = normalize(await routeLocalnet(t.node), prefix);
   o.nodeConf = await confSysctls(t.node);
   await t.rt.delNetwork(p1);
@@ -51,6 +60,7 @@ async function observe(fx: CniFixture, tag: string, binDir: string, conf: Conf, 
   o.natAfterSecondDel = await natRules(t.node);
   await t.rt.delNetwork(p2);
   o.natAfterLastDel = await natRules(t.node);
+  o.nat6AfterLastDel = await natRules(t.node, 6);
   await t.close();
   return o;
 }
