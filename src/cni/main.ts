@@ -1,10 +1,10 @@
 /**
  * Standalone plugin entry: `node dist/src/cni/main.js <type>` reads the CNI_* environment and
  * the config on stdin, acts on the namespace it runs in, prints the result (or error JSON)
- * and exits non-zero on error, as any CNI plugin binary. IPAM is exec'd from CNI_PATH.
+ * and exits non-zero on error, as any CNI plugin binary. IPAM is exec'd from CNI_PATH, or
+ * called in-process when CNI_PATH's binary is podnet's own shim (see standaloneIpam).
  */
-import { execIpam } from './ipam/delegate.js';
-import { pluginFor } from './plugins/registry.js';
+import { pluginFor, standaloneIpam } from './plugins/registry.js';
 import { runPlugin } from './skel.js';
 import { CniError, CniErrorCode } from './types.js';
 
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(err.toJSON()));
     return 1;
   }
-  const out = await runPlugin(plugin, process.env, await readStdin(), { env: process.env, ipam: execIpam });
+  const out = await runPlugin(plugin, process.env, await readStdin(), { env: process.env, ipam: standaloneIpam });
   process.stdout.write(out.stdout);
   return out.exitCode;
 }

@@ -4,7 +4,7 @@
  * ready), the error codes, and a ptp + portmap network at 1.1.0 through ADD, CHECK, GC and DEL.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../../../src/dataplane/exec.js';
@@ -99,5 +99,24 @@ describe('CNI verbs, plugins exec\'d standalone', () => {
     await rt.delNetwork(pods[1]);
     assert.deepEqual((await readdir(join(dataDir, 'ptp11'))).filter((f) => /^\d/.test(f)), []);
     assert.ok(!(await natRules(node)).some((l) => l.includes('CNI-DN-')));
+  });
+
+  it("execs a foreign IPAM binary: podnet's ptp with the reference host-local", async () => {
+    const node = await fx.netns('mixn');
+    const pod = await fx.netns('mixp');
+    const mix = join(fx.dir, 'mix');
+    await mkdir(mix);
+    await symlink(join(SHIM_DIR, 'ptp'), join(mix, 'ptp'));
+    const dataDir = join(fx.dir, 'mixnet');
+    const conf = { cniVersion: '1.0.0', name: 'mixed', type: 'ptp', ipam: { type: 'host-local', subnet: '10.244.253.0/24', dataDir } };
+    const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'm1', CNI_NETNS: netnsPath(pod), CNI_IFNAME: 'eth0', CNI_PATH: `${mix}:/usr/lib/cni` };
+    const out = await run('ip', ['netns', 'exec', node, join(mix, 'ptp')], { env: { PATH: process.env.PATH, ...env }, input: JSON.stringify(conf), allowFailure: true });
+    assert.equal(out.code, 0, out.stdout);
+    assert.equal(JSON.parse(out.stdout).ips[0].address, '10.244.253.2/24');
+    // CNI_PATH holds no podnet host-local, so the reference binary was exec'd and wrote the store.
+    assert.deepEqual((await readdir(join(dataDir, 'mixed'))).sort(), ['10.244.253.2', 'last_reserved_ip.0', 'lock']);
+    const del = await run('ip', ['netns', 'exec', node, join(mix, 'ptp')], { env: { PATH: process.env.PATH, ...env, CNI_COMMAND: 'DEL' }, input: JSON.stringify(conf), allowFailure: true });
+    assert.equal(del.code, 0, del.stdout);
+    assert.deepEqual((await readdir(join(dataDir, 'mixed'))).sort(), ['last_reserved_ip.0', 'lock']);
   });
 });
