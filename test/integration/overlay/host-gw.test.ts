@@ -77,7 +77,8 @@ test('no flannel.1; host-gw annotations; subnet.env carries the underlay MTU', a
 });
 
 test('each node routes the other node\'s pod CIDR via its node IP on eth0', async () => {
-  await eventually('routes', async () => (await readHostGwRoutes(nodes[0].ns, 'eth0', '10.244.0.0/16')).length === 1);
+  // Each agent syncs on its own informer's schedule: wait for both nodes, not just the first.
+  for (const n of nodes) await eventually(`${n.name}'s route`, async () => (await readHostGwRoutes(n.ns, 'eth0', '10.244.0.0/16')).length === 1);
   assert.deepEqual(await readHostGwRoutes(nodes[0].ns, 'eth0', '10.244.0.0/16'), [{ dst: '10.244.1.0/24', via: '172.18.0.12' }]);
   assert.deepEqual(await readHostGwRoutes(nodes[1].ns, 'eth0', '10.244.0.0/16'), [{ dst: '10.244.0.0/24', via: '172.18.0.11' }]);
 });
