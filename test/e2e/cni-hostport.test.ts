@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Kubectl, leftovers, podnet, uniqueName } from '../helpers/cluster.js';
+import { clusterDown, clusterUp, Kubectl, uniqueName } from '../helpers/cluster.js';
 
 const name = uniqueName('h');
 let kubectl: Kubectl;
@@ -16,18 +16,10 @@ const fromOutside = (url: string): string =>
 
 describe('hostPort through portmap, end to end', { timeout: 600_000 }, () => {
   before(() => {
-    const r = podnet(['up', '--name', name, '--nodes', '1']);
-    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
-    const kc = podnet(['kubeconfig', '--name', name]);
-    assert.equal(kc.status, 0, kc.stderr);
-    kubectl = new Kubectl(kc.stdout);
+    kubectl = clusterUp(name, ['--nodes', '1']);
   });
 
-  after(() => {
-    const r = podnet(['down', '--name', name]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
-  });
+  after(() => clusterDown(name));
 
   it('serves nodeIP:hostPort to the outside host, and stops when the pod goes', () => {
     kubectl.ok(['apply', '-f', '-'], `apiVersion: v1

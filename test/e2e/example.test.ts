@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Kubectl, leftovers, podnet, REPO, uniqueName } from '../helpers/cluster.js';
+import { clusterDown, clusterUp, Kubectl, podnet, REPO, uniqueName } from '../helpers/cluster.js';
 
 const name = uniqueName('e');
 const examples = join(REPO, 'examples', 'web');
@@ -24,18 +24,10 @@ describe('seed 002 web application, end to end', { timeout: 600_000 }, () => {
   let clientIP = '';
 
   before(() => {
-    const r = podnet(['up', '--name', name, '--nodes', '2']);
-    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
-    const kc = podnet(['kubeconfig', '--name', name]);
-    assert.equal(kc.status, 0, kc.stderr);
-    kubectl = new Kubectl(kc.stdout);
+    kubectl = clusterUp(name, ['--nodes', '2']);
   });
 
-  after(() => {
-    const r = podnet(['down', '--name', name]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
-  });
+  after(() => clusterDown(name));
 
   it('registers two Ready nodes with pod CIDRs', () => {
     const out = kubectl.ok(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR}{"\\n"}{end}']);

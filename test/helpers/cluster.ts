@@ -2,6 +2,7 @@
  * Test helpers for whole clusters: a unique cluster name per test run (so runs coexist), the
  * podnet CLI and the real kubectl with a private HOME and KUBECONFIG.
  */
+import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,4 +76,20 @@ export function leftovers(name: string): string[] {
   const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith(`${name}-`)) : [];
   const root = existsSync(join(process.env.PODNET_STATE_ROOT ?? '/var/lib/podnet', name)) ? [`state root of ${name}`] : [];
   return [...ns.map((n) => `netns ${n}`), ...etc.map((n) => `/etc/netns/${n}`), ...root];
+}
+
+/** `podnet up --name <name> <args>`, asserting it worked; returns a kubectl bound to the cluster. */
+export function clusterUp(name: string, args: string[] = []): Kubectl {
+  const r = podnet(['up', '--name', name, ...args]);
+  assert.equal(r.status, 0, `podnet up ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  const kc = podnet(['kubeconfig', '--name', name]);
+  assert.equal(kc.status, 0, kc.stderr);
+  return new Kubectl(kc.stdout);
+}
+
+/** `podnet down --name <name>`, asserting it worked and left nothing behind. */
+export function clusterDown(name: string): void {
+  const r = podnet(['down', '--name', name]);
+  assert.equal(r.status, 0, `podnet down failed: ${r.stderr}`);
+  assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
 }

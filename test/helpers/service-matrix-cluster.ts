@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterRoot } from '../../src/cluster/config.js';
-import { Kubectl, leftovers, podnet, uniqueName, type RunResult } from './cluster.js';
+import { clusterDown, clusterUp, Kubectl, podnet, uniqueName, type RunResult } from './cluster.js';
 import { eventually } from './eventually.js';
 
 export type MatrixMode = 'nftables' | 'iptables' | 'userspace';
@@ -64,17 +64,11 @@ export class MatrixCluster {
   }
 
   up(lbPool: string): void {
-    const r = podnet(['up', '--name', this.name, '--nodes', '2', '--proxy-mode', this.mode, '--lb-pool', lbPool]);
-    assert.equal(r.status, 0, `podnet up --proxy-mode ${this.mode} failed:\n${r.stdout}\n${r.stderr}`);
-    const kc = podnet(['kubeconfig', '--name', this.name]);
-    assert.equal(kc.status, 0, kc.stderr);
-    this.kc = new Kubectl(kc.stdout);
+    this.kc = clusterUp(this.name, ['--nodes', '2', '--proxy-mode', this.mode, '--lb-pool', lbPool]);
   }
 
   down(): void {
-    const r = podnet(['down', '--name', this.name]);
-    assert.equal(r.status, 0, `podnet down failed: ${r.stderr}`);
-    assert.deepEqual(leftovers(this.name), [], 'podnet down left things behind');
+    clusterDown(this.name);
   }
 
   /** A shell command in a pod through `podnet exec`, as a user would. */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { loadClusterConfig, saveClusterConfig } from '../../../src/cluster/config.js';
 import { isAlive, readPid, spawnPodnet } from '../../../src/cluster/processes.js';
-import { Kubectl, leftovers, podnet, uniqueName, type RunResult } from '../../helpers/cluster.js';
+import { clusterDown, clusterUp, Kubectl, uniqueName, type RunResult } from '../../helpers/cluster.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const name = uniqueName('l');
@@ -43,19 +43,11 @@ const curlOut = (url: string) => onHost('outside', `curl -sS --max-time 2 ${url}
 describe('LoadBalancer failover and proxy healthz on a real cluster', { timeout: 170_000 }, () => {
   let kubectl: Kubectl;
   before(() => {
-    const r = podnet(['up', '--name', name, '--nodes', '2', '--lb-pool', '172.18.0.240-172.18.0.241']);
-    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
-    const kc = podnet(['kubeconfig', '--name', name]);
-    assert.equal(kc.status, 0, kc.stderr);
-    kubectl = new Kubectl(kc.stdout);
+    kubectl = clusterUp(name, ['--nodes', '2', '--lb-pool', '172.18.0.240-172.18.0.241']);
     kubectl.ok(['apply', '-f', '-'], MANIFESTS);
     kubectl.ok(['wait', '--for=condition=Ready', 'pod', '--all', '--timeout=90s']);
   });
-  after(() => {
-    const r = podnet(['down', '--name', name]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
-  });
+  after(() => clusterDown(name));
 
   it('moves the address to the other node with gratuitous ARP; curl from outside keeps working', async () => {
     const lbIP = await eventually('LB ingress', () => kubectl.ok(['get', 'svc', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']).trim() || undefined, 30_000);

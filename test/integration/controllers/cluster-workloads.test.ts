@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Kubectl, leftovers, podnet, uniqueName } from '../../helpers/cluster.js';
+import { clusterDown, clusterUp, Kubectl, uniqueName } from '../../helpers/cluster.js';
 
 const name = uniqueName('w');
 let k: Kubectl;
@@ -40,19 +40,11 @@ function waitPodsGone(selector: string): void {
 
 describe('workload controllers in a real cluster', { timeout: 300_000 }, () => {
   before(() => {
-    const r = podnet(['up', '--name', name, '--nodes', '2']);
-    assert.equal(r.status, 0, `podnet up failed:\n${r.stdout}\n${r.stderr}`);
-    const kc = podnet(['kubeconfig', '--name', name]);
-    assert.equal(kc.status, 0, kc.stderr);
-    k = new Kubectl(kc.stdout);
+    k = clusterUp(name, ['--nodes', '2']);
     k.ok(['wait', '--for=condition=Ready', 'node/node1', 'node/node2', '--timeout=60s']);
   });
 
-  after(() => {
-    const r = podnet(['down', '--name', name]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(leftovers(name), [], 'podnet down left things behind');
-  });
+  after(() => clusterDown(name));
 
   it('a DaemonSet serves from every node and rolls out a new image node by node', () => {
     const manifest = (image: string) => `apiVersion: apps/v1
