@@ -33,3 +33,18 @@ export const execIpam: IpamDelegate = async (command, conf, args, ctx) => {
     throw new CniError(CniErrorCode.DecodingFailure, `${type}: cannot decode IPAM result`, (e as Error).message);
   }
 };
+
+/**
+ * ADD through IPAM: allocate, hand the result to `attach`, and release the allocation again if
+ * attach fails, so a failed ADD never leaks its IP (the reference bridge and ptp both do this).
+ * Without `useIpam` (bridge with no ipam section) attach gets undefined and nothing is released.
+ */
+export async function addWithIpam<T>(conf: NetConf, args: CmdArgs, ctx: PluginContext, attach: (ipam: CniResult | undefined) => Promise<T>, useIpam = true): Promise<T> {
+  const ipam = useIpam ? await ctx.ipam('ADD', conf, args, ctx) : undefined;
+  try {
+    return await attach(ipam);
+  } catch (e) {
+    if (useIpam) await ctx.ipam('DEL', conf, args, ctx).catch(() => undefined);
+    throw e;
+  }
+}

@@ -15,6 +15,7 @@ import { ensureBridge, ensureForwarding, forgetBridge, rememberGateways } from '
 import { parseCIDR } from '../ip/addr.js';
 import { type BridgeConf, parseBridgeConf } from './bridge-config.js';
 import { checkBridge } from './bridge-check.js';
+import { addWithIpam } from '../ipam/delegate.js';
 import { calcGateways, podIfaceLines } from './gateway.js';
 
 /**
@@ -112,14 +113,7 @@ export const bridge: CniPlugin = {
   async add(conf, args, ctx) {
     const c = parseBridgeConf(conf, args);
     if (!(await pathExists(args.netns))) throw new CniError(CniErrorCode.InvalidNetns, `bridge: failed to open netns ${JSON.stringify(args.netns)}`);
-    const ipam = c.hasIpam ? await ctx.ipam('ADD', conf, args, ctx) : undefined;
-    try {
-      return await addAttachment(c, conf, args, ctx, ipam);
-    } catch (e) {
-      // Invoke IPAM DEL so that a failed ADD does not leak its IP.
-      if (c.hasIpam) await ctx.ipam('DEL', conf, args, ctx).catch(() => undefined);
-      throw e;
-    }
+    return addWithIpam(conf, args, ctx, (ipam) => addAttachment(c, conf, args, ctx, ipam), c.hasIpam);
   },
 
   async del(conf, args, ctx) {

@@ -16,6 +16,7 @@ import { addIP, bits, formatCIDR, formatIP, networkAddr, parseCIDR } from '../ip
 import { PLUGIN_VERSION_INFO } from '../version.js';
 import { ensureForwarding } from './bridge-host.js';
 import { checkPtp } from './ptp-check.js';
+import { addWithIpam } from '../ipam/delegate.js';
 
 export interface PtpConf {
   mtu?: number;
@@ -138,14 +139,7 @@ export const ptp: CniPlugin = {
   async add(conf, args, ctx) {
     const c = parsePtpConf(conf, args);
     if (!(await pathExists(args.netns))) throw new CniError(CniErrorCode.InvalidNetns, `ptp: failed to open netns ${JSON.stringify(args.netns)}`);
-    const ipam = (await ctx.ipam('ADD', conf, args, ctx)) ?? { cniVersion: conf.cniVersion };
-    try {
-      return await addAttachment(c, conf, args, ctx, ipam);
-    } catch (e) {
-      // A failed ADD must not leak its IP.
-      await ctx.ipam('DEL', conf, args, ctx).catch(() => undefined);
-      throw e;
-    }
+    return addWithIpam(conf, args, ctx, (ipam) => addAttachment(c, conf, args, ctx, ipam ?? { cniVersion: conf.cniVersion }));
   },
 
   async del(conf, args, ctx) {
