@@ -4,11 +4,17 @@
  * reverse for DEL, keeps the result cache for DEL and CHECK, and reports a plugin's failure
  * as a PluginError carrying the CNI code and msg. As libcni, a failed ADD is not rolled back:
  * the caller runs delNetwork (safe without a cache entry, and idempotent).
+ *
+ * Checked against the real libcni (test/integration/cni-runtime-libcni/): the same plugin
+ * invocations, the same cache files. Two deliberate differences: `capabilities` is removed
+ * from each plugin's stdin (the spec says it must not be set; libcni passes it on), and DEL
+ * falls back to the cached config when the conf dir has no conflist left (libcni needs its
+ * caller to load a list; CRI-O's ocicni does the same fallback).
  */
 import { CniError, CniErrorCode, type CniResult, type NetConfList } from './types.js';
 import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from './conflist.js';
 import { execPlugin, findInPath } from './invoke.js';
-import { type CacheKey, deleteCache, findCache, listCache, readCache, writeCache } from './result-cache.js';
+import { type CacheKey, deleteCache, findCache, libcniResult, listCache, readCache, writeCache } from './result-cache.js';
 import { compareVersions } from './version.js';
 
 export interface RuntimeConf {
@@ -84,7 +90,10 @@ export class CniRuntime {
     await deleteCache(this.opts.cacheDir, key);
   }
 
-  /** Runs CHECK in order against the cached ADD result; a no-op when disableCheck. */
+  /**
+   * Runs CHECK in order against the cached ADD result; a no-op when disableCheck. Without a
+   * cache entry the plugins run without prevResult and report that themselves, as with libcni.
+   */
   async checkNetwork(rt: RuntimeConf): Promise<void> {
     validateRuntimeConf(rt);
     const { list } = await loadConfList(this.opts.confDir);
@@ -92,31 +101,33 @@ export class CniRuntime {
     if (compareVersions(version, '0.4.0') < 0) throw new CniError(CniErrorCode.IncompatibleVersion, `cni: CHECK needs version 0.4.0 or later, config is ${version}`);
     if (list.disableCheck) return;
     const cached = await readCache(this.opts.cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName });
-    if (!cached) throw new CniError(CniErrorCode.UnknownContainer, `cni: no cached result for ${list.name}-${rt.containerId}-${rt.ifName}`);
-    for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, cached.result);
+    for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, cached?.result);
   }
 
   /**
-   * Garbage collection (libcni GCNetworkList): DEL every cached attachment of the network that
-   * is not in `valid`, then, for spec 1.1.0 and later unless disableGC, GC in every plugin with
-   * the valid list. Keeps going past failures and throws them together at the end.
-   * Returns the attachments it deleted.
+   * Garbage collection (libcni GCNetworkList, 1.2+): nothing at all when disableGC; else DEL
+   * every cached attachment of the network that is not in `valid` (with the current list),
+   * then, for spec 1.1.0 and later, GC in every plugin with the valid list (under both keys
+   * libcni sends: the spec's `cni.dev/valid-attachments` and the older `cni.dev/attachments`).
+   * Keeps going past failures and throws them together at the end. Returns what it deleted.
+   * As the spec requires, the caller must not run it concurrently with ADD or DEL.
    */
   async gcNetwork(valid: ReadonlyArray<{ containerId: string; ifName: string }>): Promise<CacheKey[]> {
     const { list } = await loadConfList(this.opts.confDir);
+    if (list.disableGC) return [];
     const isValid = (k: CacheKey) => valid.some((v) => v.containerId === k.containerId && v.ifName === k.ifName);
     const errors: unknown[] = [];
     const deleted: CacheKey[] = [];
     for (const e of await listCache(this.opts.cacheDir, list.name)) {
       if (isValid(e)) continue;
-      const rt = { containerId: e.containerId, netns: e.netns, ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs };
+      const rt = { containerId: e.containerId, netns: e.netns ?? '', ifName: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs };
       await this.delNetwork(rt).then(() => deleted.push({ networkName: e.networkName, containerId: e.containerId, ifName: e.ifName }), (x) => errors.push(x));
     }
     const version = negotiateVersion(list);
-    if (compareVersions(version, '1.1.0') >= 0 && !list.disableGC) {
+    if (compareVersions(version, '1.1.0') >= 0) {
       const attachments = valid.map((v) => ({ containerID: v.containerId, ifname: v.ifName }));
       for (let i = 0; i < list.plugins.length; i++) {
-        const conf = { ...buildPluginConf(list, i, version), 'cni.dev/valid-attachments': attachments };
+        const conf = { ...buildPluginConf(list, i, version), 'cni.dev/valid-attachments': attachments, 'cni.dev/attachments': attachments };
         await this.exec(list.plugins[i].type, conf, { CNI_COMMAND: 'GC' }).catch((x) => errors.push(x));
       }
     }
@@ -157,7 +168,7 @@ export class CniRuntime {
     for (let i = 0; i < list.plugins.length; i++) {
       const out = await this.invoke('ADD', list, i, version, rt, prev);
       try {
-        prev = JSON.parse(out) as CniResult;
+        prev = libcniResult(JSON.parse(out) as CniResult);
       } catch (e) {
         throw new CniError(CniErrorCode.DecodingFailure, `cni: ${list.plugins[i].type} ADD: cannot decode result`, (e as Error).message);
       }

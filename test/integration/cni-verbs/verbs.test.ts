@@ -88,7 +88,8 @@ describe('CNI verbs, plugins exec\'d standalone', () => {
     for (const p of pods) assert.equal((await rt.addNetwork(p)).cniVersion, '1.1.0');
     for (const p of pods) await rt.checkNetwork(p);
     await rt.statusNetwork();
-    await assert.rejects(rt.checkNetwork({ ...pods[0], containerId: 'nobody' }), (e: CniError) => e.code === 3);
+    // No cache entry: as libcni, the plugins run without prevResult and refuse (code 7).
+    await assert.rejects(rt.checkNetwork({ ...pods[0], containerId: 'nobody' }), (e: CniError) => e.code === 7 && /prevResult/.test(e.message));
     // Only k2 is valid: GC DELs the cached k1 attachment, then plugin GC runs with the valid list.
     await rt.gcNetwork([{ containerId: 'k2', ifName: 'eth0' }]);
     const ipFiles = (await readdir(join(dataDir, 'ptp11'))).filter((f) => /^\d/.test(f));
