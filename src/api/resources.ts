@@ -57,6 +57,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('networking.k8s.io', 'Ingress', 'ingresses', true, ['ing'], ['status']),
   r('networking.k8s.io', 'IngressClass', 'ingressclasses', false),
   r('coordination.k8s.io', 'Lease', 'leases', true),
+  // Calico's KDD IPAM objects (src/api/calico.ts), as its CRDs define them.
+  r('crd.projectcalico.org', 'IPAMBlock', 'ipamblocks', false),
+  r('crd.projectcalico.org', 'BlockAffinity', 'blockaffinities', false),
+  r('crd.projectcalico.org', 'IPAMHandle', 'ipamhandles', false),
 ];
 
 export function groupVersion(info: Pick<ResourceInfo, 'group' | 'version'>): string {

@@ -14,6 +14,8 @@ import { validateEndpointSlice, validateEndpointSliceUpdate, validateEndpoints }
 import { validateEvent } from './event.js';
 import { validateIngressClass, validateIngressClassUpdate, validateIngressCreate, validateIngressUpdate } from './ingress.js';
 import { validateLease } from './lease.js';
+import { validateBlockAffinity, validateIPAMBlock, validateIPAMHandle } from './calico.js';
+import type { BlockAffinity, IPAMBlock, IPAMHandle } from '../calico.js';
 import { type NameValidator, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateNamespace, validateNode, validateNodeUpdate } from './namespace.js';
@@ -74,6 +76,9 @@ const KINDS: Record<string, KindRules> = {
   Ingress: { name: sub, create: as<Ingress>(validateIngressCreate), update: asUpdate<Ingress>((a) => validateIngressUpdate(a)) },
   IngressClass: { name: sub, create: as<IngressClass>(validateIngressClass), update: asUpdate<IngressClass>(validateIngressClassUpdate) },
   Lease: { name: sub, create: validateLease },
+  IPAMBlock: { name: sub, create: as<IPAMBlock>(validateIPAMBlock) },
+  BlockAffinity: { name: sub, create: as<BlockAffinity>(validateBlockAffinity) },
+  IPAMHandle: { name: sub, create: as<IPAMHandle>(validateIPAMHandle) },
 };
 
 /** The kinds validation knows (every kind the apiserver serves). */
