@@ -1,5 +1,5 @@
 /**
- * Every container process a node's agent recorded, killed at once: what `podnet down` (and a
+ * Every container process a node's agent recorded (and every sandbox's pause), killed at once: what `podnet down` (and a
  * leaving node) does after the agents stopped. Killing by netns misses a container whose netns
  * name is already gone (its process keeps the namespace alive, unnamed); its state.json does not.
  */
@@ -7,6 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ContainerAttempt, attemptAlive, readContainerState } from './container-runtime.js';
 import { containerFiles, podsRoot } from './pod-paths.js';
+import { readSandbox } from './sandbox.js';
+import { killPause } from './sandbox-pause.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,5 +52,15 @@ export async function killNodeContainers(nodeRoot: string): Promise<number> {
     if (!alive.includes(true)) break;
     await sleep(50);
   }
+  await killPauses(nodeRoot);
   return live.length;
+}
+
+/** The sandboxes' pause processes: each would keep its pod's namespace (and veth) alive. */
+async function killPauses(nodeRoot: string): Promise<void> {
+  const pods = podsRoot(nodeRoot);
+  for (const uid of await list(pods)) {
+    const pause = (await readSandbox(join(pods, uid)))?.pause;
+    if (pause) await killPause(pause);
+  }
 }

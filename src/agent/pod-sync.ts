@@ -9,7 +9,7 @@ import { type Client, isNotFound, ApiError } from '../client/client.js';
 import { type ContainerSyncDeps, syncContainer } from './container-sync.js';
 import { pendingView, syncInitContainers } from './init-containers.js';
 import { podRef } from './events.js';
-import { killContainers, removePod, stopPod } from './pod-termination.js';
+import { killContainers, killSandboxProcesses, removePod, stopPod } from './pod-termination.js';
 import { type ContainerView, type PodView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
 
@@ -37,11 +37,12 @@ async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promi
   const rec = await readSandbox(podDir);
   if (rec && (await sandboxReady(rec))) return rec;
   if (rec) {
-    // The sandbox died (its netns is gone): as kubelet when the pause container dies, kill the
-    // containers and start over in a new sandbox.
+    // The sandbox died (its netns or its pause process is gone): as kubelet when the pause
+    // container dies, kill the containers and start over in a new sandbox.
     deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: sandbox ${rec.id.slice(0, 12)} is gone, recreating`);
     deps.events?.record(podRef(pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     await killContainers(podDir, 0);
+    await killSandboxProcesses(rec);
     await removeSandbox(podDir, rec, deps.sandbox);
   }
   return createSandbox(podDir, pod, deps.sandbox);

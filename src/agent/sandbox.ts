@@ -11,6 +11,7 @@ import { NETNS_DIR, netnsAdd, netnsDel, netnsExists } from '../dataplane/netns.j
 import { type DnsSettings, hostsFile, resolvConf } from './etc-files.js';
 import { type PodNetwork, type PortMapping, type SandboxNetworkRef, portMappings } from './pod-network.js';
 import { etcNetnsDir, sandboxFile, serviceAccountDir } from './pod-paths.js';
+import { type PauseProcess, killPause, pauseAlive, startPause } from './sandbox-pause.js';
 
 export interface SandboxRecord {
   id: string;
@@ -25,6 +26,8 @@ export interface SandboxRecord {
   hostNetwork?: boolean;
   /** The hostPorts given to CNI at ADD, kept for DEL. */
   portMappings?: PortMapping[];
+  /** The pause process holding the netns; absent for hostNetwork and older agents' records. */
+  pause?: PauseProcess;
 }
 
 export interface SandboxDeps {
@@ -58,9 +61,10 @@ export async function readSandbox(podDir: string): Promise<SandboxRecord | undef
   }
 }
 
-/** True when the sandbox is complete and its namespace still exists. */
+/** True when the sandbox is complete, its namespace still exists and its pause process runs. */
 export async function sandboxReady(rec: SandboxRecord | undefined): Promise<boolean> {
-  return !!rec && rec.podIP !== '' && (await netnsExists(rec.netns));
+  if (!rec || rec.podIP === '' || !(await netnsExists(rec.netns))) return false;
+  return !rec.pause || (await pauseAlive(rec.pause));
 }
 
 async function writeServiceAccount(podDir: string, pod: Pod, token: string | undefined): Promise<void> {
@@ -105,6 +109,8 @@ export async function createSandbox(podDir: string, pod: Pod, deps: SandboxDeps)
   await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
   try {
     await netnsAdd(rec.netns);
+    rec.pause = await startPause(rec.netns);
+    await writeAtomic(sandboxFile(podDir), JSON.stringify(rec, null, 2) + '\n');
     rec.podIP = await deps.network.setUp(sandboxNetworkRef(rec));
     await writeEtcFiles(podDir, rec, pod, deps.dns);
     await writeServiceAccount(podDir, pod, deps.token);
@@ -135,6 +141,9 @@ export async function removeSandbox(podDir: string, rec: SandboxRecord, deps: Pi
     return;
   }
   await deps.network.tearDown(sandboxNetworkRef(rec));
+  // After CNI DEL (which may need the pod's side), before the name goes: a pause left alive
+  // would keep the namespace, and its veth, alive unnamed.
+  if (rec.pause) await killPause(rec.pause);
   await netnsDel(rec.netns);
   await rm(etcNetnsDir(rec.netns), { recursive: true, force: true });
   const current = await readSandbox(podDir);

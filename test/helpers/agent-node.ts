@@ -73,17 +73,28 @@ export function recordedPids(nodeRoot: string): SeenProcess[] {
   return pids.filter((p) => p > 0).flatMap(seen);
 }
 
+/** Live pause processes recorded in the sandboxes under `nodeRoot` (src/agent/sandbox-pause.ts). */
+export function pausePids(nodeRoot: string): SeenProcess[] {
+  const pods = join(nodeRoot, 'pods');
+  if (!existsSync(pods)) return [];
+  return readdirSync(pods).flatMap((uid) => {
+    const file = join(pods, uid, 'sandbox.json');
+    const pause = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pause?: SeenProcess & { procStart: string } }).pause : undefined;
+    return pause ? [{ pid: pause.pid, start: pause.procStart }] : [];
+  });
+}
+
 /** Namespaces, /etc/netns dirs and recorded processes of `cluster` that still exist. */
 export function leftovers(node: TestNode, pidsSeen: SeenProcess[] = []): string[] {
   const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`${node.cluster}-`)) : []);
-  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot)].filter(alive);
+  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot)].filter(alive);
   return [...list('/run/netns').map((n) => `netns ${n}`), ...list('/etc/netns').map((n) => `/etc/netns/${n}`), ...pids.map((p) => `process ${p.pid}`)];
 }
 
 /** Kills what the test started (by pid: in its namespaces, or recorded) and removes the namespaces. */
 export function destroyTestNode(node: TestNode, pidsSeen: SeenProcess[] = []): void {
   const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${node.cluster}-`)) : [];
-  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot)];
+  const pids = [...pidsSeen, ...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot)];
   for (const ns of names) {
     const out = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
     for (const p of out.split('\n').filter(Boolean)) pids.push(...seen(Number(p)));
