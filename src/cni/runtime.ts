@@ -54,6 +54,21 @@ export function cniArgsString(args: ReadonlyArray<[string, string]> = []): strin
   return pairs.map(([k, v]) => `${k}=${v}`).join(';');
 }
 
+/** GC and STATUS concern no container: libcni still sets every CNI_* variable, empty. */
+const noContainerEnv = (command: Command): Record<string, string> =>
+  ({ CNI_COMMAND: command, CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '', CNI_ARGS: '' });
+
+/**
+ * A cached result as prevResult for `version`: libcni converts it to the list's version (the
+ * list may have changed since ADD). Between 1.x versions only the version field differs;
+ * older formats are passed as they were cached.
+ */
+function cachedPrevResult(result: CniResult | undefined, version: string): CniResult | undefined {
+  if (!result || result.cniVersion === version) return result;
+  const modern = (v: string) => compareVersions(v, '1.0.0') >= 0;
+  return modern(result.cniVersion) && modern(version) ? { ...result, cniVersion: version } : result;
+}
+
 export function validateRuntimeConf(rt: RuntimeConf): void {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(rt.containerId ?? '')) throw new Error(`cni: containerId: invalid value ${JSON.stringify(rt.containerId)}`);
   if (!rt.ifName || rt.ifName.length > 15 || /[\s/:]/.test(rt.ifName)) throw new Error(`cni: ifName: invalid value ${JSON.stringify(rt.ifName)}`);
@@ -83,7 +98,7 @@ export class CniRuntime {
     const { list, key } = await this.listForTeardown(rt);
     const cached = await readCache(this.opts.cacheDir, key);
     const version = negotiateVersion(list);
-    const prev = compareVersions(version, '0.4.0') >= 0 ? cached?.result : undefined;
+    const prev = compareVersions(version, '0.4.0') >= 0 ? cachedPrevResult(cached?.result, version) : undefined;
     for (let i = list.plugins.length - 1; i >= 0; i--) {
       await this.invoke('DEL', list, i, version, rt, prev);
     }
@@ -101,7 +116,8 @@ export class CniRuntime {
     if (compareVersions(version, '0.4.0') < 0) throw new CniError(CniErrorCode.IncompatibleVersion, `cni: CHECK needs version 0.4.0 or later, config is ${version}`);
     if (list.disableCheck) return;
     const cached = await readCache(this.opts.cacheDir, { networkName: list.name, containerId: rt.containerId, ifName: rt.ifName });
-    for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, cached?.result);
+    const prev = cachedPrevResult(cached?.result, version);
+    for (let i = 0; i < list.plugins.length; i++) await this.invoke('CHECK', list, i, version, rt, prev);
   }
 
   /**
@@ -128,7 +144,7 @@ export class CniRuntime {
       const attachments = valid.map((v) => ({ containerID: v.containerId, ifname: v.ifName }));
       for (let i = 0; i < list.plugins.length; i++) {
         const conf = { ...buildPluginConf(list, i, version), 'cni.dev/valid-attachments': attachments, 'cni.dev/attachments': attachments };
-        await this.exec(list.plugins[i].type, conf, { CNI_COMMAND: 'GC' }).catch((x) => errors.push(x));
+        await this.exec(list.plugins[i].type, conf, noContainerEnv('GC')).catch((x) => errors.push(x));
       }
     }
     if (errors.length > 0) throw new AggregateError(errors, `cni: GC of ${list.name}: ${errors.length} error(s): ${errors.map((x) => (x as Error).message).join('; ')}`);
@@ -145,7 +161,7 @@ export class CniRuntime {
     const version = negotiateVersion(list);
     if (compareVersions(version, '1.1.0') < 0) return;
     for (let i = 0; i < list.plugins.length; i++) {
-      await this.exec(list.plugins[i].type, buildPluginConf(list, i, version), { CNI_COMMAND: 'STATUS' });
+      await this.exec(list.plugins[i].type, buildPluginConf(list, i, version), noContainerEnv('STATUS'));
     }
   }
 
