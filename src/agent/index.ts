@@ -11,6 +11,7 @@ import type { Pod, Service } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import { startCniServer } from '../cni/server.js';
 import { writeCniConfig } from './cni-config.js';
+import { gcCniNetwork } from './cni-network.js';
 import { registerNode, updateNodeStatus, waitForPodCIDR } from './node-registration.js';
 import { type AgentOptions, type ResolvedAgentOptions, agentDefaults, validateAgentOptions } from './options.js';
 import { type PodManager, createPodManager } from './pod-manager.js';
@@ -47,6 +48,11 @@ async function runPods(o: ResolvedAgentOptions, pods: Informer<Pod>, svc: Inform
   const cidr = await waitForPodCIDR(o.client, o.nodeName, signal);
   const portmap = existsSync(join(o.repoRoot, 'bin', 'cni', 'portmap'));
   await writeCniConfig(join(o.nodeRoot, 'cni', 'net.d'), { podCIDR: cidr, dataDir: join(o.nodeRoot, 'cni', 'networks'), portmap });
+  // Before any pod sync: GC must not run alongside ADD or DEL.
+  await gcCniNetwork(o).then(
+    (gone) => gone.length > 0 && console.error(`agent ${o.nodeName}: CNI GC deleted ${gone.length} stale attachment(s): ${gone.map((k) => k.containerId.slice(0, 12)).join(', ')}`),
+    (e: unknown) => console.error(`agent ${o.nodeName}: CNI GC failed: ${(e as Error).message}`),
+  );
   await unlessAborted(Promise.all([svc.start(), pods.start()]), signal);
   for (const uid of await orphanUids(o.nodeRoot, pods.list())) mgr.workers.remove(uid);
   pods.on({
