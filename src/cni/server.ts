@@ -7,6 +7,7 @@
  * netns name) and call host-local in-process. Saves a Node start (~120 ms) per call.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Client } from '../client/client.js';
 import { mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inProcessIpam, pluginFor } from './plugins/registry.js';
@@ -18,6 +19,8 @@ export interface CniServerOptions {
   socketPath: string;
   /** The node's netns name: where the plugins "run". */
   hostNetns: string;
+  /** Handed to plugins that talk to the API (calico-ipam), so they need no kubeconfig. */
+  apiClient?: Client;
 }
 
 export interface CniServer {
@@ -40,7 +43,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, hostNetns: string): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, hostNetns: string, apiClient?: Client): Promise<void> {
   const m = /^\/v1\/plugins\/([A-Za-z0-9._-]+)$/.exec(req.url ?? '');
   const plugin = m ? pluginFor(m[1]) : undefined;
   const body = await readBody(req);
@@ -50,7 +53,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, hostNetns: stri
     return;
   }
   const env = envFromHeaders(req);
-  const out = await runPlugin(plugin, env, body, { hostNetns, env, ipam: inProcessIpam });
+  const out = await runPlugin(plugin, env, body, { hostNetns, env, ipam: inProcessIpam, apiClient });
   res.writeHead(out.exitCode === 0 ? 200 : 500, { 'content-type': 'application/json' }).end(out.stdout);
 }
 
@@ -59,7 +62,7 @@ export async function startCniServer(opts: CniServerOptions): Promise<CniServer>
   await mkdir(dirname(opts.socketPath), { recursive: true });
   await unlink(opts.socketPath).catch(() => undefined);
   const server = createServer((req, res) => {
-    handle(req, res, opts.hostNetns).catch((e) => {
+    handle(req, res, opts.hostNetns, opts.apiClient).catch((e) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify(new CniError(CniErrorCode.Internal, String((e as Error)?.message ?? e)).toJSON()));
     });

@@ -4,6 +4,7 @@
  * 1 incompatible version), dispatches to the plugin, and renders the result or error JSON.
  * The same function serves a standalone process and the CNI server.
  */
+import type { Client } from '../client/client.js';
 import type { IpamDelegate } from './ipam/delegate.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf, asCniError } from './types.js';
 import { type VersionInfo, compareVersions, convertResult, requireSupported } from './version.js';
@@ -29,6 +30,8 @@ export interface PluginContext {
   /** Environment handed to an exec'd delegate (defaults to this process's). */
   env: Record<string, string | undefined>;
   ipam: IpamDelegate;
+  /** The API client of the process serving the call (the agent's): calico-ipam uses it instead of a kubeconfig. */
+  apiClient?: Client;
 }
 
 export interface CniPlugin {

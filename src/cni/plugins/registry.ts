@@ -8,12 +8,16 @@ import { isPodnetShim } from '../server-client.js';
 import { hostLocal } from '../ipam/host-local.js';
 import type { CniPlugin } from '../skel.js';
 import { bridge } from './bridge.js';
+import { calico } from './calico.js';
+import { calicoIpam } from './calico-ipam.js';
 import { loopback } from './loopback.js';
 import { portmap } from './portmap.js';
 import { ptp } from './ptp.js';
 
 export const PLUGINS: Readonly<Record<string, CniPlugin>> = {
   bridge,
+  calico,
+  'calico-ipam': calicoIpam,
   'host-local': hostLocal,
   loopback,
   portmap,
@@ -24,7 +28,7 @@ export function pluginFor(type: string): CniPlugin | undefined {
   return Object.hasOwn(PLUGINS, type) ? PLUGINS[type] : undefined;
 }
 
-const BUILTIN_IPAM = ['host-local'];
+const BUILTIN_IPAM = ['host-local', 'calico-ipam'];
 
 export const inProcessIpam: IpamDelegate = async (command, conf, args, ctx) => {
   const type = ipamType(conf);

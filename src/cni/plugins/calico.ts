@@ -1,0 +1,95 @@
+/**
+ * calico: Calico's CNI plugin for pods (no bridge, no gateway address): IPAM delegated to
+ * calico-ipam, then the wiring of calico-wiring.ts. DEL removes the pod interface (its peer and
+ * the host route go with it) and releases the handle; it succeeds on what is already gone.
+ */
+import { isNotFound } from '../../dataplane/exec.js';
+import { nsIp, nsIpBatch, nsSysctl, pathExists, podNsTarget } from '../ns.js';
+import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
+import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
+import { getLink, randomMac } from '../ip/link.js';
+import { PLUGIN_VERSION_INFO } from '../version.js';
+import { addWithIpam } from '../ipam/delegate.js';
+import { type CalicoConf, hostVethName, parseCalicoConf } from './calico-config.js';
+import { CALICO_GATEWAY, HOST_VETH_MAC, POD_SYSCTLS, hostLinkLines, hostRouteLines, hostSysctls, ipv4Of, podLines } from './calico-wiring.js';
+import { checkCalico } from './calico-check.js';
+
+function parse(conf: NetConf, args: CmdArgs): CalicoConf {
+  if (typeof conf.ipam?.type !== 'string' || conf.ipam.type === '') throw new CniError(CniErrorCode.InvalidNetworkConfig, 'ipam.type: calico needs an IPAM plugin (calico-ipam)');
+  return parseCalicoConf(conf, args);
+}
+
+const ignoreNotFound = (e: unknown): void => {
+  if (!isNotFound(e)) throw e;
+};
+
+async function wire(c: CalicoConf, args: CmdArgs, ctx: PluginContext, hostVeth: string, ips: string[]): Promise<string> {
+  const podMac = randomMac();
+  // A veth of the same name is a leftover of this pod's earlier sandbox: replace it, as Calico does.
+  await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(ignoreNotFound);
+  await nsIpBatch(ctx.hostNetns, hostLinkLines(hostVeth, args.ifName, args.netns, c.mtu, podMac));
+  try {
+    const pod = podNsTarget(args.netns);
+    await nsSysctl(pod, POD_SYSCTLS);
+    await nsIpBatch(pod, podLines(args.ifName, ips));
+    await nsSysctl(ctx.hostNetns, hostSysctls(hostVeth));
+    await nsIpBatch(ctx.hostNetns, hostRouteLines(hostVeth, ips));
+  } catch (e) {
+    await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(() => undefined);
+    throw e;
+  }
+  return podMac;
+}
+
+async function attach(c: CalicoConf, conf: NetConf, args: CmdArgs, ctx: PluginContext, ipam: CniResult | undefined): Promise<CniResult> {
+  const ips = ipv4Of(ipam?.ips ?? []);
+  if (ips.length === 0) throw new CniError(CniErrorCode.Internal, 'calico: IPAM plugin returned no IPv4 address');
+  const hostVeth = hostVethName(args);
+  const podMac = await wire(c, args, ctx, hostVeth, ips);
+  return {
+    cniVersion: conf.cniVersion,
+    interfaces: [{ name: hostVeth, mac: HOST_VETH_MAC }, { name: args.ifName, mac: podMac, sandbox: args.netns }],
+    ips: ips.map((ip) => ({ address: `${ip}/32`, interface: 1 })),
+    routes: [{ dst: '0.0.0.0/0', gw: CALICO_GATEWAY }],
+    dns: conf.dns && Object.keys(conf.dns).length > 0 ? conf.dns : {},
+  };
+}
+
+export const calico: CniPlugin = {
+  type: 'calico',
+  version: PLUGIN_VERSION_INFO,
+
+  async add(conf, args, ctx) {
+    const c = parse(conf, args);
+    if (!(await pathExists(args.netns))) throw new CniError(CniErrorCode.InvalidNetns, `calico: failed to open netns ${JSON.stringify(args.netns)}`);
+    if (await getLink(podNsTarget(args.netns), args.ifName)) {
+      throw new CniError(CniErrorCode.Internal, `calico: container interface ${args.ifName} already exists in ${args.netns}`);
+    }
+    return addWithIpam(conf, args, ctx, (ipam) => attach(c, conf, args, ctx, ipam));
+  },
+
+  async del(conf, args, ctx) {
+    parse(conf, args);
+    // The pod end first: its peer and the host /32 route go with it; only then may the address be reused.
+    if (args.netns && (await pathExists(args.netns))) await nsIp(podNsTarget(args.netns), ['link', 'del', args.ifName]).catch(ignoreNotFound);
+    await nsIp(ctx.hostNetns, ['link', 'del', hostVethName(args)]).catch(ignoreNotFound);
+    await ctx.ipam('DEL', conf, args, ctx);
+  },
+
+  async check(conf, args, ctx) {
+    parse(conf, args);
+    if (!conf.prevResult) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'prevResult: Required prevResult missing');
+    await ctx.ipam('CHECK', conf, args, ctx);
+    await checkCalico(conf.prevResult, args, ctx.hostNetns);
+  },
+
+  async gc(conf, args, ctx) {
+    parse(conf, args);
+    await ctx.ipam('GC', conf, args, ctx);
+  },
+
+  async status(conf, args, ctx) {
+    parse(conf, args);
+    await ctx.ipam('STATUS', conf, args, ctx);
+  },
+};
