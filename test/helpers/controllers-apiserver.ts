@@ -9,9 +9,10 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(userAgent = 'controllers-test'): Promise<TestApi> {
+/** `socketPath`: also serve plain http on that unix socket (for a relay into a netns). */
+export async function startTestApi(userAgent = 'controllers-test', socketPath?: string): Promise<TestApi> {
   const store = await openStore({ kind: 'memory' });
-  const server = await startApiServer({ store, port: 0 });
+  const server = await startApiServer({ store, port: 0, socketPath });
   const client = new Client({ server: server.url, userAgent });
   return {
     client,

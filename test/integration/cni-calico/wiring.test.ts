@@ -9,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ip, ipJson, run } from '../../../src/dataplane/exec.js';
@@ -156,5 +158,76 @@ describe('calico CNI plugin (delegated, real apiserver)', () => {
     assert.equal(r2.ips![0].address, r1.ips![0].address, 'same handle, same address');
     await rts.n1.delNetwork(pod('c1', c1b));
     assert.deepEqual(await new CalicoIpam(api.client).ipsByHandle(`${NET}.ctr-c1`), []);
+  });
+});
+
+describe('calico CNI plugin (standalone, exec\'d)', () => {
+  const fx = new CniFixture();
+  let api: TestApi;
+  let node: string;
+
+  const runtime = async (name: string, kubeconfig?: string): Promise<CniRuntime> => {
+    const confDir = join(fx.dir, name);
+    await mkdir(confDir, { recursive: true });
+    await writeFile(join(confDir, '10-calico.conflist'), JSON.stringify({
+      name: NET, cniVersion: '1.0.0',
+      plugins: [{ type: 'calico', nodename: 'sa', ...(kubeconfig ? { kubernetes: { kubeconfig } } : {}), ipam: { type: 'calico-ipam', ipv4_pools: ['10.252.0.0/24'] } }],
+    }));
+    return new CniRuntime({ confDir, binDirs: [SHIM_DIR], cacheDir: join(fx.dir, `${name}-results`), hostNetns: node });
+  };
+
+  let relay: ChildProcess | undefined;
+
+  before(async () => {
+    await fx.setup();
+    // The apiserver also on a unix socket, relayed to 127.0.0.1:6443 inside the node netns (as
+    // podnet's API relay does in the control-plane netns): the exec'd plugin runs in the node.
+    api = await startTestApi('cni-calico-standalone', join(fx.dir, 'api.sock'));
+    node = await fx.netns('sa');
+    await ip(node, ['link', 'set', 'lo', 'up']);
+    const relayJs = fileURLToPath(new URL('../../../src/cluster/relay.js', import.meta.url));
+    relay = spawn('ip', ['netns', 'exec', node, process.execPath, '--input-type=module', '-e',
+      `import { startRelay } from ${JSON.stringify(relayJs)}; await startRelay(6443, ${JSON.stringify(join(fx.dir, 'api.sock'))}); console.log('ready');`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      relay!.stdout!.once('data', () => resolve());
+      relay!.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+    });
+  });
+
+  after(async () => {
+    if (relay && relay.exitCode === null) {
+      const exited = new Promise((r) => relay!.once('exit', r));
+      relay.kill();
+      await exited;
+    }
+    await fx.teardown();
+    await api?.close();
+  });
+
+  it('without kubernetes.kubeconfig (and no agent) ADD fails naming the field, leaving nothing', async () => {
+    const rt = await runtime('nokube');
+    const p = await fx.netns('p0');
+    await assert.rejects(rt.addNetwork({ containerId: 'ctr-0', netns: netnsPath(p), ifName: 'eth0' }), (e: unknown) => e instanceof CniError && e.code === 7 && /kubernetes\.kubeconfig/.test(e.msg));
+    const calis = (await ipJson<LinkJson[]>(node, ['link', 'show'])).filter((l) => l.ifname.startsWith('cali'));
+    assert.deepEqual(calis, []);
+  });
+
+  it('with kubernetes.kubeconfig allocates through the API, wires, and DEL releases', async () => {
+    const kubeconfig = join(fx.dir, 'kubeconfig');
+    await writeFile(kubeconfig, [
+      'apiVersion: v1', 'kind: Config', 'current-context: t',
+      'clusters: [{name: t, cluster: {server: "http://127.0.0.1:6443"}}]',
+      'contexts: [{name: t, context: {cluster: t, user: u}}]', 'users: [{name: u, user: {}}]', '',
+    ].join('\n'));
+    const rt = await runtime('kube', kubeconfig);
+    const p = await fx.netns('p1');
+    const r = await rt.addNetwork({ containerId: 'ctr-1', netns: netnsPath(p), ifName: 'eth0' });
+    assert.equal(r.ips![0].address, '10.252.0.0/32');
+    assert.deepEqual(r.interfaces!.map((i) => i.name), ['calictr-1', 'eth0'], 'without pod args the veth is cali + the container id');
+    assert.deepEqual(await listAffineBlocks(api.client, 'sa'), ['10.252.0.0/26']);
+    await rt.checkNetwork({ containerId: 'ctr-1', netns: netnsPath(p), ifName: 'eth0' });
+    await rt.delNetwork({ containerId: 'ctr-1', netns: netnsPath(p), ifName: 'eth0' });
+    assert.deepEqual(await new CalicoIpam(api.client).ipsByHandle(`${NET}.ctr-1`), []);
+    await assert.rejects(ip(node, ['link', 'show', 'calictr-1']));
   });
 });
