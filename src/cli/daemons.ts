@@ -12,8 +12,10 @@ import { etcdNetworkPrefix, startFlannel } from '../overlay/index.js';
 import { startProxy } from '../proxy/index.js';
 import { DEFAULT_HEALTHZ_BIND_ADDRESS } from '../proxy/healthz/index.js';
 import { startNodeLoadBalancer } from '../loadbalancer/index.js';
+import { startCalicoNode, type CalicoNode } from '../calico/node/index.js';
 import {
   type ClusterConfig,
+  type MachineConfig,
   datastorePrefix,
   parseDatastoreEndpoint,
   paths,
@@ -95,7 +97,9 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
   }
   console.log(`controlplane: apiserver listening on ${api.url} and ${socketPath}`);
   const client = clusterClient(cfg, 'podnet-controller-manager');
-  const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24, lbPool: cfg.lbPool });
+  // Calico clusters run kube-controller-manager with --allocate-node-cidrs=false: IPAM blocks instead.
+  const bgp = cfg.backend === 'bgp';
+  const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24, lbPool: cfg.lbPool, allocateNodeCIDRs: !bgp });
   await bootstrapCluster(client, cfg);
   console.log('controlplane: controllers running, cluster objects bootstrapped');
   await untilSignal('controlplane', [() => store.close(), () => api.close(), () => controllers.stop()]);
@@ -125,13 +129,13 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     repoRoot: REPO_ROOT,
     token: cfg.token,
   });
-  const flannel = await startFlannel({
+  const overlay = cfg.backend === 'bgp' ? await startCalicoNodeFor(cfg, node, nodeRoot) : await startFlannel({
     client: client('podnet-flannel'),
     nodeName: node.name,
     netns: node.netns,
     nodeIP: node.ip,
     clusterCIDR: cfg.clusterCIDR,
-    backend: cfg.backend ?? 'vxlan',
+    backend: cfg.backend === 'host-gw' ? 'host-gw' : 'vxlan',
     // With an etcd datastore, flannel's etcd subnet manager keeps the leases there (per-cluster prefix).
     etcd: cfg.datastoreEndpoint
       ? { endpoints: parseDatastoreEndpoint(cfg.datastoreEndpoint), prefix: etcdNetworkPrefix(datastorePrefix(cfg.name)) }
@@ -151,6 +155,19 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
   });
   // The health checks report serviceProxyHealthy from the proxy's own health, as kube-proxy's do.
   const lb = await startNodeLoadBalancer({ client: client('podnet-lb-speaker'), nodeName: node.name, netns: node.netns, nodeIP: node.ip, proxyHealth: proxy.health });
-  console.log(`agent ${node.name}: agent, flannel, proxy and load-balancer speaker running`);
-  await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => flannel.stop(), () => proxy.stop(), () => lb.stop()]);
+  console.log(`agent ${node.name}: agent, ${cfg.backend === 'bgp' ? 'calico-node' : 'flannel'}, proxy and load-balancer speaker running`);
+  await untilSignal(`agent ${node.name}`, [() => agent.stop(), () => overlay.stop(), () => proxy.stop(), () => lb.stop()]);
+}
+
+/** The bgp backend's calico-node: BIRD in the node's namespace under `<nodeRoot>/calico`. */
+function startCalicoNodeFor(cfg: ClusterConfig, node: MachineConfig, nodeRoot: string): Promise<CalicoNode> {
+  return startCalicoNode({
+    client: clusterClient(cfg, `podnet-calico-node/${node.name}`),
+    nodeName: node.name,
+    netns: node.netns,
+    nodeIP: node.ip,
+    nodeNetwork: cfg.nodeNetwork,
+    dir: join(nodeRoot, 'calico'),
+    pools: [cfg.clusterCIDR],
+  });
 }

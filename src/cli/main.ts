@@ -1,7 +1,7 @@
 /** The podnet command line. */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CLUSTER, loadClusterConfig, parseDatastoreEndpoint, paths } from '../cluster/config.js';
+import { DEFAULT_CLUSTER, loadClusterConfig, parseClusterBackend, parseDatastoreEndpoint, paths } from '../cluster/config.js';
 
 export const HELP = `podnet: the Kubernetes network model as real software on one Linux host
 
@@ -9,7 +9,7 @@ Usage: podnet <command> [--name <cluster>] [options]
 
 Commands:
   up [--nodes N] [--datastore-endpoint <url>] [--proxy-mode <mode>] [--lb-pool <ranges>]
-     [--backend vxlan|host-gw]
+     [--backend vxlan|host-gw|bgp]
                             Start a cluster (default 2 nodes) and return once it is ready;
                             it keeps running in the background. The API's store is embedded
                             SQLite (<state root>/store/state.db) unless --datastore-endpoint
@@ -20,17 +20,20 @@ Commands:
                             (default), iptables (iptables-nft rules, as kube-proxy's
                             iptables mode) or userspace. --lb-pool gives LoadBalancer
                             Services their addresses (ranges a-b, CIDRs, comma-separated;
-                            default 172.18.0.240-172.18.0.250). --backend picks flannel's
-                            backend: vxlan (default; flannel.1, VNI 1, UDP 8472) or host-gw
-                            (a route per node via its node IP, no tunnel)
+                            default 172.18.0.240-172.18.0.250). --backend picks how pods
+                            reach other nodes: flannel's vxlan (default; flannel.1, VNI 1, UDP
+                            8472) or host-gw (a route per node via its node IP, no tunnel), or
+                            Calico's bgp (BIRD per node in a full iBGP mesh, AS 64512, each
+                            node announcing its /26 IPAM blocks; pods wired with 169.254.1.1)
   demo                      The main job: start the cluster if needed, deploy seed 002's web
                             application (examples/web/) and reach it by its Service name from
                             a client pod on another node
   down                      Stop the cluster and remove its namespaces, processes and state
                             (added nodes included)
   node add [<node-name>]    A node joins the running cluster: its namespace on the node
-                            network (next free 172.18.0.<10+i>), its agent, flannel, proxy and
-                            LB speaker; returns once the Node is Ready with a pod CIDR.
+                            network (next free 172.18.0.<10+i>), its agent, flannel (bgp:
+                            calico-node, joining the mesh), proxy and LB speaker; returns once
+                            the Node is Ready (with a pod CIDR, or on bgp in the BGP mesh).
                             Default name: the next free node<i> (1-13 of [a-z0-9-])
   node remove <node-name>   A node leaves: cordon, delete its pods (controllers recreate them
                             elsewhere), stop its agent, remove its pod and node namespaces,
@@ -93,8 +96,7 @@ async function main(argv: string[]): Promise<number> {
       const proxyMode = parseProxyMode(values['proxy-mode'] ?? 'nftables', '--proxy-mode');
       const lbPool = values['lb-pool'];
       if (lbPool !== undefined) new (await import('../loadbalancer/pool.js')).IPPool(lbPool, '--lb-pool'); // fails before anything is built
-      const { parseBackendType } = await import('../overlay/backend.js');
-      const backend = parseBackendType(values.backend ?? 'vxlan', '--backend');
+      const backend = parseClusterBackend(values.backend ?? 'vxlan', '--backend');
       const cfg = await up({ name, nodes, datastoreEndpoint: endpoint, proxyMode, lbPool, backend });
       console.log(`Cluster "${name}" is ready. kubectl: export KUBECONFIG=${paths.kubeconfig(cfg.root)}`);
       return 0;

@@ -1,7 +1,8 @@
 /**
  * `podnet node add`: a machine joins the running cluster, as a kubeadm join does: its namespace
  * on the node network (wired as `podnet up` wires nodes), its agent process (agent, flannel,
- * proxy, LB speaker), its entry in cluster.json; done once the Node is Ready with a pod CIDR.
+ * proxy, LB speaker), its entry in cluster.json; done once the Node is Ready with a pod CIDR
+ * (on bgp: in the BGP mesh).
  */
 import type { Node } from '../api/types.js';
 import { type MachineConfig, loadClusterConfig, saveClusterConfig } from '../cluster/config.js';
@@ -9,7 +10,7 @@ import { attachMachine, prepareNode, routeServiceCIDR } from '../cluster/network
 import { newNodeMachine } from '../cluster/node-machine.js';
 import { spawnPodnet } from '../cluster/processes.js';
 import { clusterClient } from './daemons.js';
-import { isRunning, waitFor } from './up-down.js';
+import { isRunning, nodeJoined, waitFor } from './up-down.js';
 import { withNodeLock } from './node-lock.js';
 import { removeNode } from './node-remove.js';
 
@@ -34,7 +35,6 @@ function recordNode(clusterName: string, m: MachineConfig): void {
   saveClusterConfig(cfg);
 }
 
-const readyWithCIDR = (n: Node) => Boolean(n.spec?.podCIDR) && (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export async function nodeAdd(opts: NodeAddOptions): Promise<MachineConfig> {
   const { root } = loadClusterConfig(opts.name);
@@ -59,14 +59,14 @@ async function addNode(opts: NodeAddOptions): Promise<MachineConfig> {
       await routeServiceCIDR(m, cfg.serviceCIDR);
       recordNode(cfg.name, m);
       spawnPodnet(cfg.root, { name: `agent-${m.name}`, args: ['agent', '--name', cfg.name, '--node', m.name] });
-      await waitFor(`node ${m.name} to be Ready`, opts.timeoutMs ?? 60_000, async () => readyWithCIDR(await client.get<Node>('nodes', undefined, m.name)));
+      await waitFor(`node ${m.name} to be Ready`, opts.timeoutMs ?? 60_000, async () => nodeJoined(await client.get<Node>('nodes', undefined, m.name), cfg.backend));
     } catch (e) {
       log(`podnet node add failed: ${(e as Error).message}; removing ${m.name}`);
       await removeNode({ name: cfg.name, node: m.name, quiet: true }).catch(() => undefined);
       throw e;
     }
     const node = await client.get<Node>('nodes', undefined, m.name);
-    log(`Node ${m.name} ready: ${m.ip}, pods ${node.spec?.podCIDR}`);
+    log(`Node ${m.name} ready: ${m.ip}, ${cfg.backend === 'bgp' ? 'in the BGP mesh' : `pods ${node.spec?.podCIDR}`}`);
     return m;
   } finally {
     client.close();

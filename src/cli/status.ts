@@ -1,10 +1,17 @@
 /** `podnet status`: the cluster's processes, namespaces and nodes, as this host sees them. */
 import type { Node, Pod } from '../api/types.js';
-import { datastorePrefix, loadClusterConfig, paths } from '../cluster/config.js';
+import { type ClusterConfig, datastorePrefix, loadClusterConfig, paths } from '../cluster/config.js';
+import { DEFAULT_AS_NUMBER } from '../calico/bgp/bird-config.js';
 import { isAlive, recordedProcesses } from '../cluster/processes.js';
 import { netnsList } from '../dataplane/netns.js';
 import { etcdNetworkPrefix } from '../overlay/lease-attrs.js';
 import { clusterClient } from './daemons.js';
+
+function backendLine(cfg: ClusterConfig): string {
+  if (cfg.backend === 'bgp') return `calico bgp, BIRD full iBGP mesh (AS ${DEFAULT_AS_NUMBER}), /26 blocks of ${cfg.clusterCIDR} in the API (crd.projectcalico.org)`;
+  const leases = cfg.datastoreEndpoint ? `leases in etcd under ${etcdNetworkPrefix(datastorePrefix(cfg.name))}/` : 'leases in the API (Node spec.podCIDR and annotations)';
+  return `flannel ${cfg.backend ?? 'vxlan'}, ${leases}`;
+}
 
 export async function status(name: string): Promise<number> {
   const cfg = loadClusterConfig(name);
@@ -12,8 +19,7 @@ export async function status(name: string): Promise<number> {
   console.log(`  apiserver   https://127.0.0.1:${cfg.apiPort}`);
   console.log(`  datastore   ${cfg.datastoreEndpoint ? `etcd ${cfg.datastoreEndpoint} (keys under ${datastorePrefix(cfg.name)}/)` : `SQLite ${paths.storeDb(cfg.root)}`}`);
   console.log(`  proxy       ${cfg.proxyMode ?? 'nftables'} mode`);
-  const leases = cfg.datastoreEndpoint ? `leases in etcd under ${etcdNetworkPrefix(datastorePrefix(cfg.name))}/` : 'leases in the API (Node spec.podCIDR and annotations)';
-  console.log(`  backend     flannel ${cfg.backend ?? 'vxlan'}, ${leases}`);
+  console.log(`  backend     ${backendLine(cfg)}`);
   console.log(`  networks    nodes ${cfg.nodeNetwork}  pods ${cfg.clusterCIDR}  services ${cfg.serviceCIDR}  dns ${cfg.clusterDNS}`);
   let healthy = true;
   console.log('Processes:');

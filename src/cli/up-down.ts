@@ -10,6 +10,7 @@ import net from 'node:net';
 import type { Node, EndpointSlice } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import {
+  type ClusterBackend,
   type ClusterConfig,
   clusterRoot,
   datastorePrefix,
@@ -26,6 +27,7 @@ import { isAlive, readPid, sleep, spawnPodnet, stopRecorded } from '../cluster/p
 import { clusterClient } from './daemons.js';
 import { selfSignedCert } from '../apiserver/tls.js';
 import { openStore } from '../store/index.js';
+import { IPV4_ADDRESS_ANNOTATION } from '../calico/node/mesh-peers.js';
 
 export interface UpOptions {
   name: string;
@@ -36,8 +38,8 @@ export interface UpOptions {
   datastoreEndpoint?: string;
   /** `--proxy-mode`: recorded in cluster.json; each agent starts its proxy in it. */
   proxyMode?: 'nftables' | 'iptables' | 'userspace';
-  /** `--backend`: flannel's backend (vxlan or host-gw), recorded in cluster.json. */
-  backend?: 'vxlan' | 'host-gw';
+  /** `--backend`: flannel's vxlan or host-gw, or Calico's bgp; recorded in cluster.json. */
+  backend?: ClusterBackend;
   /** `--lb-pool`: recorded in cluster.json; the control plane's load-balancer controller uses it. */
   lbPool?: string;
 }
@@ -84,7 +86,7 @@ export async function up(opts: UpOptions): Promise<ClusterConfig> {
   writeFileSync(paths.apiKey(cfg.root), tls.key, { mode: 0o600 });
   writeKubeconfig(cfg);
   try {
-    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}, proxy ${cfg.proxyMode} mode, flannel backend ${cfg.backend}`);
+    log(`Creating cluster "${cfg.name}": ${cfg.nodes.length} node(s) on ${cfg.nodeNetwork}, pods ${cfg.clusterCIDR}, services ${cfg.serviceCIDR}, proxy ${cfg.proxyMode} mode, ${backendLabel(cfg.backend)}`);
     await createClusterNetwork(cfg);
     spawnPodnet(cfg.root, { name: 'controlplane', args: ['controlplane', '--name', cfg.name] });
     cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000);
@@ -143,12 +145,25 @@ async function waitForApiServer(initial: ClusterConfig, timeoutMs: number): Prom
   return cfg;
 }
 
+/** `flannel backend vxlan`, `calico backend bgp`: who carries pods across nodes. */
+export function backendLabel(backend: ClusterBackend | undefined): string {
+  return backend === 'bgp' ? 'calico backend bgp' : `flannel backend ${backend ?? 'vxlan'}`;
+}
+
+/**
+ * Is the Node Ready and in the pod network? flannel needs its spec.podCIDR (node IPAM); Calico
+ * has no per-node CIDR (blocks instead), and a node is in the mesh once calico-node published
+ * its BGP address.
+ */
+export function nodeJoined(n: Node, backend: ClusterBackend | undefined): boolean {
+  const ready = (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const inNetwork = backend === 'bgp' ? Boolean(n.metadata?.annotations?.[IPV4_ADDRESS_ANNOTATION]) : Boolean(n.spec?.podCIDR);
+  return ready && inNetwork;
+}
+
 async function nodesReady(client: Client, cfg: ClusterConfig): Promise<boolean> {
   const nodes = await client.list<Node>('nodes');
-  const ready = nodes.items.filter(
-    (n) => n.spec?.podCIDR && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
-  return ready.length >= cfg.nodes.length;
+  return nodes.items.filter((n) => nodeJoined(n, cfg.backend)).length >= cfg.nodes.length;
 }
 
 async function dnsReady(client: Client): Promise<boolean> {

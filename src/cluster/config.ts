@@ -33,10 +33,23 @@ export interface ClusterConfig {
   datastoreEndpoint?: string;
   /** `up --proxy-mode`: the service proxy's mode on every node; absent means nftables. */
   proxyMode?: 'nftables' | 'iptables' | 'userspace';
-  /** `up --backend`: flannel's backend on every node; absent means vxlan. */
-  backend?: 'vxlan' | 'host-gw';
+  /**
+   * `up --backend`: how pods reach other nodes. `vxlan` (absent means vxlan) and `host-gw` are
+   * flannel's backends; `bgp` is Calico's: BIRD per node in a full iBGP mesh announcing /26 blocks.
+   */
+  backend?: ClusterBackend;
   /** `up --lb-pool`: LoadBalancer addresses (ranges, CIDRs); absent means 172.18.0.240-172.18.0.250. */
   lbPool?: string;
+}
+
+/** The cross-node backends `podnet up --backend` offers. */
+export const CLUSTER_BACKENDS = ['vxlan', 'host-gw', 'bgp'] as const;
+export type ClusterBackend = (typeof CLUSTER_BACKENDS)[number];
+
+/** Checks a backend given as `field`; the error names the field and the supported values. */
+export function parseClusterBackend(value: string, field = '--backend'): ClusterBackend {
+  if ((CLUSTER_BACKENDS as readonly string[]).includes(value)) return value as ClusterBackend;
+  throw new Error(`${field}: Unsupported value: "${value}": supported values: ${CLUSTER_BACKENDS.map((b) => `"${b}"`).join(', ')}`);
 }
 
 export const DEFAULT_CLUSTER = 'podnet';

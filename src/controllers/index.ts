@@ -39,13 +39,18 @@ export interface ControllersOptions {
   podGCQuarantineMs?: number;
   /** LoadBalancer address pool (ranges, CIDRs; default 172.18.0.240-172.18.0.250). */
   lbPool?: string;
+  /**
+   * kube-controller-manager's --allocate-node-cidrs (default true): false leaves Nodes without
+   * spec.podCIDR, as Calico clusters run it (Calico's IPAM hands out blocks instead).
+   */
+  allocateNodeCIDRs?: boolean;
 }
 
 /** Starts all controllers; resolves once their caches are synced and the first syncs queued. */
 export async function startControllers(client: Client, opts: ControllersOptions = {}): Promise<{ stop(): void }> {
   const informers = new SharedInformers(client);
   const controllers = [
-    new NodeIpamController(client, { informers, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize }),
+    ...(opts.allocateNodeCIDRs === false ? [] : [new NodeIpamController(client, { informers, clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize })]),
     new Scheduler(client, { informers }),
     new DeploymentController(client, { informers }),
     new ReplicaSetController(client, { informers }),

@@ -11,7 +11,7 @@ import type { Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import { sysctl } from '../../dataplane/exec.js';
 import { BoundedFrequencyRunner } from '../../util/runner.js';
-import { affineBlocksOf, watchAffinities } from '../ipam/affinities.js';
+import { affineBlocksOf, watchAffinities } from '../ipam/index.js';
 import { renderBirdConfig, type BgpTimers } from '../bgp/bird-config.js';
 import { BirdDaemon } from '../bgp/bird-daemon.js';
 import { IPV4_ADDRESS_ANNOTATION, ipv4AddressAnnotation, meshKey, meshPeers } from './mesh-peers.js';

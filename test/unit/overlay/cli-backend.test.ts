@@ -6,7 +6,7 @@ test('podnet up --backend with a bad value fails before anything is built, namin
   const name = uniqueName('u');
   const r = podnet(['up', '--name', name, '--backend', 'hostgw'], 30_000);
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, 'podnet: --backend: Unsupported value: "hostgw": supported values: "vxlan", "host-gw"\n');
+  assert.equal(r.stderr, 'podnet: --backend: Unsupported value: "hostgw": supported values: "vxlan", "host-gw", "bgp"\n');
   assert.deepEqual(leftovers(name), []);
 });
 
