@@ -79,13 +79,13 @@ function syncDeps(o: ResolvedAgentOptions, svc: Informer<Service>, probes: Probe
 
 export function createPodManager(o: ResolvedAgentOptions, pods: Informer<Pod>, svc: Informer<Service>): PodManager {
   const events = new EventRecorder(o.client, o.nodeName);
-  const unhealthy = (uid: string, container: string, type: ProbeType, output: string) => {
+  const probeEvent = (reason: string, verb: string) => (uid: string, container: string, type: ProbeType, output: string) => {
     const pod = pods.list().find((p) => p.metadata?.uid === uid);
     const kind = type[0].toUpperCase() + type.slice(1);
-    if (pod) events.record(podRef(pod), 'Warning', 'Unhealthy', `${kind} probe failed: ${output}`, container);
+    if (pod) events.record(podRef(pod), 'Warning', reason, `${kind} probe ${verb}: ${output}`, container);
   };
   // Probe results wake the pod's worker; `workers` exists before any probe runs.
-  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid), Date.now, unhealthy);
+  const probes = new ProbeManager(runProbe, (uid) => workers.poke(uid), Date.now, probeEvent('Unhealthy', 'failed'), probeEvent('ProbeWarning', 'warning'));
   const deps = syncDeps(o, svc, probes, events);
   const workers: PodWorkers = new PodWorkers(
     {

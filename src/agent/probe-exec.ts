@@ -6,6 +6,7 @@
 import type { Container, Probe } from '../api/types.js';
 import { run } from '../dataplane/exec.js';
 import { capabilityPrefix } from './container-security.js';
+import { httpProbe, probeURL } from './probe-http.js';
 
 export interface ProbeTarget {
   podIP: string;
@@ -18,6 +19,8 @@ export interface ProbeTarget {
 export interface ProbeResult {
   ok: boolean;
   output: string;
+  /** A success kubelet reports with a ProbeWarning event (an httpGet ending on a redirect). */
+  warning?: boolean;
 }
 
 /** A named port resolves through the container's ports, as kubelet's findPortByName. */
@@ -31,16 +34,8 @@ export function resolveProbePort(port: number | string | undefined, c: Container
 
 async function httpGet(p: NonNullable<Probe['httpGet']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
   const port = resolveProbePort(p.port, t.container, 'httpGet');
-  const scheme = (p.scheme ?? 'HTTP').toLowerCase();
-  const host = p.host || t.podIP;
-  const path = p.path?.startsWith('/') ? p.path : `/${p.path ?? ''}`;
-  const headers = (p.httpHeaders ?? []).flatMap((h) => ['-H', `${h.name}: ${h.value}`]);
-  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
-  const args = ['netns', 'exec', t.nodeNetns, 'curl', '-s', '-k', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeout), '-H', 'User-Agent: kube-probe/1.32', ...headers, url];
-  const r = await run('ip', args, { allowFailure: true });
-  const code = Number(r.stdout.trim());
-  if (code >= 200 && code < 400) return { ok: true, output: `HTTP probe succeeded: ${code}` };
-  return { ok: false, output: code ? `HTTP probe failed with statuscode: ${code}` : `Get "${url}": ${r.stderr.trim() || `curl exit ${r.code}`}` };
+  const url = probeURL(p.scheme ?? 'HTTP', p.host || t.podIP, port, p.path);
+  return httpProbe(t.nodeNetns, url, p.httpHeaders ?? [], timeout);
 }
 
 async function tcpSocket(p: NonNullable<Probe['tcpSocket']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
@@ -48,14 +43,20 @@ async function tcpSocket(p: NonNullable<Probe['tcpSocket']>, t: ProbeTarget, tim
   const host = p.host || t.podIP;
   const script = 'exec 3<>"/dev/tcp/$0/$1"';
   const r = await run('ip', ['netns', 'exec', t.nodeNetns, 'timeout', String(timeout), 'bash', '-c', script, host, String(port)], { allowFailure: true });
-  return r.code === 0 ? { ok: true, output: '' } : { ok: false, output: `dial tcp ${host}:${port}: connect: connection refused` };
+  if (r.code === 0) return { ok: true, output: '' };
+  // Go's dial errors, as kubelet's tcp prober reports them.
+  const addr = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why = r.code === 124 ? 'i/o timeout' : /no route/i.test(r.stderr) ? 'connect: no route to host' : 'connect: connection refused';
+  return { ok: false, output: `dial tcp ${addr}: ${why}` };
 }
 
 async function execProbe(p: NonNullable<Probe['exec']>, t: ProbeTarget, timeout: number): Promise<ProbeResult> {
   const cmd = p.command ?? [];
   if (cmd.length === 0) return { ok: false, output: 'exec probe: command is empty' };
   // With the container's capabilities only: a probe is the pod author's command (container-security.ts).
-  const r = await run('timeout', [String(timeout), 'nsenter', `--target=${t.pid}`, '--net', '--uts', '--mount', '--', ...capabilityPrefix(t.container), ...cmd], { allowFailure: true });
+  const r = await run('timeout', ['--kill-after=1', String(timeout), 'nsenter', `--target=${t.pid}`, '--net', '--uts', '--mount', '--', ...capabilityPrefix(t.container), ...cmd], { allowFailure: true });
+  // timeout(1) exits 124 when the command outlived it (137 when it also needed SIGKILL).
+  if (r.code === 124 || r.code === 137) return { ok: false, output: `command ${JSON.stringify(cmd.join(' '))} timed out` };
   return { ok: r.code === 0, output: (r.stdout + r.stderr).trim() };
 }
 

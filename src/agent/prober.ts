@@ -44,6 +44,8 @@ export class ProbeManager {
     private readonly now: () => number = Date.now,
     /** Told of every failed probe (kubelet's Unhealthy event). */
     private readonly onFailure?: (podUid: string, container: string, type: ProbeType, output: string) => void,
+    /** Told of every success with a warning (kubelet's ProbeWarning event). */
+    private readonly onWarning?: (podUid: string, container: string, type: ProbeType, output: string) => void,
   ) {}
 
   /** Runs the container's probes for attempt `attemptId` (stopping older attempts' workers). */
@@ -76,8 +78,9 @@ export class ProbeManager {
     const ready = started && (!c.readinessProbe || readiness?.result === true);
     const live = get('liveness');
     let killReason: string | undefined;
-    if (startup?.result === false) killReason = `Container ${c.name} failed startup probe, will be restarted${startup.output ? `: ${startup.output}` : ''}`;
-    else if (started && live?.result === false) killReason = `Container ${c.name} failed liveness probe, will be restarted${live.output ? `: ${live.output}` : ''}`;
+    // kubelet's Killing message names the probe, not its output (that is in the Unhealthy events).
+    if (startup?.result === false) killReason = `Container ${c.name} failed startup probe, will be restarted`;
+    else if (started && live?.result === false) killReason = `Container ${c.name} failed liveness probe, will be restarted`;
     return { started, ready, ...(killReason ? { killReason } : {}) };
   }
 
@@ -100,9 +103,10 @@ export class ProbeManager {
     const startupKey = `${podUid}/${key.split('/')[1]}/startup`;
     const gated = type !== 'startup' && this.workers.has(startupKey) && this.workers.get(startupKey)!.result !== true;
     if (!gated) {
-      const r = await this.runProbe(w.probe, target).catch((e: unknown) => ({ ok: false, output: String((e as Error).message ?? e) }));
+      const r: ProbeResult = await this.runProbe(w.probe, target).catch((e: unknown) => ({ ok: false, output: String((e as Error).message ?? e) }));
       if (w.stopped) return;
       if (!r.ok) this.onFailure?.(podUid, key.split('/')[1], type, r.output);
+      else if (r.warning) this.onWarning?.(podUid, key.split('/')[1], type, r.output);
       if (this.record(w, r)) this.onChange(podUid);
       // A startup probe that succeeded has done its job (kubelet stops its worker).
       if (type === 'startup' && w.result === true) return;
