@@ -1,11 +1,15 @@
 /**
- * The CNI network configuration list the agent writes once its node has a pod CIDR, as flannel's
- * install-cni step does: the bridge plugin on cni0 with host-local IPAM over the node's range.
+ * The CNI network configuration list the agent writes, as a network's install-cni step does:
+ * flannel's (the bridge plugin on cni0 with host-local over the node's pod CIDR, once the node
+ * has one) or Calico's (`10-calico.conflist`: calico with calico-ipam over the cluster CIDR,
+ * written at once: Calico nodes have no spec.podCIDR). Writing one removes the other, since
+ * the runtime takes the first conflist by name.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CNI_CONFLIST_NAME = '10-podnet.conflist';
+export const CALICO_CONFLIST_NAME = '10-calico.conflist';
 
 export interface CniConfigInput {
   podCIDR: string;
@@ -38,15 +42,52 @@ export function renderCniConfig(input: CniConfigInput): Record<string, unknown> 
   };
 }
 
-/** Writes `<confDir>/10-podnet.conflist` atomically, only when its content changes. */
-export async function writeCniConfig(confDir: string, input: CniConfigInput): Promise<string> {
+export interface CalicoCniConfigInput {
+  nodeName: string;
+  /** The IP pool (the cluster CIDR). */
+  pool: string;
+  /** Default 1500: no encapsulation in BGP mode. */
+  mtu?: number;
+  portmap?: boolean;
+}
+
+/** Calico's conflist as its install-cni writes it for the Kubernetes datastore. */
+export function renderCalicoCniConfig(input: CalicoCniConfigInput): Record<string, unknown> {
+  return {
+    name: 'k8s-pod-network',
+    cniVersion: '1.0.0',
+    plugins: [
+      {
+        type: 'calico',
+        datastore_type: 'kubernetes',
+        nodename: input.nodeName,
+        mtu: input.mtu ?? 1500,
+        ipam: { type: 'calico-ipam', ipv4_pools: [input.pool] },
+      },
+      ...(input.portmap ? [{ type: 'portmap', snat: true, capabilities: { portMappings: true } }] : []),
+    ],
+  };
+}
+
+async function writeConfList(confDir: string, name: string, other: string, conf: Record<string, unknown>): Promise<string> {
   await mkdir(confDir, { recursive: true });
-  const path = join(confDir, CNI_CONFLIST_NAME);
-  const text = JSON.stringify(renderCniConfig(input), null, 2) + '\n';
+  await rm(join(confDir, other), { force: true });
+  const path = join(confDir, name);
+  const text = JSON.stringify(conf, null, 2) + '\n';
   const old = await readFile(path, 'utf8').catch(() => '');
   if (old !== text) {
     await writeFile(path + '.tmp', text);
     await rename(path + '.tmp', path);
   }
   return path;
+}
+
+/** Writes `<confDir>/10-podnet.conflist` atomically, only when its content changes. */
+export function writeCniConfig(confDir: string, input: CniConfigInput): Promise<string> {
+  return writeConfList(confDir, CNI_CONFLIST_NAME, CALICO_CONFLIST_NAME, renderCniConfig(input));
+}
+
+/** Writes `<confDir>/10-calico.conflist` atomically, only when its content changes. */
+export function writeCalicoCniConfig(confDir: string, input: CalicoCniConfigInput): Promise<string> {
+  return writeConfList(confDir, CALICO_CONFLIST_NAME, CNI_CONFLIST_NAME, renderCalicoCniConfig(input));
 }

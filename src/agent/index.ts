@@ -4,15 +4,14 @@
  * as processes, writing pod status back. stop() leaves sandboxes and containers running, as a
  * stopping kubelet does; the next start adopts them.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Service } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import { startCniServer } from '../cni/server.js';
-import { writeCniConfig } from './cni-config.js';
+import { writePodNetworkConfig } from './pod-network-config.js';
 import { gcCniNetwork } from './cni-network.js';
-import { registerNode, updateNodeStatus, waitForPodCIDR } from './node-registration.js';
+import { registerNode, updateNodeStatus } from './node-registration.js';
 import { type AgentOptions, type ResolvedAgentOptions, agentDefaults, validateAgentOptions } from './options.js';
 import { type PodManager, createPodManager } from './pod-manager.js';
 import { podsRoot, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
@@ -43,11 +42,9 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** After the pod CIDR: the CNI config, then the informers, orphan cleanup and pod events. */
+/** After the pod network config (flannel: once the node has a pod CIDR): then the informers, orphan cleanup and pod events. */
 async function runPods(o: ResolvedAgentOptions, pods: Informer<Pod>, svc: Informer<Service>, mgr: PodManager, signal: AbortSignal): Promise<void> {
-  const cidr = await waitForPodCIDR(o.client, o.nodeName, signal);
-  const portmap = existsSync(join(o.repoRoot, 'bin', 'cni', 'portmap'));
-  await writeCniConfig(join(o.nodeRoot, 'cni', 'net.d'), { podCIDR: cidr, dataDir: join(o.nodeRoot, 'cni', 'networks'), portmap });
+  await writePodNetworkConfig(o, signal);
   // Before any pod sync: GC must not run alongside ADD or DEL.
   await gcCniNetwork(o).then(
     (gone) => gone.length > 0 && console.error(`agent ${o.nodeName}: CNI GC deleted ${gone.length} stale attachment(s): ${gone.map((k) => k.containerId.slice(0, 12)).join(', ')}`),
@@ -72,7 +69,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   await mkdir(podsRoot(o.nodeRoot), { recursive: true });
   // The empty mountpoint each container's private mount namespace binds its token over.
   await mkdir(SERVICE_ACCOUNT_MOUNT, { recursive: true });
-  const cniServer = await startCniServer({ socketPath: join(o.nodeRoot, 'agent.sock'), hostNetns: o.nodeNetns });
+  const cniServer = await startCniServer({ socketPath: join(o.nodeRoot, 'agent.sock'), hostNetns: o.nodeNetns, apiClient: o.client });
   const nodeInfo = { nodeName: o.nodeName, nodeIP: o.nodeIP };
   await registerNode(o.client, nodeInfo).catch(async (e: unknown) => {
     await cniServer.close();

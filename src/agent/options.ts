@@ -22,6 +22,13 @@ export interface AgentOptions {
   apiServicePort?: number;
   /** The service account token given to pods. */
   token?: string;
+  /**
+   * The pod network: `flannel` (default: bridge + host-local over spec.podCIDR) or `calico`
+   * (calico + calico-ipam from /26 blocks of clusterCIDR; no wait for spec.podCIDR).
+   */
+  network?: 'flannel' | 'calico';
+  /** The cluster CIDR, Calico's IP pool (network calico); default 10.244.0.0/16. */
+  clusterCIDR?: string;
 }
 
 export type ResolvedAgentOptions = AgentOptions & Required<Pick<AgentOptions, 'clusterDNS' | 'clusterDomain' | 'apiServiceHost' | 'apiServicePort'>>;
@@ -52,5 +59,7 @@ export function validateAgentOptions(o: AgentOptions): void {
   if (o.apiServicePort !== undefined && !(Number.isInteger(o.apiServicePort) && o.apiServicePort > 0 && o.apiServicePort < 65536)) {
     errs.push(`apiServicePort: Invalid value "${o.apiServicePort}": must be a port number`);
   }
+  if (o.network !== undefined && o.network !== 'flannel' && o.network !== 'calico') errs.push(`network: Unsupported value "${o.network}": supported values: "flannel", "calico"`);
+  if (o.clusterCIDR !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(o.clusterCIDR)) errs.push(`clusterCIDR: Invalid value "${o.clusterCIDR}": must be an IPv4 CIDR`);
   if (errs.length > 0) throw new Error(`agent: Invalid options: ${errs.join('; ')}`);
 }
