@@ -1,0 +1,68 @@
+/**
+ * What Calico's kube-controllers IPAM garbage collection decides, as a pure function of the
+ * informer caches: allocations whose pod is gone (at once when its node is gone too, else after
+ * a grace period, since a pod cache can lag an ADD), then the affinities and empty blocks of
+ * nodes that no longer exist. A block that still holds an allocation is never released.
+ */
+import type { BlockAffinity, IPAMBlock } from '../../api/calico.js';
+import { allocationsOf, isEmptyBlock } from './block.js';
+
+export interface GcState {
+  nodes: ReadonlySet<string>;
+  /** `namespace/name` of every pod. */
+  pods: ReadonlySet<string>;
+  blocks: readonly IPAMBlock[];
+  affinities: readonly BlockAffinity[];
+  /** Handle → when its pod was first seen missing (ms); updated by planGc. */
+  leakSince: Map<string, number>;
+  now: number;
+  leakGracePeriodMs: number;
+}
+
+export interface GcPlan {
+  /** Handles whose addresses are freed. */
+  releaseHandles: string[];
+  /** Affinity names to delete (before their blocks, so nobody announces a block being removed). */
+  deleteAffinities: string[];
+  /** Blocks to delete (name → the resourceVersion they were judged empty at). */
+  deleteBlocks: Array<{ name: string; resourceVersion: string }>;
+}
+
+const nodeOfAffinity = (affinity: string | undefined): string | undefined => (affinity?.startsWith('host:') ? affinity.slice(5) : undefined);
+
+/** Whether the allocation's owner is gone for good; records first sightings in `leakSince`. */
+function isLeaked(s: GcState, handle: string, sec: Record<string, string> | undefined, seen: Set<string>): boolean {
+  const nodeGone = sec?.node !== undefined && !s.nodes.has(sec.node);
+  if (!sec?.namespace || !sec.pod) return nodeGone;
+  if (s.pods.has(`${sec.namespace}/${sec.pod}`)) return false;
+  seen.add(handle);
+  const since = s.leakSince.get(handle) ?? s.now;
+  s.leakSince.set(handle, since);
+  return nodeGone || s.now - since >= s.leakGracePeriodMs;
+}
+
+export function planGc(s: GcState): GcPlan {
+  const release = new Set<string>();
+  const seen = new Set<string>();
+  for (const b of s.blocks) {
+    for (const { attr } of allocationsOf(b.spec!)) {
+      if (attr.handle_id && isLeaked(s, attr.handle_id, attr.secondary, seen)) release.add(attr.handle_id);
+    }
+  }
+  for (const h of [...s.leakSince.keys()]) if (!seen.has(h) || release.has(h)) s.leakSince.delete(h);
+  // A gone node's block goes once it is empty as read (a later round, after the releases land).
+  const goneBlocks = s.blocks.filter((b) => {
+    const node = nodeOfAffinity(b.spec!.affinity);
+    return node !== undefined && !s.nodes.has(node) && isEmptyBlock(b.spec!);
+  });
+  const blockCidrs = new Set(s.blocks.map((b) => b.spec!.cidr));
+  const goneCidrs = new Set(goneBlocks.map((b) => b.spec!.cidr));
+  const deleteAffinities = s.affinities
+    .filter((a) => !s.nodes.has(a.spec!.node) && (goneCidrs.has(a.spec!.cidr) || !blockCidrs.has(a.spec!.cidr)))
+    .map((a) => a.metadata!.name!);
+  return {
+    releaseHandles: [...release].sort(),
+    deleteAffinities,
+    deleteBlocks: goneBlocks.map((b) => ({ name: b.metadata!.name!, resourceVersion: b.metadata!.resourceVersion ?? '' })),
+  };
+}
