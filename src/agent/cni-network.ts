@@ -32,6 +32,9 @@ function nodeCniRuntime(o: CniNetworkOptions): CniRuntime {
     cacheDir: join(o.nodeRoot, 'cni', 'results'),
     hostNetns: o.nodeNetns,
     env: { PODNET_CNI_SOCKET: join(o.nodeRoot, 'agent.sock') },
+    // podnet's own shims: the same request to the same socket without sh + curl per plugin
+    // (about 13 ms each here); any other plugin in the conflist is still exec'd.
+    directShims: true,
   });
 }
 
