@@ -97,7 +97,9 @@ async function syncExited(pod: Pod, c: Container, dir: string, obs: Extract<Cont
   const { exit } = obs;
   const key = `${pod.metadata?.uid}/${c.name}`;
   const staleSandbox = obs.attempt.sandboxId !== sandbox.id;
-  if (!staleSandbox && !shouldRestart(pod, exit.exitCode)) return { view: terminatedView(c, obs.state, exit) };
+  // In a new sandbox too, as kubelet's computePodActions: under OnFailure a container that
+  // succeeded is not started again.
+  if (!shouldRestart(pod, exit.exitCode)) return { view: terminatedView(c, obs.state, exit) };
   const finished = Date.parse(exit.finishedAt);
   const carried = { restartCount: obs.state.restartCount, lastTermination: exit };
   if (!staleSandbox && deps.backoff.isInBackOffSince(key, finished)) {

@@ -12,6 +12,7 @@ import { podRef } from './events.js';
 import { killContainers, killSandboxProcesses, removePod, stopPod } from './pod-termination.js';
 import { type ContainerView, type PodView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
+import { finalViews, sandboxLostForGood } from './sandbox-lost.js';
 
 export interface PodSyncDeps extends ContainerSyncDeps {
   client: Client;
@@ -32,10 +33,18 @@ export function gracePeriodSeconds(pod: Pod): number {
 
 const isTerminal = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
 
-/** A live sandbox for the pod: the recorded one, or a new one when it is missing or broken. */
-async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SandboxRecord> {
+/**
+ * A live sandbox for the pod: the recorded one, or a new one when it is missing or broken;
+ * undefined when it died and must not be replaced (restartPolicy Never, see sandbox-lost.ts).
+ */
+async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promise<SandboxRecord | undefined> {
   const rec = await readSandbox(podDir);
   if (rec && (await sandboxReady(rec))) return rec;
+  if (rec && (await sandboxLostForGood(pod, podDir))) {
+    deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: sandbox ${rec.id.slice(0, 12)} is gone and restartPolicy is Never: stopping the pod`);
+    await stopPod(podDir, 0, deps.sandbox);
+    return undefined;
+  }
   if (rec) {
     // The sandbox died (its netns or its pause process is gone): as kubelet when the pause
     // container dies, kill the containers and start over in a new sandbox.
@@ -136,7 +145,7 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     await failDeadlineExceeded(pod, podDir, deps);
     return {};
   }
-  let sandbox: SandboxRecord;
+  let sandbox: SandboxRecord | undefined;
   try {
     sandbox = await ensureSandbox(pod, podDir, deps);
   } catch (e) {
@@ -146,6 +155,12 @@ export async function syncPod(pod: Pod, podDir: string, deps: PodSyncDeps): Prom
     const view = { hostIP: deps.nodeIP, sandboxReady: false, containers: waitingViews(pod, 'ContainerCreating') };
     await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
     return { resyncAfterMs: 2000 };
+  }
+  if (!sandbox) {
+    // Nothing runs again: the status shows how each container ended (the phase turns terminal).
+    const view = { hostIP: deps.nodeIP, sandboxReady: false, ...(await finalViews(pod, podDir)) };
+    await writeStatus(pod, computePodStatus(pod, view, new Date().toISOString()), deps);
+    return {};
   }
   const { view, resyncAfterMs } = await syncContainers(pod, podDir, sandbox, deps, deadline);
   const status = computePodStatus(pod, view, new Date().toISOString());

@@ -3,7 +3,9 @@
  * has one living in its netns; kill -9 of it makes the agent build a new sandbox (new netns, new
  * IP, SandboxChanged, containers restarted with restartCount+1) and release the old one (netns,
  * veth, IP); deleting the netns under the pod kills the old pause too (else it would keep the
- * unnamed namespace and its veth alive); deleting the pod leaves no pause behind.
+ * unnamed namespace and its veth alive); deleting the pod leaves no pause behind. As kubelet's
+ * computePodActions: under restartPolicy Never a lost sandbox is not replaced (the pod fails),
+ * under OnFailure a container that succeeded is not run again in the new sandbox.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,6 +120,55 @@ describe('sandbox pause process', { timeout: 180_000 }, () => {
     pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
     execFileSync('ip', ['netns', 'del', old.netns]);
     await assertRebuilt(await rebuiltFrom(old, 2), old, 2);
+  });
+
+  it('restartPolicy Never: a lost sandbox is not replaced; the killed container fails the pod', async () => {
+    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'once', namespace: 'default' }, spec: { nodeName: 'node1', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sleep', 'infinity'] }] } });
+    const pod = await eventually(async () => {
+      const p = await getPod('once');
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    }, 30_000, 'once running');
+    const old = sandboxOf(pod);
+    pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
+    process.kill(old.pause!.pid, 'SIGKILL');
+    const failed = await eventually(async () => {
+      const p = await getPod('once');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    }, 30_000, 'once Failed');
+    const cs = failed.status!.containerStatuses![0];
+    assert.equal(cs.restartCount, 0);
+    assert.ok([137, 143].includes(cs.state?.terminated?.exitCode ?? 0), `killed: ${JSON.stringify(cs.state)}`);
+    assert.equal(existsSync(join(node.nodeRoot, 'pods', pod.metadata!.uid!, 'sandbox.json')), false, 'no new sandbox');
+    assert.equal(existsSync(`/run/netns/${old.netns}`), false);
+    assert.equal(existsSync(ipFile(old.podIP)), false, 'IP released');
+    const events = (await client.list<Event>('events', 'default')).items.filter((e) => e.involvedObject.name === 'once').map((e) => e.reason);
+    assert.equal(events.includes('SandboxChanged'), false, JSON.stringify(events));
+    await client.delete('pods', 'default', 'once');
+    await eventually(async () => getPod('once').then(() => false, (e: unknown) => isNotFound(e)), 30_000, 'once gone');
+  });
+
+  it('restartPolicy OnFailure: a new sandbox restarts the killed container, not one that succeeded', async () => {
+    const containers = [{ name: 'done', image: 'busybox', command: ['true'] }, { name: 'run', image: 'busybox', command: ['sleep', 'infinity'] }];
+    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mixed', namespace: 'default' }, spec: { nodeName: 'node1', restartPolicy: 'OnFailure', containers } });
+    const pod = await eventually(async () => {
+      const p = await getPod('mixed');
+      const [done, run] = p.status?.containerStatuses ?? [];
+      return done?.state?.terminated?.exitCode === 0 && run?.state?.running ? p : undefined;
+    }, 30_000, 'mixed: done exited 0, run running');
+    const old = sandboxOf(pod);
+    pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
+    process.kill(old.pause!.pid, 'SIGKILL');
+    const rebuilt = await eventually(async () => {
+      const p = await getPod('mixed');
+      const run = p.status?.containerStatuses?.[1];
+      return p.status?.podIP !== old.podIP && run?.restartCount === 1 && run.state?.running ? p : undefined;
+    }, 30_000, 'mixed rebuilt');
+    pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
+    const done = rebuilt.status!.containerStatuses![0];
+    assert.equal(done.restartCount, 0, 'the container that succeeded is not run again');
+    assert.equal(done.state?.terminated?.exitCode, 0);
+    await client.delete('pods', 'default', 'mixed');
+    await eventually(async () => getPod('mixed').then(() => false, (e: unknown) => isNotFound(e)), 30_000, 'mixed gone');
   });
 
   it('leaves no pause process when the pod is deleted', async () => {
