@@ -51,11 +51,15 @@ export interface CalicoCniConfigInput {
   portmap?: boolean;
 }
 
-/** Calico's conflist as its install-cni writes it for the Kubernetes datastore. */
+/**
+ * Calico's conflist as its install-cni writes it for the Kubernetes datastore, at cniVersion
+ * 1.1.0 so that the agent's GC reaches calico-ipam: an address taken by an ADD whose result
+ * never reached the cache (agent killed mid-ADD) is freed at the next agent start.
+ */
 export function renderCalicoCniConfig(input: CalicoCniConfigInput): Record<string, unknown> {
   return {
     name: 'k8s-pod-network',
-    cniVersion: '1.0.0',
+    cniVersion: '1.1.0',
     plugins: [
       {
         type: 'calico',

@@ -6,7 +6,7 @@
  */
 import type { IPAMBlock } from '../../api/calico.js';
 import { type Client, isConflict, isNotFound } from '../../client/client.js';
-import { withKeyLock } from '../../cni/mutex.js';
+import { withHostLock } from './host-lock.js';
 import { BLOCKS, listAffineBlocks, listBlocks } from './affinities.js';
 import { assignFromBlock, blockName, hostAffinity, ordinalToIP, releaseHandleFromBlock } from './block.js';
 import { type PoolConfig, claimAffineBlock } from './block-claim.js';
@@ -50,7 +50,7 @@ export class CalicoIpam {
    */
   autoAssign(node: string, handleID: string, secondary?: Record<string, string>): Promise<AssignedIP> {
     const run = () => this.assign(node, handleID, secondary);
-    return this.hostLock ? withKeyLock(`calico-ipam:${node}`, run) : run();
+    return this.hostLock ? withHostLock(node, run) : run();
   }
 
   private async assign(node: string, handleID: string, secondary?: Record<string, string>): Promise<AssignedIP> {

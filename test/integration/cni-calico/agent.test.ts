@@ -13,7 +13,7 @@ import type { Pod } from '../../../src/api/types.js';
 import type { IPAMBlock, IPAMHandle } from '../../../src/api/calico.js';
 import { isNotFound } from '../../../src/client/client.js';
 import { startAgent, type Agent } from '../../../src/agent/index.js';
-import { listAffineBlocks } from '../../../src/calico/ipam/index.js';
+import { CalicoIpam, listAffineBlocks } from '../../../src/calico/ipam/index.js';
 import { REPO, destroyTestNode, eventually, inNetns, leftovers, makeTestNode, recordedPids, type SeenProcess, type TestNode } from '../../helpers/agent-node.js';
 import { type TestApi, startTestApi } from '../../helpers/controllers-apiserver.js';
 
@@ -50,6 +50,8 @@ describe('node agent on the calico network', { timeout: 120_000 }, () => {
     execFileSync('ip', ['-n', node.netns, 'addr', 'add', '172.18.0.11/16', 'dev', 'eth0']);
     execFileSync('ip', ['-n', node.netns, 'link', 'set', 'eth0', 'up']);
     api = await startTestApi('agent-calico-test');
+    // An address an earlier agent took in an ADD it never finished (killed before the result was cached).
+    await new CalicoIpam(api.client).autoAssign('node1', 'k8s-pod-network.lost0123', { node: 'node1', namespace: 'default', pod: 'lost' });
     agent = await startAgent({
       client: api.client, clusterName: node.cluster, nodeName: 'node1', nodeNetns: node.netns, nodeIP: '172.18.0.11',
       nodeRoot: node.nodeRoot, repoRoot: REPO, token: 't', network: 'calico', clusterCIDR: '10.244.0.0/16',
@@ -75,13 +77,18 @@ describe('node agent on the calico network', { timeout: 120_000 }, () => {
     assert.match(inNetns(node.netns, ['ip', 'route', 'show', 'default']).stdout, /^default dev eth0/);
   });
 
+  it('frees, at start (CNI GC), the address of an ADD the previous agent never finished', async () => {
+    await eventually(async () => (await new CalicoIpam(api.client).ipsByHandle('k8s-pod-network.lost0123')).length === 0, 10_000, 'lost address freed');
+  });
+
   it('runs pods with addresses from the node\'s /26 block, wired the Calico way, reachable from each other', async () => {
     await api.client.create('pods', 'default', web('a'));
     await api.client.create('pods', 'default', web('b'));
     const a = await running('a');
     const b = await running('b');
     assert.deepEqual(await listAffineBlocks(api.client, 'node1'), ['10.244.0.0/26']);
-    assert.deepEqual([a.status!.podIP, b.status!.podIP].sort(), ['10.244.0.0', '10.244.0.1']);
+    // Ordinal 0 went to the lost ADD and is back at the end of the free list.
+    assert.deepEqual([a.status!.podIP, b.status!.podIP].sort(), ['10.244.0.1', '10.244.0.2']);
     const nsA = sandboxNetns(a);
     assert.match(inNetns(nsA, ['ip', 'route', 'show']).stdout, /^default via 169\.254\.1\.1 dev eth0 \n169\.254\.1\.1 dev eth0 scope link/);
     assert.match(inNetns(node.netns, ['ip', 'route', 'show', `${b.status!.podIP}/32`]).stdout, /dev cali[0-9a-f]{11} scope link/);

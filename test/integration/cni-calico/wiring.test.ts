@@ -51,7 +51,8 @@ describe('calico CNI plugin (delegated, real apiserver)', () => {
     const confDir = join(fx.dir, name, 'net.d');
     await mkdir(confDir, { recursive: true });
     await writeFile(join(confDir, '10-calico.conflist'), JSON.stringify({
-      name: NET, cniVersion: '1.0.0',
+      // 1.1.0 as the agent writes it, so that GC reaches the plugins.
+      name: NET, cniVersion: '1.1.0',
       plugins: [{ type: 'calico', mtu: 1500, nodename: name, ipam: { type: 'calico-ipam', ipv4_pools: [POOL] } }],
     }));
     const socketPath = join(fx.dir, name, 'agent.sock');
@@ -147,6 +148,21 @@ describe('calico CNI plugin (delegated, real apiserver)', () => {
     for (const h of ['a1', 'a2', 'b1']) assert.deepEqual(await ipam.ipsByHandle(`${NET}.ctr-${h}`), []);
     const calis = (await ipJson<LinkJson[]>(nodes.n1, ['link', 'show'])).filter((l) => l.ifname.startsWith('cali'));
     assert.deepEqual(calis, [], 'no cali link left on n1');
+  });
+
+  it('GC frees this node\'s allocations of containers that are not valid attachments, and only those', async () => {
+    const g1 = await fx.netns('g1');
+    await rts.n1.addNetwork(pod('g1', g1));
+    const ipam = new CalicoIpam(api.client, { pools: [POOL] });
+    // An ADD whose result never reached the cache (the agent died): only IPAM knows of it.
+    const lost = await ipam.autoAssign('n1', `${NET}.ctr-lost`, { node: 'n1', namespace: 'default', pod: 'lost' });
+    const other = await ipam.autoAssign('n2', `${NET}.ctr-other`, { node: 'n2', namespace: 'default', pod: 'other' });
+    await rts.n1.gcNetwork([{ containerId: 'ctr-g1', ifName: 'eth0' }]);
+    assert.deepEqual(await ipam.ipsByHandle(`${NET}.ctr-lost`), [], `${lost.ip} released`);
+    assert.equal((await ipam.ipsByHandle(`${NET}.ctr-g1`)).length, 1, 'the valid attachment keeps its address');
+    assert.deepEqual(await ipam.ipsByHandle(`${NET}.ctr-other`), [other.ip], 'another node\'s allocation is not this node\'s GC');
+    await rts.n1.delNetwork(pod('g1', g1));
+    await ipam.releaseByHandle(`${NET}.ctr-other`);
   });
 
   it('a repeated ADD of the same pod replaces its old host veth and keeps its address', async () => {

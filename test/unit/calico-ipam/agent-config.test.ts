@@ -12,7 +12,7 @@ describe('calico agent config', () => {
   it('renders the k8s-pod-network conflist: calico with calico-ipam, then portmap with snat', () => {
     assert.deepEqual(renderCalicoCniConfig({ nodeName: 'node2', pool: '10.244.0.0/16', portmap: true }), {
       name: 'k8s-pod-network',
-      cniVersion: '1.0.0',
+      cniVersion: '1.1.0',
       plugins: [
         { type: 'calico', datastore_type: 'kubernetes', nodename: 'node2', mtu: 1500, ipam: { type: 'calico-ipam', ipv4_pools: ['10.244.0.0/16'] } },
         { type: 'portmap', snat: true, capabilities: { portMappings: true } },
