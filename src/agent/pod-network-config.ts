@@ -16,7 +16,9 @@ import type { ResolvedAgentOptions } from './options.js';
 export async function ensureNodeDefaultRoute(nodeNetns: string, dev = 'eth0'): Promise<boolean> {
   const routes = JSON.parse((await ip(nodeNetns, ['-j', 'route', 'show', 'default'])) || '[]') as unknown[];
   if (routes.length > 0) return false;
-  await ip(nodeNetns, ['route', 'add', 'default', 'dev', dev]);
+  await ip(nodeNetns, ['route', 'add', 'default', 'dev', dev]).catch((e: unknown) => {
+    throw new Error(`agent: Cannot add the default route of node netns "${nodeNetns}" (proxy ARP for the pods' 169.254.1.1 needs one): ${(e as Error).message}`);
+  });
   return true;
 }
 

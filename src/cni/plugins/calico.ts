@@ -1,7 +1,8 @@
 /**
  * calico: Calico's CNI plugin for pods (no bridge, no gateway address): IPAM delegated to
  * calico-ipam, then the wiring of calico-wiring.ts. DEL removes the pod interface (its peer and
- * the host route go with it) and releases the handle; it succeeds on what is already gone.
+ * the host route go with it; a gone netns took them already) and releases the handle; it
+ * succeeds on what is already gone.
  */
 import { isNotFound } from '../../dataplane/exec.js';
 import { nsIp, nsIpBatch, nsSysctl, pathExists, podNsTarget } from '../ns.js';
@@ -70,9 +71,9 @@ export const calico: CniPlugin = {
 
   async del(conf, args, ctx) {
     parse(conf, args);
-    // The pod end first: its peer and the host /32 route go with it; only then may the address be reused.
+    // The pod end first: its peer and the host /32 route go with it; only then may the address be
+    // reused. Never the host veth by name: a newer sandbox of the same pod may own that name now.
     if (args.netns && (await pathExists(args.netns))) await nsIp(podNsTarget(args.netns), ['link', 'del', args.ifName]).catch(ignoreNotFound);
-    await nsIp(ctx.hostNetns, ['link', 'del', hostVethName(args)]).catch(ignoreNotFound);
     await ctx.ipam('DEL', conf, args, ctx);
   },
 

@@ -165,6 +165,26 @@ describe('calico CNI plugin (delegated, real apiserver)', () => {
     await ipam.releaseByHandle(`${NET}.ctr-other`);
   });
 
+  it('a new sandbox of the same pod takes over the veth name; the old sandbox\'s DEL leaves the new one alone', async () => {
+    const old = await fx.netns('s-old');
+    const neu = await fx.netns('s-new');
+    const peer = await fx.netns('s-peer');
+    const conf = (id: string, ns: string): RuntimeConf => ({ ...pod('s', ns), containerId: id });
+    await rts.n1.addNetwork(conf('ctr-s-old', old));
+    const rNew = await rts.n1.addNetwork(conf('ctr-s-new', neu));
+    await rts.n1.addNetwork(pod('s-peer', peer));
+    await assert.rejects(ip(old, ['link', 'show', 'eth0']), 'the old sandbox lost its interface with the old veth');
+    await rts.n1.delNetwork(conf('ctr-s-old', old));
+    const veth = vethFor('default', 's');
+    await ip(nodes.n1, ['link', 'show', veth]);
+    await rts.n1.checkNetwork(conf('ctr-s-new', neu));
+    assert.equal((await ping(peer, rNew.ips![0].address.split('/')[0])).code, 0, 'the new sandbox is still reachable');
+    await rts.n1.delNetwork(conf('ctr-s-new', neu));
+    await rts.n1.delNetwork(pod('s-peer', peer));
+    const ipam = new CalicoIpam(api.client);
+    for (const h of ['ctr-s-old', 'ctr-s-new', 'ctr-s-peer']) assert.deepEqual(await ipam.ipsByHandle(`${NET}.${h}`), []);
+  });
+
   it('a repeated ADD of the same pod replaces its old host veth and keeps its address', async () => {
     const c1 = await fx.netns('c1');
     const r1 = await rts.n1.addNetwork(pod('c1', c1));
