@@ -100,6 +100,7 @@ export class ProbeManager {
 
   private async tick(podUid: string, key: string, w: Worker, target: ProbeTarget, type: ProbeType): Promise<void> {
     if (w.stopped) return;
+    const startedAt = this.now();
     const startupKey = `${podUid}/${key.split('/')[1]}/startup`;
     const gated = type !== 'startup' && this.workers.has(startupKey) && this.workers.get(startupKey)!.result !== true;
     if (!gated) {
@@ -111,7 +112,10 @@ export class ProbeManager {
       // A startup probe that succeeded has done its job (kubelet stops its worker).
       if (type === 'startup' && w.result === true) return;
     }
-    w.timer = setTimeout(() => void this.tick(podUid, key, w, target, type), Math.max(1, w.probe.periodSeconds ?? 10) * 1000);
+    // Every periodSeconds from the last probe's start, as kubelet's ticker: a slow probe (up to
+    // timeoutSeconds) does not stretch the period; one slower than the period runs next at once.
+    const period = Math.max(1, w.probe.periodSeconds ?? 10) * 1000;
+    w.timer = setTimeout(() => void this.tick(podUid, key, w, target, type), Math.max(0, period - (this.now() - startedAt)));
   }
 
   /** Applies one result with the thresholds; returns true when the state flipped. */

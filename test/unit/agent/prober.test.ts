@@ -73,3 +73,26 @@ describe('ProbeManager', () => {
     assert.throws(() => resolveProbePort('nope', c, 'readinessProbe.httpGet'), /readinessProbe\.httpGet\.port: container "c" has no port of that name/);
   });
 });
+
+describe('ProbeManager timing', () => {
+  afterEach(() => mock.timers.reset());
+
+  it('probes every periodSeconds from the previous start, however long a probe takes (kubelet\'s ticker)', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const starts: number[] = [];
+    const slow = () => {
+      starts.push(Date.now());
+      return new Promise<{ ok: boolean; output: string }>((r) => setTimeout(() => r({ ok: false, output: 'slow' }), 700));
+    };
+    const m = new ProbeManager(slow, () => undefined, () => Date.now());
+    const c: Container = { name: 'c', readinessProbe: { periodSeconds: 1, timeoutSeconds: 1, exec: { command: ['x'] } } };
+    m.ensure('u', c, 'a1', target(c), 0);
+    for (let t = 0; t < 3000; t += 100) {
+      mock.timers.tick(100);
+      await flush();
+    }
+    // One second apart (not 1.7 s: period plus the probe's own 0.7 s).
+    assert.deepEqual(starts.slice(1).map((s, i) => s - starts[i]!), [1000, 1000]);
+    m.stop();
+  });
+});
