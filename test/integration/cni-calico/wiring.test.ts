@@ -20,6 +20,7 @@ import { CniRuntime, type RuntimeConf } from '../../../src/cni/runtime.js';
 import { type CniServer, startCniServer } from '../../../src/cni/server.js';
 import { CniError } from '../../../src/cni/types.js';
 import { CalicoIpam, listAffineBlocks } from '../../../src/calico/ipam/index.js';
+import { Client } from '../../../src/client/client.js';
 import { CniFixture, SHIM_DIR, netnsPath } from '../../helpers/cni-fixture.js';
 import { type TestApi, startTestApi } from '../../helpers/controllers-apiserver.js';
 
@@ -183,6 +184,20 @@ describe('calico CNI plugin (delegated, real apiserver)', () => {
     await rts.n1.delNetwork(pod('s-peer', peer));
     const ipam = new CalicoIpam(api.client);
     for (const h of ['ctr-s-old', 'ctr-s-new', 'ctr-s-peer']) assert.deepEqual(await ipam.ipsByHandle(`${NET}.${h}`), []);
+  });
+
+  it('STATUS is ready while the API answers, and code 50 when it does not', async () => {
+    await rts.n1.statusNetwork();
+    const socketPath = join(fx.dir, 'n1', 'down.sock');
+    const dead = new Client({ server: 'http://127.0.0.1:1' });
+    const srv = await startCniServer({ socketPath, hostNetns: nodes.n1, apiClient: dead });
+    try {
+      const rt = new CniRuntime({ confDir: join(fx.dir, 'n1', 'net.d'), binDirs: [SHIM_DIR], cacheDir: join(fx.dir, 'n1', 'results'), hostNetns: nodes.n1, env: { PODNET_CNI_SOCKET: socketPath }, directShims: true });
+      await assert.rejects(rt.statusNetwork(), (e: unknown) => e instanceof CniError && e.code === 50 && /API is not reachable/.test(e.msg));
+    } finally {
+      await srv.close();
+      dead.close();
+    }
   });
 
   it('a repeated ADD of the same pod replaces its old host veth and keeps its address', async () => {
