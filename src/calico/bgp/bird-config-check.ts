@@ -62,10 +62,10 @@ function cidrBase(n: number, hostBits: number): string {
 /** Fills the defaults and checks every field; the error lists each problem with its path. */
 export function checkBirdConfig(c: BirdConfig): Required<BirdConfig> {
   const cfg: Required<BirdConfig> = {
-    asNumber: DEFAULT_AS_NUMBER,
-    timers: DEFAULT_TIMERS,
-    scanTime: 2,
     ...c,
+    asNumber: c.asNumber ?? DEFAULT_AS_NUMBER,
+    timers: c.timers ?? DEFAULT_TIMERS,
+    scanTime: c.scanTime ?? 2,
   };
   const errs: string[] = [];
   if (!IPV4.test(cfg.nodeIP ?? '')) errs.push(`nodeIP: Invalid value "${cfg.nodeIP}": must be an IPv4 address`);

@@ -58,6 +58,8 @@ export class CalicoNodeDaemon implements CalicoNode {
   private lock: Promise<void> = Promise.resolve();
   private birdStarted = false;
   private lastSummary = '';
+  /** The last sync's failure, for the readiness error. */
+  lastError: string | undefined;
   private markReady!: () => void;
   readonly ready = new Promise<void>((r) => (this.markReady = r));
 
@@ -70,7 +72,10 @@ export class CalicoNodeDaemon implements CalicoNode {
       minIntervalMs: opts.minSyncPeriodMs ?? 500,
       maxIntervalMs: opts.resyncMs ?? 60_000,
       retryIntervalMs: 1000,
-      onError: (e) => this.log(`sync failed: ${(e as Error).message}`),
+      onError: (e) => {
+        this.lastError = (e as Error).message;
+        this.log(`sync failed: ${this.lastError}`);
+      },
     });
   }
 
@@ -79,13 +84,16 @@ export class CalicoNodeDaemon implements CalicoNode {
   }
 
   async start(): Promise<void> {
+    // The node routes between its pods and the rest: forwarding, as calico-node requires.
+    await sysctl(this.opts.netns, { 'net.ipv4.ip_forward': 1 });
+    // Both caches first: a sync that saw Nodes but no affinities yet would start BIRD without
+    // the node's blocks, and its peers would withdraw them (handlers registered later get the
+    // cache replayed, so no event is lost).
+    await Promise.all([this.nodes.start(), this.affinities.start()]);
     const kick = () => this.runner.run();
     // Node heartbeats are frequent and irrelevant: only a change of BGP address (or deletion) counts.
     this.nodes.on({ add: kick, update: (a, b) => meshKey(a) !== meshKey(b) && kick(), delete: kick });
     this.affinities.on({ add: kick, update: kick, delete: kick });
-    // The node routes between its pods and the rest: forwarding, as calico-node requires.
-    await sysctl(this.opts.netns, { 'net.ipv4.ip_forward': 1 });
-    await Promise.all([this.nodes.start(), this.affinities.start()]);
     this.runner.start();
   }
 
@@ -132,10 +140,24 @@ export class CalicoNodeDaemon implements CalicoNode {
   }
 }
 
-/** Starts calico-node; resolves once it has synced once (see CalicoNode.ready). */
-export async function startCalicoNode(opts: CalicoNodeOptions): Promise<CalicoNode> {
+/**
+ * Starts calico-node; resolves once it has synced once (see CalicoNode.ready). Rejects, with the
+ * last sync error, when that takes longer than `readyTimeoutMs` (default 60 s); it is then stopped.
+ */
+export async function startCalicoNode(opts: CalicoNodeOptions & { readyTimeoutMs?: number }): Promise<CalicoNode> {
   const daemon = new CalicoNodeDaemon(opts);
   await daemon.start();
-  await daemon.ready;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`calico-node ${opts.nodeName}: not ready after ${opts.readyTimeoutMs ?? 60_000} ms: ${daemon.lastError ?? 'no sync finished'}`)), opts.readyTimeoutMs ?? 60_000);
+  });
+  try {
+    await Promise.race([daemon.ready, timeout]);
+  } catch (e) {
+    await daemon.stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   return daemon;
 }
