@@ -19,5 +19,6 @@ export { CalicoIpam, type AssignedIP, type CalicoIpamOptions, releaseInBlock } f
 export { affineBlocksOf, isConfirmed, listAffineBlocks, listBlocks, watchAffinities } from './affinities.js';
 export { claimAffineBlock, type PoolConfig } from './block-claim.js';
 export { affinityName, blockName } from './block.js';
+export { getHandle, handleName } from './handles.js';
 export { startCalicoIpamController, type CalicoIpamController, type CalicoIpamControllerOptions } from './gc-controller.js';
 export { planGc, type GcPlan, type GcState } from './gc-plan.js';

@@ -5,7 +5,7 @@
  * or standalone through `kubernetes.kubeconfig` from the netconf.
  */
 import { Client } from '../../client/client.js';
-import { CalicoIpam, listBlocks } from '../../calico/ipam/index.js';
+import { CalicoIpam, getHandle, listBlocks } from '../../calico/ipam/index.js';
 import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { validAttachments } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
@@ -44,8 +44,9 @@ async function add(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<Cn
   const handle = handleID(conf, args);
   return withClient(c, ctx, async (client) => {
     const ipam = ipamFor(client, c);
-    // A repeated ADD for the same container gets the address it already holds.
-    const held = await ipam.ipsByHandle(handle);
+    // A repeated ADD for the same container gets the address it already holds (the handle is
+    // written after the block, so without a handle there is nothing to find).
+    const held = (await getHandle(client, handle)) ? await ipam.ipsByHandle(handle) : [];
     const ip = held[0] ?? (await ipam.autoAssign(c.nodename, handle, secondaryAttrs(c, args))).ip;
     return { cniVersion: conf.cniVersion, ips: [{ address: `${ip}/${c.blockSize}` }], dns: {} };
   });
