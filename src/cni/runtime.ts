@@ -16,16 +16,9 @@ import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from '
 import { execPlugin, findInPath } from './invoke.js';
 import { type CacheKey, deleteCache, findCache, libcniResult, listCache, readCache, writeCache } from './result-cache.js';
 import { compareVersions } from './version.js';
+import { type RuntimeConf, cniArgsString, validateNetworkName, validateRuntimeConf } from './runtime-conf.js';
 
-export interface RuntimeConf {
-  containerId: string;
-  /** The pod's netns path, e.g. /run/netns/<name>. */
-  netns: string;
-  ifName: string;
-  /** Sent as CNI_ARGS, after IgnoreUnknown=1 (K8S_POD_NAMESPACE, K8S_POD_NAME, ...). */
-  args?: Array<[string, string]>;
-  capabilityArgs?: Record<string, unknown>;
-}
+export { type RuntimeConf, cniArgsString, validateNetworkName, validateRuntimeConf } from './runtime-conf.js';
 
 export interface CniRuntimeOptions {
   confDir: string;
@@ -47,13 +40,6 @@ type Command = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 
 const LOOPBACK_CONF: NetConfList = { cniVersion: '1.0.0', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
 
-/** `IgnoreUnknown=1;K=V;...`, or empty without args. */
-export function cniArgsString(args: ReadonlyArray<[string, string]> = []): string {
-  if (args.length === 0) return '';
-  const pairs = args.some(([k]) => k === 'IgnoreUnknown') ? args : [['IgnoreUnknown', '1'] as [string, string], ...args];
-  return pairs.map(([k, v]) => `${k}=${v}`).join(';');
-}
-
 /** GC and STATUS concern no container: libcni still sets every CNI_* variable, empty. */
 const noContainerEnv = (command: Command): Record<string, string> =>
   ({ CNI_COMMAND: command, CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '', CNI_ARGS: '' });
@@ -67,14 +53,6 @@ function cachedPrevResult(result: CniResult | undefined, version: string): CniRe
   if (!result || result.cniVersion === version) return result;
   const modern = (v: string) => compareVersions(v, '1.0.0') >= 0;
   return modern(result.cniVersion) && modern(version) ? { ...result, cniVersion: version } : result;
-}
-
-export function validateRuntimeConf(rt: RuntimeConf): void {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(rt.containerId ?? '')) throw new Error(`cni: containerId: invalid value ${JSON.stringify(rt.containerId)}`);
-  if (!rt.ifName || rt.ifName.length > 15 || /[\s/:]/.test(rt.ifName)) throw new Error(`cni: ifName: invalid value ${JSON.stringify(rt.ifName)}`);
-  for (const [k, v] of rt.args ?? []) {
-    if (/[;=]/.test(k) || /[;=]/.test(v)) throw new Error(`cni: args: ${JSON.stringify(`${k}=${v}`)} must not contain ';' or '='`);
-  }
 }
 
 export class CniRuntime {
@@ -179,6 +157,7 @@ export class CniRuntime {
   }
 
   private async addList(list: NetConfList, rt: RuntimeConf): Promise<CniResult> {
+    validateNetworkName(list.name);
     const version = negotiateVersion(list);
     let prev: CniResult | undefined;
     for (let i = 0; i < list.plugins.length; i++) {

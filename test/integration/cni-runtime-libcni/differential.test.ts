@@ -7,11 +7,12 @@
  * the conflist changed on disk, and a repeated DEL without a cache entry.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeConf } from '../../../src/cni/runtime.js';
 import type { PluginError } from '../../../src/cni/invoke.js';
+import type { CniError } from '../../../src/cni/types.js';
 import { CniFixture } from '../../helpers/cni-fixture.js';
 import { natRules, storeFiles } from '../../helpers/cni-differential.js';
 import { type Recorded, libcniRunBinary, readRecords, writeRecorderPlugin } from '../../helpers/cni-runtime-libcni.js';
@@ -96,6 +97,26 @@ describe('CniRuntime vs libcni 1.1.2 (differential)', () => {
     const [lr, pr] = [await records(L), await records(P)];
     assert.equal(lr.at(-1)?.env.CNI_COMMAND, 'CHECK');
     assert.deepEqual(pr.at(-1), lr.at(-1), 'CHECK inputs (prevResult from the cache) are the same');
+  });
+
+  it('refuses what libcni refuses at ADD, with its codes, before any plugin runs', async () => {
+    const before = [(await readRecords(L.log)).length, (await readRecords(P.log)).length];
+    const cases: Array<[Partial<RuntimeConf>, number]> = [
+      [{ containerId: '' }, 3], [{ containerId: 'bad/id' }, 4], [{ ifName: 'eth0123456789abc' }, 4], [{ ifName: '..' }, 4], [{ ifName: 'a b' }, 4],
+    ];
+    for (const [over, code] of cases) {
+      const l = await L.libcni(bin, 'add', { ...rtOf(L), ...over });
+      const p = await P.runtime().addNetwork({ ...rtOf(P), ...over }).then(() => undefined, (e: CniError) => e);
+      assert.equal(l.ok, false, JSON.stringify(over));
+      assert.deepEqual([p?.code, l.json?.code], [code, code], `${JSON.stringify(over)}: ${p?.message} / ${l.stdout}`);
+    }
+    const badDir = join(fx.dir, 'bad-net.d');
+    await mkdir(badDir);
+    await writeFile(join(badDir, '10-bad.conflist'), JSON.stringify({ ...conflist(L), name: 'bad name' }));
+    const l = await L.libcni(bin, 'add', rtOf(L), badDir);
+    const p = await P.runtime(badDir).addNetwork(rtOf(P)).then(() => undefined, (e: CniError) => e);
+    assert.deepEqual([p?.code, l.json?.code], [7, 7], `${p?.message} / ${l.stdout}`);
+    assert.deepEqual([(await readRecords(L.log)).length, (await readRecords(P.log)).length], before, 'no plugin ran');
   });
 
   it('CHECK without a cache entry: the plugins refuse, the same way', async () => {
