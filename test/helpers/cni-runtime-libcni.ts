@@ -71,7 +71,8 @@ export async function runLibcni(bin: string, command: 'add' | 'check' | 'del', c
 
 /**
  * A chained plugin `record` that appends `{env: CNI_*, stdin}` as one JSON line to the file
- * named by its config's `log`, and answers ADD with its prevResult (a pass-through).
+ * named by its config's `log`, and answers ADD with its prevResult (a pass-through); with
+ * `failOn: "<COMMAND>"` it fails that command with code 101.
  */
 export async function writeRecorderPlugin(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -87,6 +88,9 @@ if cmd == "VERSION":
 env = {k: v for k, v in os.environ.items() if k.startswith("CNI_")}
 with open(conf["log"], "a") as f:
     f.write(json.dumps({"env": env, "stdin": conf}) + "\\n")
+if conf.get("failOn") == cmd:
+    print(json.dumps({"cniVersion": conf["cniVersion"], "code": 101, "msg": "record: asked to fail", "details": cmd}))
+    sys.exit(1)
 if cmd == "ADD":
     print(json.dumps(conf.get("prevResult") or {"cniVersion": conf["cniVersion"]}))
 `);

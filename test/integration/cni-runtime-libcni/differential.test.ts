@@ -20,14 +20,14 @@ import { Side } from '../../helpers/cni-runtime-sides.js';
 
 const NET = 'libnet';
 
-function conflist(s: Side, withPortmap = true): Record<string, unknown> {
+function conflist(s: Side, withPortmap = true, cniVersion = '1.0.0', record: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    cniVersion: '1.0.0', name: NET,
+    cniVersion, name: NET,
     plugins: [
       { type: 'bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, hairpinMode: true,
         ipam: { type: 'host-local', ranges: [[{ subnet: '10.246.0.0/24' }]], dataDir: s.dataDir } },
       ...(withPortmap ? [{ type: 'portmap', capabilities: { portMappings: true } }] : []),
-      { type: 'record', log: s.log, capabilities: { portMappings: true } },
+      { type: 'record', log: s.log, capabilities: { portMappings: true }, ...record },
     ],
   };
 }
@@ -155,6 +155,53 @@ describe('CniRuntime vs libcni 1.1.2 (differential)', () => {
     const [lr, pr] = [await records(L), await records(P)];
     assert.equal(lr.at(-1)?.stdin.prevResult, undefined);
     assert.deepEqual(pr.at(-1), lr.at(-1));
+  });
+
+  /** Runs `fn` on both sides with a conflist of its own in `<side>/<dir>`, on a fresh pod netns. */
+  async function onBoth(dir: string, make: (x: Side) => Record<string, unknown>, podName: string) {
+    const out: Record<string, { confDir: string; rt: RuntimeConf }> = {};
+    for (const s of [L, P]) {
+      const confDir = join(s.root, dir);
+      await mkdir(confDir);
+      await writeFile(join(confDir, '10-net.conflist'), JSON.stringify(make(s), null, 2));
+      out[s.tag] = { confDir, rt: { ...rtOf(s, podName), netns: await s.pod(podName) } };
+    }
+    return out;
+  }
+
+  it('a failing plugin: the same error, no cache entry, nothing rolled back; DEL cleans up', async () => {
+    const sides = await onBoth('fail.d', (x) => conflist(x, true, '1.0.0', { failOn: 'ADD' }), 'f1');
+    const l = await L.libcni(bin, 'add', sides.l.rt, sides.l.confDir);
+    const p = await P.runtime(sides.p.confDir).addNetwork(sides.p.rt).then(() => undefined, (e: PluginError) => e);
+    assert.equal(l.ok, false);
+    assert.deepEqual([p?.code, p?.plugin, l.json?.code], [101, 'record', 101]);
+    assert.match(String(l.json?.error), /record: asked to fail/);
+    assert.match(p?.message ?? '', /record: asked to fail/);
+    assert.equal((await P.cacheFiles())[`${NET}-f1-eth0`], undefined);
+    assert.equal((await L.cacheFiles())[`${NET}-f1-eth0`], undefined);
+    assert.deepEqual(await storeFiles(join(P.dataDir, NET)), await storeFiles(join(L.dataDir, NET)), 'the IP stays allocated on both');
+    assert.ok(Object.keys(await storeFiles(join(P.dataDir, NET))).some((f) => /^\d/.test(f)));
+    for (const s of [L, P]) await s.writeConf((x) => conflist(x, true));
+    assert.ok((await L.libcni(bin, 'del', sides.l.rt)).ok);
+    await P.runtime().delNetwork(sides.p.rt);
+    assert.deepEqual(await storeFiles(join(P.dataDir, NET)), await storeFiles(join(L.dataDir, NET)));
+    assert.ok(!Object.keys(await storeFiles(join(P.dataDir, NET))).some((f) => /^\d/.test(f)), 'DEL released it');
+  });
+
+  it('a 0.4.0 conflist: the same plugin inputs and cache file in that version\'s format', async () => {
+    const sides = await onBoth('v040.d', (x) => conflist(x, true, '0.4.0'), 'v1');
+    const [lBefore, pBefore] = [(await readRecords(L.log)).length, (await readRecords(P.log)).length];
+    const l = await L.libcni(bin, 'add', sides.l.rt, sides.l.confDir);
+    assert.ok(l.ok, l.stdout);
+    await P.runtime(sides.p.confDir).addNetwork(sides.p.rt);
+    const [lr, pr] = [(await records(L)).slice(lBefore), (await records(P)).slice(pBefore)];
+    assert.equal((lr[0].stdin.prevResult as { cniVersion: string }).cniVersion, '0.4.0');
+    assert.deepEqual(pr, lr);
+    const name = `${NET}-v1-eth0`;
+    const [lc, pc] = [(await L.cacheFiles())[name].text, (await P.cacheFiles())[name].text];
+    assert.equal(P.normalize(pc.replace(`"netns":${JSON.stringify(sides.p.rt.netns)},`, ''), fx.prefix), L.normalize(lc, fx.prefix));
+    assert.ok((await L.libcni(bin, 'del', sides.l.rt, sides.l.confDir)).ok);
+    await P.runtime(sides.p.confDir).delNetwork(sides.p.rt);
   });
 
   it('a renamed network finds no cache entry on either side', async () => {
