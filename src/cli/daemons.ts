@@ -13,6 +13,7 @@ import { startProxy } from '../proxy/index.js';
 import { DEFAULT_HEALTHZ_BIND_ADDRESS } from '../proxy/healthz/index.js';
 import { startNodeLoadBalancer } from '../loadbalancer/index.js';
 import { startCalicoNode, type CalicoNode } from '../calico/node/index.js';
+import { startCalicoIpamController } from '../calico/ipam/index.js';
 import {
   type ClusterConfig,
   type MachineConfig,
@@ -100,9 +101,12 @@ export async function runControlPlane(cfg: ClusterConfig): Promise<void> {
   // Calico clusters run kube-controller-manager with --allocate-node-cidrs=false: IPAM blocks instead.
   const bgp = cfg.backend === 'bgp';
   const controllers = await startControllers(client, { clusterCIDR: cfg.clusterCIDR, nodeCIDRMaskSize: 24, lbPool: cfg.lbPool, allocateNodeCIDRs: !bgp });
+  // Calico's IPAM garbage collection (kube-controllers' node and IPAM controllers): a deleted
+  // Node's affinities and empty blocks, and the addresses of pods that are gone.
+  const calicoIpam = bgp ? await startCalicoIpamController(client) : undefined;
   await bootstrapCluster(client, cfg);
-  console.log('controlplane: controllers running, cluster objects bootstrapped');
-  await untilSignal('controlplane', [() => store.close(), () => api.close(), () => controllers.stop()]);
+  console.log(`controlplane: controllers${bgp ? ' and calico IPAM controller' : ''} running, cluster objects bootstrapped`);
+  await untilSignal('controlplane', [() => store.close(), () => api.close(), () => controllers.stop(), () => calicoIpam?.stop()]);
 }
 
 export async function runRelay(cfg: ClusterConfig): Promise<void> {
@@ -128,6 +132,9 @@ export async function runNodeAgent(cfg: ClusterConfig, nodeName: string): Promis
     clusterDomain: cfg.clusterDomain,
     repoRoot: REPO_ROOT,
     token: cfg.token,
+    // bgp: Calico's CNI plugins and IPAM blocks instead of bridge + host-local on spec.podCIDR.
+    network: cfg.backend === 'bgp' ? 'calico' : 'flannel',
+    clusterCIDR: cfg.clusterCIDR,
   });
   const overlay = cfg.backend === 'bgp' ? await startCalicoNodeFor(cfg, node, nodeRoot) : await startFlannel({
     client: client('podnet-flannel'),

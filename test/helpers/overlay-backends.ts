@@ -41,7 +41,9 @@ export interface BackendHooks {
   afterDown?: () => Promise<void>;
 }
 
-export function backendPrinciples(backend: 'vxlan' | 'host-gw', extra?: (c: BackendCluster) => void, hooks: BackendHooks = {}): void {
+export function backendPrinciples(backend: 'vxlan' | 'host-gw' | 'bgp', extra?: (c: BackendCluster) => void, hooks: BackendHooks = {}): void {
+  // flannel's backends, or Calico's bgp (as `podnet status` names them).
+  const label = backend === 'bgp' ? 'calico bgp' : `flannel ${backend}`;
   const name = uniqueName('b');
   let kubectl: Kubectl;
   let outside: ChildProcess | undefined;
@@ -54,7 +56,7 @@ export function backendPrinciples(backend: 'vxlan' | 'host-gw', extra?: (c: Back
   /** What agnhost's /clientip (ip:port) says the server saw, minus the port. */
   const seenBy = (from: string[], server: PodInfo) => exec([...from, '--', 'curl', '-s', '--max-time', '5', `http://${server.ip}:8080/clientip`]).replace(/:\d+$/, '');
 
-  describe(`pod network principles, flannel ${backend} backend${hooks.label ? `, ${hooks.label}` : ''}`, { timeout: 240_000 }, () => {
+  describe(`pod network principles, ${label} backend${hooks.label ? `, ${hooks.label}` : ''}`, { timeout: 240_000 }, () => {
     before(async () => {
       const upArgs = (await hooks.beforeUp?.()) ?? [];
       const r = podnet(['up', '--name', name, '--nodes', '2', '--backend', backend, ...upArgs]);
@@ -77,7 +79,7 @@ export function backendPrinciples(backend: 'vxlan' | 'host-gw', extra?: (c: Back
     it(`cluster.json records the ${backend} backend and podnet status shows it`, () => {
       const cfg = JSON.parse(readFileSync(join(clusterRoot(name), 'cluster.json'), 'utf8')) as { backend?: string };
       assert.equal(cfg.backend, backend);
-      assert.match(podnet(['status', '--name', name]).stdout, new RegExp(`backend +flannel ${backend}, leases in `));
+      assert.match(podnet(['status', '--name', name]).stdout, new RegExp(`backend +${label}, ${backend === 'bgp' ? 'BIRD full iBGP mesh' : 'leases in '}`));
     });
 
     it('pods talk to pods on the other node without NAT: the server sees the client pod IP', () => {
@@ -87,8 +89,8 @@ export function backendPrinciples(backend: 'vxlan' | 'host-gw', extra?: (c: Back
 
     it('a node talks to a pod on the other node without NAT: the server sees an address of that node', () => {
       const seen = seenBy(['--node', 'node1'], pods[1]);
-      // host-gw leaves by eth0 (the node IP); vxlan by flannel.1, whose address is the node's lease network address.
-      const want = backend === 'host-gw' ? NODE_IPS.node1 : exec(['--node', 'node1', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'flannel.1']).split(/\s+/)[3].split('/')[0];
+      // host-gw and bgp leave by eth0 (the node IP); vxlan by flannel.1, whose address is the node's lease network address.
+      const want = backend !== 'vxlan' ? NODE_IPS.node1 : exec(['--node', 'node1', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'flannel.1']).split(/\s+/)[3].split('/')[0];
       assert.equal(seen, want);
     });
 

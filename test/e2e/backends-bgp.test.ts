@@ -1,0 +1,142 @@
+/**
+ * End to end on `podnet up --backend bgp` (Calico's way): the pod network principles and egress
+ * masquerade, a /26 block per node from Calico IPAM (no node pod CIDR), BIRD's full mesh
+ * Established, each remote block routed `proto bird` via its node, pods wired with 169.254.1.1
+ * and proxy ARP, a 3rd node joining and leaving the mesh (timed), and no BIRD left after down.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clusterRoot } from '../../src/cluster/config.js';
+import { podnet } from '../helpers/cluster.js';
+import { backendPrinciples, type BackendCluster } from '../helpers/overlay-backends.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NODE_IPS: Record<string, string> = { node1: '172.18.0.11', node2: '172.18.0.12', node3: '172.18.0.13' };
+
+/** Polls `check` every 100 ms until true; returns the milliseconds it took from `t0`. */
+async function timeUntil(what: string, limitMs: number, check: () => boolean, t0 = Date.now()): Promise<number> {
+  while (!check()) {
+    if (Date.now() - t0 > limitMs) assert.fail(`${what}: not within ${limitMs} ms`);
+    await sleep(100);
+  }
+  return Date.now() - t0;
+}
+
+const POD_ON_NODE3 = `apiVersion: v1
+kind: Pod
+metadata: {name: pc}
+spec:
+  nodeName: node3
+  containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080]}]
+`;
+
+interface Affinity { spec: { node: string; cidr: string; state: string } }
+
+/** The confirmed block of each node, from the BlockAffinities (one per node here). */
+function blocksByNode(c: BackendCluster): Map<string, string[]> {
+  const list = JSON.parse(c.kubectl().ok(['get', 'blockaffinities', '-o', 'json'])) as { items: Affinity[] };
+  const out = new Map<string, string[]>();
+  for (const a of list.items.filter((x) => x.spec.state === 'confirmed')) out.set(a.spec.node, [...(out.get(a.spec.node) ?? []), a.spec.cidr]);
+  return out;
+}
+
+const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const inCidr = (ip: string, cidr: string) => {
+  const [base, len] = cidr.split('/');
+  const size = 2 ** (32 - Number(len));
+  return Math.floor(ipNum(ip) / size) === Math.floor(ipNum(base) / size);
+};
+/** `ip route` lines trimmed (ip ends some with a space). */
+const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const ctl = (name: string, node: string) => join(clusterRoot(name), 'nodes', node, 'calico', 'bird.ctl');
+const sessions = (c: BackendCluster, node: string) => c.exec(['--node', node, '--', 'birdc', '-s', ctl(c.name, node), 'show', 'protocols']);
+
+/** No process of the cluster's (BIRD above all) may outlive `podnet down`. */
+function birdsOf(name: string): string[] {
+  const root = clusterRoot(name);
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      return cmd.includes(`${root}/`) && /\bbird\b/.test(cmd) ? [`${p}: ${cmd}`] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+let clusterName = '';
+
+backendPrinciples('bgp', (c) => {
+  clusterName = c.name;
+  const podIP = (pod: string) => c.kubectl().ok(['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}']).trim();
+
+  it('no node gets a pod CIDR; each node has a confirmed /26 block and its pods\' IPs come from it', () => {
+    for (const n of ['node1', 'node2']) assert.equal(c.kubectl().ok(['get', 'node', n, '-o', 'jsonpath={.spec.podCIDR}']).trim(), '');
+    const blocks = blocksByNode(c);
+    for (const [pod, node] of [['pa', 'node1'], ['pb', 'node2']]) {
+      const mine = blocks.get(node) ?? [];
+      assert.ok(mine.length >= 1 && mine.every((b) => /^10\.244\.\d+\.\d+\/26$/.test(b)), `${node}: ${mine.join(', ')}`);
+      assert.ok(mine.some((b) => inCidr(podIP(pod), b)), `${pod} ${podIP(pod)} not in ${node}'s blocks ${mine.join(', ')}`);
+    }
+  });
+
+  it('BIRD runs in each node with the mesh Established, and routes each remote block via its node (proto bird)', () => {
+    const blocks = blocksByNode(c);
+    for (const [me, peer] of [['node1', 'node2'], ['node2', 'node1']]) {
+      assert.match(sessions(c, me), new RegExp(`Mesh_${NODE_IPS[peer].replace(/\./g, '_')}\\s+BGP\\s+---\\s+up\\s+\\S+\\s+Established`));
+      const routes = lines(c.exec(['--node', me, '--', 'ip', 'route', 'show', 'root', '10.244.0.0/16']));
+      for (const b of blocks.get(peer) ?? []) assert.ok(routes.includes(`${b} via ${NODE_IPS[peer]} dev eth0 proto bird src ${NODE_IPS[me]}`), `${me} lacks ${peer}'s ${b}: ${routes.join(' | ')}`);
+      for (const b of blocks.get(me) ?? []) assert.ok(routes.includes(`blackhole ${b} proto bird`), `${me} lacks its blackhole ${b}`);
+    }
+  });
+
+  it('pods are wired the Calico way: eth0 /32, 169.254.1.1 gateway, cali veth with proxy ARP and a /32 route on the node', () => {
+    const ip = podIP('pa');
+    assert.deepEqual(lines(c.exec(['pa', '--', 'ip', 'route'])), ['default via 169.254.1.1 dev eth0', '169.254.1.1 dev eth0 scope link']);
+    assert.match(c.exec(['pa', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/32 `));
+    // libcalico-go's host veth name: cali + the first 11 hex of sha1("<namespace>.<pod>").
+    const veth = `cali${createHash('sha1').update('default.pa').digest('hex').slice(0, 11)}`;
+    assert.equal(lines(c.exec(['--node', 'node1', '--', 'ip', 'route', 'show', `${ip}/32`])).join('\n'), `${ip} dev ${veth} scope link`);
+    assert.equal(c.exec(['--node', 'node1', '--', 'cat', `/proc/sys/net/ipv4/conf/${veth}/proxy_arp`]), '1');
+  });
+
+  it('a 3rd node joins the mesh and leaves it (podnet node add|remove); routes on node1 follow, timed', async (t) => {
+    const t0 = Date.now();
+    const add = podnet(['node', 'add', '--name', c.name, 'node3'], 120_000);
+    assert.equal(add.status, 0, `node add failed: ${add.stderr}${add.stdout}`);
+    const addMs = Date.now() - t0;
+    const established = () => /Mesh_172_18_0_13\s+BGP\s+---\s+up\s+\S+\s+Established/.test(sessions(c, 'node1'));
+    const meshMs = await timeUntil('node1 Established with node3', 20_000, established, t0);
+    // node3 claims a block with its first pod; node1 must route it.
+    const t1 = Date.now();
+    c.kubectl().ok(['apply', '-f', '-'], POD_ON_NODE3);
+    c.kubectl().ok(['wait', '--for=condition=Ready', 'pod/pc', '--timeout=60s']);
+    const block = (blocksByNode(c).get('node3') ?? [])[0];
+    assert.ok(block && inCidr(podIP('pc'), block), `node3's block ${block} and pc ${podIP('pc')}`);
+    const want = `${block} via 172.18.0.13 dev eth0 proto bird src 172.18.0.11`;
+    const routed = () => lines(c.exec(['--node', 'node1', '--', 'ip', 'route', 'show', block])).join('\n') === want;
+    const routeMs = await timeUntil('node1 routes node3\'s block', 20_000, routed, t1);
+    assert.equal(c.exec(['pa', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pc')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pa'));
+    const t2 = Date.now();
+    const rm = podnet(['node', 'remove', '--name', c.name, 'node3'], 120_000);
+    assert.equal(rm.status, 0, `node remove failed: ${rm.stderr}${rm.stdout}`);
+    const rmReturned = Date.now();
+    const gone = () => c.exec(['--node', 'node1', '--', 'ip', 'route', 'show', block]) === '';
+    const leaveMs = await timeUntil('node1 drops node3\'s block', 10_000, gone, t2);
+    assert.doesNotMatch(sessions(c, 'node1'), /Mesh_172_18_0_13/);
+    // Calico's IPAM controller releases a deleted node's affinities (and its empty blocks).
+    await timeUntil('node3\'s block affinities released', 30_000, () => !blocksByNode(c).has('node3'));
+    t.diagnostic(
+      `bgp node join: node add returned in ${addMs} ms, node1 Established with node3 ${meshMs} ms after node add started; ` +
+        `node3's first block routed on node1 ${routeMs} ms after its first pod was created (pod start included); ` +
+        `leave: node3's block gone from node1 ${leaveMs} ms after node remove started (${Math.max(0, t2 + leaveMs - rmReturned)} ms after it returned)`,
+    );
+    assert.match(c.kubectl().ok(['get', 'nodes', '-o', 'name']), /^node\/node1\nnode\/node2\n$/);
+  });
+}, {
+  // After `podnet down`: no BIRD of this cluster may survive.
+  afterDown: async () => assert.deepEqual(birdsOf(clusterName), [], 'BIRD processes outlived podnet down'),
+});
