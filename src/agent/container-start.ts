@@ -79,5 +79,8 @@ export async function startAttempt(pod: Pod, c: Container, dir: string, sandbox:
   });
   deps.events?.record(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, c.name);
   deps.events?.record(podRef(pod), 'Normal', 'Started', `Started container ${c.name}`, c.name);
-  return { view: runningView(c, { ...prev, current: attempt }, attempt) };
+  // kubelet's initial probe results: not ready before the readiness probe passes, not started
+  // before the startup probe does (else the first status would show it Ready, endpoints too).
+  const probed = deps.probes ? { ...(c.readinessProbe || c.startupProbe ? { ready: false } : {}), ...(c.startupProbe ? { started: false } : {}) } : {};
+  return { view: { ...runningView(c, { ...prev, current: attempt }, attempt), ...probed } };
 }
