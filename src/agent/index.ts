@@ -11,7 +11,7 @@ import { Informer } from '../client/informer.js';
 import { startCniServer } from '../cni/server.js';
 import { writePodNetworkConfig } from './pod-network-config.js';
 import { gcCniNetwork } from './cni-network.js';
-import { registerNode, updateNodeStatus } from './node-registration.js';
+import { registerNodeWithRetry, updateNodeStatus } from './node-registration.js';
 import { type AgentOptions, type ResolvedAgentOptions, agentDefaults, validateAgentOptions } from './options.js';
 import { type PodManager, createPodManager } from './pod-manager.js';
 import { podsRoot, SERVICE_ACCOUNT_MOUNT } from './pod-paths.js';
@@ -71,7 +71,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   await mkdir(SERVICE_ACCOUNT_MOUNT, { recursive: true });
   const cniServer = await startCniServer({ socketPath: join(o.nodeRoot, 'agent.sock'), hostNetns: o.nodeNetns, apiClient: o.client });
   const nodeInfo = { nodeName: o.nodeName, nodeIP: o.nodeIP };
-  await registerNode(o.client, nodeInfo).catch(async (e: unknown) => {
+  await registerNodeWithRetry(o.client, nodeInfo, log).catch(async (e: unknown) => {
     await cniServer.close();
     throw e;
   });

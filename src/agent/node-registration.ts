@@ -3,8 +3,35 @@
  * node IPAM controller assigns.
  */
 import type { Node } from '../api/types.js';
-import { type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
+import { ApiError, type Client, isAlreadyExists, isConflict, isNotFound } from '../client/client.js';
 import { type NodeInfoInput, newNode, nodeLabels, nodeStatus } from './node-status.js';
+
+/**
+ * An error worth retrying: no answer at all (the apiserver is down or restarting: refused,
+ * reset) or a 5xx/429. A 4xx answer is final.
+ */
+export function isTransient(e: unknown): boolean {
+  return !(e instanceof ApiError) || e.code >= 500 || e.code === 429;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * registerNode, retried through transient errors with kubelet's registerWithAPIServer back-off
+ * (100 ms doubling to 7 s): an agent started (or restarted after a crash) while the control
+ * plane is down waits for it instead of exiting.
+ */
+export async function registerNodeWithRetry(client: Client, input: NodeInfoInput, log: (m: string) => void = () => undefined): Promise<Node> {
+  for (let delay = 100; ; delay = Math.min(delay * 2, 7000)) {
+    try {
+      return await registerNode(client, input);
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      log(`Cannot register node ${input.nodeName} yet (retrying in ${delay} ms): ${(e as Error).message}`);
+      await sleep(delay);
+    }
+  }
+}
 
 /** Creates `nodes/<name>`, or updates labels and status of an existing one; returns it. */
 export async function registerNode(client: Client, input: NodeInfoInput): Promise<Node> {
@@ -49,7 +76,8 @@ export async function waitForPodCIDR(client: Client, nodeName: string, signal: A
       const node = await client.get<Node>('nodes', undefined, nodeName);
       if (node.spec?.podCIDR) return node.spec.podCIDR;
     } catch (e) {
-      if (!isNotFound(e)) throw e;
+      // Not registered yet, or the control plane is restarting: keep waiting.
+      if (!isNotFound(e) && !isTransient(e)) throw e;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
