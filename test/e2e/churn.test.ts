@@ -39,14 +39,21 @@ function apiClient(): Client {
   return new Client({ server: `http://127.0.0.1:${cfg.apiPort}`, token: cfg.token, userAgent: 'churn-test' });
 }
 
+/** Now and then, an agent killed a moment after a burst of API writes: in the middle of its ADDs or DELs. */
+function maybeStrike(chaos: Chaos): void {
+  if (random() < 0.25) setTimeout(() => void chaos.strike(chaos.randomAgent()), random() * 800);
+}
+
 /** One batch: create `n` bare pods, let them run a random while, delete them (some forced). */
-async function bareBatch(batch: number, n: number, nextHostPort: () => number): Promise<void> {
+async function bareBatch(batch: number, n: number, nextHostPort: () => number, chaos: Chaos): Promise<void> {
   const names = Array.from({ length: n }, (_, i) => `b${batch}-${i}`);
   await Promise.all(names.map((pod, i) => createPod(client, bareChurnPod(pod, marker, i % 8 === 0 ? nextHostPort() : undefined))));
+  maybeStrike(chaos);
   // Most of the batch gets its sandbox (or the agents are down too long), then a random extra while.
   await waitRunning(names, Math.ceil(n * 0.7), 15_000);
   await sleep(random() * 1500);
   await Promise.all(names.map((pod) => deletePod(client, pod, random() < 0.2)));
+  maybeStrike(chaos);
 }
 
 async function waitRunning(names: string[], want: number, ms: number): Promise<void> {
@@ -127,7 +134,7 @@ describe('churn: pods created and deleted while agents and the control plane are
         if (next < replicas) scaledDown += replicas - next;
         replicas = next;
         await scaleDeployment(client, 'web', replicas);
-        await bareBatch(batch++, n, () => hostPort++);
+        await bareBatch(batch++, n, () => hostPort++, chaos);
         cycles += n;
       }
     } finally {

@@ -78,11 +78,15 @@ export interface Kill {
 /**
  * Kills a random daemon every `everyMs` (± half) until stopped, restarting it after a random
  * outage: a random node's agent, and the control plane every `controlPlaneOneIn`-th time.
+ * strike() adds a kill at a moment the workload picks (an agent in the middle of ADDs or DELs);
+ * kills never overlap.
  */
 export class Chaos {
   readonly kills: Kill[] = [];
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  private readonly t0 = Date.now();
 
   constructor(
     private readonly cluster: string,
@@ -98,25 +102,39 @@ export class Chaos {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
+    await this.busy;
+  }
+
+  /** Kills (and later restarts) `daemon`, or the next pick; resolves once it is restarted. */
+  strike(daemon?: DaemonName): Promise<void> {
+    const next = this.busy.then(() => this.killAndRestart(daemon ?? this.pick()));
+    this.busy = next.catch(() => undefined);
+    return next;
   }
 
   /** Every `controlPlaneOneIn`-th kill (the 2nd, 5th, ... with 3) is the control plane's. */
   private pick(): DaemonName {
     if (this.kills.length % this.opts.controlPlaneOneIn === 1) return 'controlplane';
+    return this.randomAgent();
+  }
+
+  randomAgent(): DaemonName {
     return `agent-${this.nodes[Math.floor(this.random() * this.nodes.length)]}`;
   }
 
+  private async killAndRestart(daemon: DaemonName): Promise<void> {
+    const downMs = Math.floor(200 + this.random() * this.opts.maxDownMs);
+    const at = Date.now() - this.t0;
+    const killed = await killDaemon(this.cluster, daemon);
+    await sleep(downMs);
+    restartDaemon(this.cluster, daemon);
+    this.kills.push({ at, daemon, downMs, ...(killed ? {} : { foundDead: true }) });
+  }
+
   private async run(): Promise<void> {
-    const t0 = Date.now();
     while (!this.stopped) {
       await sleep(this.opts.everyMs * (0.5 + this.random()));
-      if (this.stopped) break;
-      const daemon = this.pick();
-      const downMs = Math.floor(200 + this.random() * this.opts.maxDownMs);
-      const killed = await killDaemon(this.cluster, daemon);
-      await sleep(downMs);
-      restartDaemon(this.cluster, daemon);
-      this.kills.push({ at: Date.now() - t0, daemon, downMs, ...(killed ? {} : { foundDead: true }) });
+      if (!this.stopped) await this.strike();
     }
   }
 }
