@@ -93,9 +93,16 @@ export class CalicoIpam {
 
   /**
    * Frees every address `handleID` holds, in every block, then deletes the handle. Idempotent:
-   * an unknown handle frees nothing. Returns the freed addresses.
+   * an unknown handle frees nothing. Returns the freed addresses. With `node` (the releasing
+   * node) it takes that node's host lock, as calico-ipam's DEL does, so a burst of DELs does not
+   * turn into a storm of conflicts on the node's blocks.
    */
-  async releaseByHandle(handleID: string): Promise<string[]> {
+  releaseByHandle(handleID: string, node?: string): Promise<string[]> {
+    const run = () => this.release(handleID);
+    return this.hostLock && node ? withHostLock(node, run) : run();
+  }
+
+  private async release(handleID: string): Promise<string[]> {
     const freed: string[] = [];
     for (const b of await listBlocks(this.client)) {
       if (b.spec?.attributes.some((a) => a.handle_id === handleID)) freed.push(...(await releaseInBlock(this.client, b.spec.cidr, handleID)));

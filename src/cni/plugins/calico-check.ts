@@ -14,7 +14,7 @@ async function checkHost(prev: CniResult, host: NsTarget): Promise<void> {
   const hostIf = (prev.interfaces ?? []).find((i) => !i.sandbox);
   if (!hostIf) throw fail('prevResult has no host interface');
   if (!(await getLink(host, hostIf.name))) throw fail(`host interface ${JSON.stringify(hostIf.name)} not found`);
-  const proxyArp = (await nsRun(host, 'sysctl', ['-n', `net.ipv4.conf.${hostIf.name}.proxy_arp`])).stdout.trim();
+  const proxyArp = (await nsRun(host, 'sysctl', ['-n', `net/ipv4/conf/${hostIf.name}/proxy_arp`])).stdout.trim();
   if (proxyArp !== '1') throw fail(`host interface ${hostIf.name}: proxy_arp is ${proxyArp}, expected 1`);
   const routes = await routesOf(host, hostIf.name);
   for (const ipc of prev.ips ?? []) {

@@ -64,7 +64,7 @@ async function gc(conf: NetConf, args: CmdArgs, ctx: PluginContext): Promise<voi
         if (h.startsWith(`${conf.name}.`) && a.secondary?.node === c.nodename && !valid.has(h)) stale.add(h);
       }
     }
-    for (const h of stale) await ipamFor(client, c).releaseByHandle(h);
+    for (const h of stale) await ipamFor(client, c).releaseByHandle(h, c.nodename);
   });
 }
 
@@ -74,7 +74,7 @@ export const calicoIpam: CniPlugin = {
   add,
   async del(conf, args, ctx) {
     const c = parseCalicoConf(conf, args);
-    await withClient(c, ctx, (client) => ipamFor(client, c).releaseByHandle(handleID(conf, args)));
+    await withClient(c, ctx, (client) => ipamFor(client, c).releaseByHandle(handleID(conf, args), c.nodename));
   },
   async check(conf, args, ctx) {
     const c = parseCalicoConf(conf, args);

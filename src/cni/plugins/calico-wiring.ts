@@ -28,19 +28,34 @@ export function podLines(ifName: string, ips: string[]): string[] {
   ];
 }
 
-/** Host sysctls for the veth (configureSysctls); IPv6's accept_ra=0 as Calico sets it always. */
+/**
+ * Host sysctls for the veth (configureSysctls); IPv6's accept_ra=0 as Calico sets it always.
+ * Slash-separated, so an interface name with a dot (`cali` + a container id) stays one key.
+ */
 export function hostSysctls(hostVeth: string): Record<string, number> {
   return {
-    [`net.ipv4.conf.${hostVeth}.route_localnet`]: 1,
-    [`net.ipv4.neigh.${hostVeth}.proxy_delay`]: 0,
-    [`net.ipv4.conf.${hostVeth}.proxy_arp`]: 1,
-    [`net.ipv4.conf.${hostVeth}.forwarding`]: 1,
-    [`net.ipv6.conf.${hostVeth}.accept_ra`]: 0,
+    [`net/ipv4/conf/${hostVeth}/route_localnet`]: 1,
+    [`net/ipv4/neigh/${hostVeth}/proxy_delay`]: 0,
+    [`net/ipv4/conf/${hostVeth}/proxy_arp`]: 1,
+    [`net/ipv4/conf/${hostVeth}/forwarding`]: 1,
+    [`net/ipv6/conf/${hostVeth}/accept_ra`]: 0,
   };
 }
 
 /** Pod sysctls (configureContainerSysctls, allowIPForwarding false). */
-export const POD_SYSCTLS: Record<string, number> = { 'net.ipv4.ip_forward': 0 };
+export const POD_SYSCTLS: Record<string, number> = { 'net/ipv4/ip_forward': 0 };
+
+const sysctlWords = (settings: Record<string, number>): string => Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ');
+
+/**
+ * The host side in one process chain (a CNI ADD on a busy node is bound by process starts): the
+ * leftover veth of this pod's earlier sandbox deleted (as Calico does), then `ip -batch` from
+ * stdin (hostLinkLines + hostRouteLines), then the veth's sysctls.
+ */
+export const hostScript = (hostVeth: string): string => `ip link del ${hostVeth} 2>/dev/null; ip -batch - && exec sysctl -qw ${sysctlWords(hostSysctls(hostVeth))}`;
+
+/** The pod side in one process chain: the sysctls, then `ip -batch` from stdin (podLines). */
+export const podScript = (): string => `sysctl -qw ${sysctlWords(POD_SYSCTLS)} && exec ip -batch -`;
 
 /** Host routes, one per pod address. */
 export const hostRouteLines = (hostVeth: string, ips: string[]): string[] => ips.map((ip) => `route add ${ip}/32 dev ${hostVeth} scope link`);

@@ -4,15 +4,15 @@
  * the host route go with it; a gone netns took them already) and releases the handle; it
  * succeeds on what is already gone.
  */
-import { isNotFound } from '../../dataplane/exec.js';
-import { nsIp, nsIpBatch, nsSysctl, pathExists, podNsTarget } from '../ns.js';
+import { isAlreadyExists, isNotFound } from '../../dataplane/exec.js';
+import { nsIp, nsRun, pathExists, podNsTarget } from '../ns.js';
 import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 import { getLink, randomMac } from '../ip/link.js';
 import { PLUGIN_VERSION_INFO } from '../version.js';
 import { addWithIpam } from '../ipam/delegate.js';
 import { type CalicoConf, hostVethName, parseCalicoConf } from './calico-config.js';
-import { CALICO_GATEWAY, HOST_VETH_MAC, POD_SYSCTLS, hostLinkLines, hostRouteLines, hostSysctls, ipv4Of, podLines } from './calico-wiring.js';
+import { CALICO_GATEWAY, HOST_VETH_MAC, hostLinkLines, hostRouteLines, hostScript, ipv4Of, podLines, podScript } from './calico-wiring.js';
 import { checkCalico } from './calico-check.js';
 
 function parse(conf: NetConf, args: CmdArgs): CalicoConf {
@@ -26,15 +26,19 @@ const ignoreNotFound = (e: unknown): void => {
 
 async function wire(c: CalicoConf, args: CmdArgs, ctx: PluginContext, hostVeth: string, ips: string[]): Promise<string> {
   const podMac = randomMac();
-  // A veth of the same name is a leftover of this pod's earlier sandbox: replace it, as Calico does.
-  await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(ignoreNotFound);
-  await nsIpBatch(ctx.hostNetns, hostLinkLines(hostVeth, args.ifName, args.netns, c.mtu, podMac));
+  const hostLines = [...hostLinkLines(hostVeth, args.ifName, args.netns, c.mtu, podMac), ...hostRouteLines(hostVeth, ips)];
   try {
-    const pod = podNsTarget(args.netns);
-    await nsSysctl(pod, POD_SYSCTLS);
-    await nsIpBatch(pod, podLines(args.ifName, ips));
-    await nsSysctl(ctx.hostNetns, hostSysctls(hostVeth));
-    await nsIpBatch(ctx.hostNetns, hostRouteLines(hostVeth, ips));
+    await nsRun(ctx.hostNetns, 'sh', ['-c', hostScript(hostVeth)], { input: hostLines.join('\n') + '\n' });
+  } catch (e) {
+    // The pair may be half made (its pod end named like an existing interface): nothing of it stays.
+    await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(() => undefined);
+    if (isAlreadyExists(e) && (await getLink(podNsTarget(args.netns), args.ifName))) {
+      throw new CniError(CniErrorCode.Internal, `calico: container interface ${args.ifName} already exists in ${args.netns}`);
+    }
+    throw e;
+  }
+  try {
+    await nsRun(podNsTarget(args.netns), 'sh', ['-c', podScript()], { input: podLines(args.ifName, ips).join('\n') + '\n' });
   } catch (e) {
     await nsIp(ctx.hostNetns, ['link', 'del', hostVeth]).catch(() => undefined);
     throw e;
@@ -63,9 +67,6 @@ export const calico: CniPlugin = {
   async add(conf, args, ctx) {
     const c = parse(conf, args);
     if (!(await pathExists(args.netns))) throw new CniError(CniErrorCode.InvalidNetns, `calico: failed to open netns ${JSON.stringify(args.netns)}`);
-    if (await getLink(podNsTarget(args.netns), args.ifName)) {
-      throw new CniError(CniErrorCode.Internal, `calico: container interface ${args.ifName} already exists in ${args.netns}`);
-    }
     return addWithIpam(conf, args, ctx, (ipam) => attach(c, conf, args, ctx, ipam));
   },
 

@@ -5,7 +5,7 @@ import { renderCalicoCniConfig } from '../../../src/agent/cni-config.js';
 import { validateAgentOptions, type AgentOptions } from '../../../src/agent/options.js';
 import { Client } from '../../../src/client/client.js';
 import { hostVethName } from '../../../src/cni/plugins/calico-config.js';
-import { hostLinkLines, hostSysctls, podLines } from '../../../src/cni/plugins/calico-wiring.js';
+import { hostLinkLines, hostScript, hostSysctls, podLines, podScript } from '../../../src/cni/plugins/calico-wiring.js';
 import { parseEnv } from '../../../src/cni/skel.js';
 
 describe('calico agent config', () => {
@@ -51,11 +51,13 @@ describe('calico wiring', () => {
       'addr add 10.244.0.5/32 dev eth0',
     ]);
     assert.deepEqual(hostSysctls('cali1'), {
-      'net.ipv4.conf.cali1.route_localnet': 1,
-      'net.ipv4.neigh.cali1.proxy_delay': 0,
-      'net.ipv4.conf.cali1.proxy_arp': 1,
-      'net.ipv4.conf.cali1.forwarding': 1,
-      'net.ipv6.conf.cali1.accept_ra': 0,
+      'net/ipv4/conf/cali1/route_localnet': 1,
+      'net/ipv4/neigh/cali1/proxy_delay': 0,
+      'net/ipv4/conf/cali1/proxy_arp': 1,
+      'net/ipv4/conf/cali1/forwarding': 1,
+      'net/ipv6/conf/cali1/accept_ra': 0,
     });
+    assert.equal(hostScript('cali1'), 'ip link del cali1 2>/dev/null; ip -batch - && exec sysctl -qw net/ipv4/conf/cali1/route_localnet=1 net/ipv4/neigh/cali1/proxy_delay=0 net/ipv4/conf/cali1/proxy_arp=1 net/ipv4/conf/cali1/forwarding=1 net/ipv6/conf/cali1/accept_ra=0');
+    assert.equal(podScript(), 'sysctl -qw net/ipv4/ip_forward=0 && exec ip -batch -');
   });
 });
