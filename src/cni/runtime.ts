@@ -15,7 +15,7 @@ import { CniError, CniErrorCode, type CniResult, type NetConfList } from './type
 import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from './conflist.js';
 import { execPlugin, findInPath } from './invoke.js';
 import { type CacheKey, deleteCache, findCache, libcniResult, listCache, readCache, writeCache } from './result-cache.js';
-import { compareVersions } from './version.js';
+import { compareVersions, convertResult } from './version.js';
 import { type RuntimeConf, cniArgsString, validateNetworkName, validateRuntimeConf } from './runtime-conf.js';
 
 export { type RuntimeConf, cniArgsString, validateNetworkName, validateRuntimeConf } from './runtime-conf.js';
@@ -46,13 +46,13 @@ const noContainerEnv = (command: Command): Record<string, string> =>
 
 /**
  * A cached result as prevResult for `version`: libcni converts it to the list's version (the
- * list may have changed since ADD). Between 1.x versions only the version field differs;
- * older formats are passed as they were cached.
+ * list may have changed since ADD), e.g. ips[].version appears below 1.0.0 and goes from it.
+ * Pre-0.3.0 results (another shape altogether) are passed as they were cached.
  */
 function cachedPrevResult(result: CniResult | undefined, version: string): CniResult | undefined {
   if (!result || result.cniVersion === version) return result;
-  const modern = (v: string) => compareVersions(v, '1.0.0') >= 0;
-  return modern(result.cniVersion) && modern(version) ? { ...result, cniVersion: version } : result;
+  const rich = (v: string) => compareVersions(v, '0.3.0') >= 0;
+  return rich(result.cniVersion ?? '') && rich(version) ? libcniResult(convertResult(result, version)) : result;
 }
 
 export class CniRuntime {

@@ -188,7 +188,7 @@ describe('CniRuntime vs libcni 1.1.2 (differential)', () => {
     assert.ok(!Object.keys(await storeFiles(join(P.dataDir, NET))).some((f) => /^\d/.test(f)), 'DEL released it');
   });
 
-  it('a 0.4.0 conflist: the same plugin inputs and cache file in that version\'s format', async () => {
+  it('a 0.4.0 conflist: the same plugin inputs and cache file in that version\'s format; DEL under 1.0.0 converts the cached result', async () => {
     const sides = await onBoth('v040.d', (x) => conflist(x, true, '0.4.0'), 'v1');
     const [lBefore, pBefore] = [(await readRecords(L.log)).length, (await readRecords(P.log)).length];
     const l = await L.libcni(bin, 'add', sides.l.rt, sides.l.confDir);
@@ -200,8 +200,15 @@ describe('CniRuntime vs libcni 1.1.2 (differential)', () => {
     const name = `${NET}-v1-eth0`;
     const [lc, pc] = [(await L.cacheFiles())[name].text, (await P.cacheFiles())[name].text];
     assert.equal(P.normalize(pc.replace(`"netns":${JSON.stringify(sides.p.rt.netns)},`, ''), fx.prefix), L.normalize(lc, fx.prefix));
+    // The list moves to 1.0.0: DEL's prevResult is the cached 0.4.0 result converted (no ips[].version).
+    for (const s of [L, P]) await writeFile(join(s.root, 'v040.d', '10-net.conflist'), JSON.stringify(conflist(s, true, '1.0.0'), null, 2));
     assert.ok((await L.libcni(bin, 'del', sides.l.rt, sides.l.confDir)).ok);
     await P.runtime(sides.p.confDir).delNetwork(sides.p.rt);
+    const [ld, pd] = [(await records(L)).at(-1), (await records(P)).at(-1)];
+    const prev = ld?.stdin.prevResult as { cniVersion: string; ips: Array<Record<string, unknown>> };
+    assert.equal(prev.cniVersion, '1.0.0');
+    assert.equal(prev.ips[0].version, undefined);
+    assert.deepEqual(pd, ld);
   });
 
   it('a renamed network finds no cache entry on either side', async () => {
