@@ -1,7 +1,10 @@
 /** `podnet status`: the cluster's processes, namespaces and nodes, as this host sees them. */
 import type { Node, Pod } from '../api/types.js';
 import { type ClusterConfig, datastorePrefix, loadClusterConfig, paths } from '../cluster/config.js';
-import { DEFAULT_AS_NUMBER } from '../calico/bgp/bird-config.js';
+import { join } from 'node:path';
+import type { Client } from '../client/client.js';
+import { DEFAULT_AS_NUMBER, bgpSessions, birdPaths, meshProtocolName } from '../calico/bgp/index.js';
+import { listAffineBlocks } from '../calico/ipam/index.js';
 import { isAlive, recordedProcesses } from '../cluster/processes.js';
 import { netnsList } from '../dataplane/netns.js';
 import { etcdNetworkPrefix } from '../overlay/lease-attrs.js';
@@ -11,6 +14,21 @@ function backendLine(cfg: ClusterConfig): string {
   if (cfg.backend === 'bgp') return `calico bgp, BIRD full iBGP mesh (AS ${DEFAULT_AS_NUMBER}), /26 blocks of ${cfg.clusterCIDR} in the API (crd.projectcalico.org)`;
   const leases = cfg.datastoreEndpoint ? `leases in etcd under ${etcdNetworkPrefix(datastorePrefix(cfg.name))}/` : 'leases in the API (Node spec.podCIDR and annotations)';
   return `flannel ${cfg.backend ?? 'vxlan'}, ${leases}`;
+}
+
+/**
+ * On bgp, a node's affine blocks and its BGP sessions as its BIRD reports them (what `calicoctl
+ * node status` shows), peers named by node.
+ */
+async function bgpColumns(cfg: ClusterConfig, client: Client, n: Node): Promise<string> {
+  const blocks = await listAffineBlocks(client, n.metadata?.name ?? '').catch(() => []);
+  const byIP = new Map(cfg.nodes.map((m) => [meshProtocolName(m.ip), m.name]));
+  const ctl = birdPaths(join(paths.nodeRoot(cfg.root, n.metadata?.name ?? ''), 'calico')).ctl;
+  const sessions = await bgpSessions(ctl).then(
+    (list) => list.map((p) => `${byIP.get(p.name) ?? p.name} ${p.info.split(/\s+/)[0] || p.state}`).join(', ') || 'no peers',
+    () => 'BIRD not answering',
+  );
+  return `blocks ${blocks.join(',') || '-'}  bgp: ${sessions}`;
 }
 
 export async function status(name: string): Promise<number> {
@@ -40,7 +58,8 @@ export async function status(name: string): Promise<number> {
       const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const count = pods.items.filter((p) => p.spec?.nodeName === n.metadata?.name).length;
       healthy &&= ready;
-      console.log(`  ${String(n.metadata?.name).padEnd(8)} ${ready ? 'Ready   ' : 'NotReady'} ${String(ip).padEnd(14)} podCIDR ${n.spec?.podCIDR ?? '-'}  pods ${count}`);
+      const net = cfg.backend === 'bgp' ? await bgpColumns(cfg, client, n) : `podCIDR ${n.spec?.podCIDR ?? '-'}`;
+      console.log(`  ${String(n.metadata?.name).padEnd(8)} ${ready ? 'Ready   ' : 'NotReady'} ${String(ip).padEnd(14)} ${net}  pods ${count}`);
     }
   } catch (e) {
     healthy = false;

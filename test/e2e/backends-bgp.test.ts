@@ -6,6 +6,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,15 @@ const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boo
 const ctl = (name: string, node: string) => join(clusterRoot(name), 'nodes', node, 'calico', 'bird.ctl');
 const sessions = (c: BackendCluster, node: string) => c.exec(['--node', node, '--', 'birdc', '-s', ctl(c.name, node), 'show', 'protocols']);
 
+/**
+ * node1's route to `dst`, read with `ip -n` (a few ms, where `podnet exec` takes a Node start):
+ * the timings below poll it every 100 ms.
+ */
+function node1Route(name: string, dst: string): string {
+  const r = spawnSync('ip', ['-n', `${name}-node1`, 'route', 'show', dst], { encoding: 'utf8' });
+  return lines(r.stdout).join('\n');
+}
+
 /** No process of the cluster's (BIRD above all) may outlive `podnet down`. */
 function birdsOf(name: string): string[] {
   const root = clusterRoot(name);
@@ -93,6 +103,12 @@ backendPrinciples('bgp', (c) => {
     }
   });
 
+  it('podnet status shows each node\'s blocks and BGP sessions, as calicoctl node status', () => {
+    const out = podnet(['status', '--name', c.name]).stdout;
+    assert.match(out, /node1 +Ready +172\.18\.0\.11 +blocks 10\.244\.\d+\.\d+\/26\S* +bgp: node2 Established +pods \d+/);
+    assert.match(out, /node2 +Ready +172\.18\.0\.12 +blocks 10\.244\.\d+\.\d+\/26\S* +bgp: node1 Established +pods \d+/);
+  });
+
   it('pods are wired the Calico way: eth0 /32, 169.254.1.1 gateway, cali veth with proxy ARP and a /32 route on the node', () => {
     const ip = podIP('pa');
     assert.deepEqual(lines(c.exec(['pa', '--', 'ip', 'route'])), ['default via 169.254.1.1 dev eth0', '169.254.1.1 dev eth0 scope link']);
@@ -117,14 +133,14 @@ backendPrinciples('bgp', (c) => {
     const block = (blocksByNode(c).get('node3') ?? [])[0];
     assert.ok(block && inCidr(podIP('pc'), block), `node3's block ${block} and pc ${podIP('pc')}`);
     const want = `${block} via 172.18.0.13 dev eth0 proto bird src 172.18.0.11`;
-    const routed = () => lines(c.exec(['--node', 'node1', '--', 'ip', 'route', 'show', block])).join('\n') === want;
+    const routed = () => node1Route(c.name, block) === want;
     const routeMs = await timeUntil('node1 routes node3\'s block', 20_000, routed, t1);
     assert.equal(c.exec(['pa', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pc')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pa'));
     const t2 = Date.now();
     const rm = podnet(['node', 'remove', '--name', c.name, 'node3'], 120_000);
     assert.equal(rm.status, 0, `node remove failed: ${rm.stderr}${rm.stdout}`);
     const rmReturned = Date.now();
-    const gone = () => c.exec(['--node', 'node1', '--', 'ip', 'route', 'show', block]) === '';
+    const gone = () => node1Route(c.name, block) === '';
     const leaveMs = await timeUntil('node1 drops node3\'s block', 10_000, gone, t2);
     assert.doesNotMatch(sessions(c, 'node1'), /Mesh_172_18_0_13/);
     // Calico's IPAM controller releases a deleted node's affinities (and its empty blocks).
