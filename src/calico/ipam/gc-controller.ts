@@ -47,7 +47,7 @@ async function execute(client: Client, plan: ReturnType<typeof planGc>, log: (m:
 
 export async function startCalicoIpamController(client: Client, opts: CalicoIpamControllerOptions = {}): Promise<CalicoIpamController> {
   const nodes = new Informer<Node>(client, 'nodes', { transform: (n) => ({ metadata: { name: n.metadata?.name } }) });
-  const pods = new Informer<Pod>(client, 'pods', { transform: (p) => ({ metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace } }) });
+  const pods = new Informer<Pod>(client, 'pods', { transform: (p) => ({ metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace }, spec: { nodeName: p.spec?.nodeName, containers: [] } }) });
   const blocks = new Informer<IPAMBlock>(client, BLOCKS);
   const affinities = new Informer<BlockAffinity>(client, AFFINITIES);
   const leakSince = new Map<string, number>();
@@ -55,7 +55,7 @@ export async function startCalicoIpamController(client: Client, opts: CalicoIpam
   const sync = async () => {
     const plan = planGc({
       nodes: new Set(nodes.list().map((n) => n.metadata!.name!)),
-      pods: new Set(pods.list().map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`)),
+      pods: new Map(pods.list().map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec?.nodeName ?? ''])),
       blocks: blocks.list(),
       affinities: affinities.list(),
       leakSince,

@@ -1,16 +1,17 @@
 /**
  * What Calico's kube-controllers IPAM garbage collection decides, as a pure function of the
- * informer caches: allocations whose pod is gone (at once when its node is gone too, else after
- * a grace period, since a pod cache can lag an ADD), then the affinities and empty blocks of
- * nodes that no longer exist. A block that still holds an allocation is never released.
+ * informer caches: allocations whose pod is gone, or is now on another node (at once when the
+ * allocation's node is gone too, else after a grace period, since a pod cache can lag an ADD),
+ * then the affinities and empty blocks of nodes that no longer exist. A block that still holds
+ * an allocation is never released.
  */
 import type { BlockAffinity, IPAMBlock } from '../../api/calico.js';
 import { allocationsOf, isEmptyBlock } from './block.js';
 
 export interface GcState {
   nodes: ReadonlySet<string>;
-  /** `namespace/name` of every pod. */
-  pods: ReadonlySet<string>;
+  /** `namespace/name` of every pod → its spec.nodeName ('' while unscheduled). */
+  pods: ReadonlyMap<string, string>;
   blocks: readonly IPAMBlock[];
   affinities: readonly BlockAffinity[];
   /** Handle → when its pod was first seen missing (ms); updated by planGc. */
@@ -34,7 +35,10 @@ const nodeOfAffinity = (affinity: string | undefined): string | undefined => (af
 function isLeaked(s: GcState, handle: string, sec: Record<string, string> | undefined, seen: Set<string>): boolean {
   const nodeGone = sec?.node !== undefined && !s.nodes.has(sec.node);
   if (!sec?.namespace || !sec.pod) return nodeGone;
-  if (s.pods.has(`${sec.namespace}/${sec.pod}`)) return false;
+  // The pod owns the address while it exists on the allocation's node (a pod of the same name
+  // elsewhere, e.g. a StatefulSet's replacement, is another pod).
+  const podNode = s.pods.get(`${sec.namespace}/${sec.pod}`);
+  if (podNode !== undefined && (!sec.node || podNode === sec.node)) return false;
   seen.add(handle);
   const since = s.leakSince.get(handle) ?? s.now;
   s.leakSince.set(handle, since);

@@ -14,12 +14,17 @@ const aff = (node: string, cidr: string): BlockAffinity => ({ metadata: { name: 
 const pod = (ns: string, p: string, node: string) => ({ namespace: ns, pod: p, node });
 
 function state(over: Partial<GcState>): GcState {
-  return { nodes: new Set(['n1']), pods: new Set(), blocks: [], affinities: [], leakSince: new Map(), now: 1000, leakGracePeriodMs: 500, ...over };
+  return { nodes: new Set(['n1']), pods: new Map(), blocks: [], affinities: [], leakSince: new Map(), now: 1000, leakGracePeriodMs: 500, ...over };
 }
 
 describe('calico ipam gc plan', () => {
+  it('a pod of the same name on another node does not keep a gone node\'s address', () => {
+    const s = state({ pods: new Map([['default/web-0', 'n1']]), blocks: [block('10.0.0.64/26', 'n2', [['net.old', pod('default', 'web-0', 'n2')]])] });
+    assert.deepEqual(planGc(s).releaseHandles, ['net.old']);
+  });
+
   it('keeps allocations of existing pods and the blocks of existing nodes, even empty', () => {
-    const s = state({ pods: new Set(['default/a']), blocks: [block('10.0.0.0/26', 'n1', [['net.a', pod('default', 'a', 'n1')]]), block('10.0.0.64/26', 'n1', [])], affinities: [aff('n1', '10.0.0.0/26'), aff('n1', '10.0.0.64/26')] });
+    const s = state({ pods: new Map([['default/a', 'n1']]), blocks: [block('10.0.0.0/26', 'n1', [['net.a', pod('default', 'a', 'n1')]]), block('10.0.0.64/26', 'n1', [])], affinities: [aff('n1', '10.0.0.0/26'), aff('n1', '10.0.0.64/26')] });
     assert.deepEqual(planGc(s), { releaseHandles: [], deleteAffinities: [], deleteBlocks: [] });
   });
 
@@ -37,7 +42,7 @@ describe('calico ipam gc plan', () => {
   it('a candidate whose pod comes back is forgotten', () => {
     const s = state({ blocks: [block('10.0.0.0/26', 'n1', [['net.x', pod('default', 'x', 'n1')]])] });
     planGc(s);
-    s.pods = new Set(['default/x']);
+    s.pods = new Map([['default/x', 'n1']]);
     planGc(s);
     assert.equal(s.leakSince.size, 0);
   });
@@ -50,7 +55,7 @@ describe('calico ipam gc plan', () => {
   });
 
   it('a gone node whose pod object still exists keeps the address until the pod goes', () => {
-    const s = state({ pods: new Set(['default/y']), blocks: [block('10.0.0.64/26', 'n2', [['net.y', pod('default', 'y', 'n2')]])], affinities: [aff('n2', '10.0.0.64/26')] });
+    const s = state({ pods: new Map([['default/y', 'n2']]), blocks: [block('10.0.0.64/26', 'n2', [['net.y', pod('default', 'y', 'n2')]])], affinities: [aff('n2', '10.0.0.64/26')] });
     assert.deepEqual(planGc(s), { releaseHandles: [], deleteAffinities: [], deleteBlocks: [] });
   });
 });
