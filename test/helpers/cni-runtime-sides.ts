@@ -20,7 +20,8 @@ export class Side {
   node = '';
   private server?: CniServer;
 
-  constructor(private readonly fx: CniFixture, readonly tag: string, readonly recDir: string) {
+  /** `pluginDir`: podnet's bin/cni (default, through this side's CNI server) or e.g. /usr/lib/cni. */
+  constructor(private readonly fx: CniFixture, readonly tag: string, readonly recDir: string, readonly pluginDir = SHIM_DIR) {
     this.root = join(fx.dir, tag);
     this.confDir = join(this.root, 'net.d');
     this.dataDir = join(this.root, 'networks');
@@ -33,7 +34,7 @@ export class Side {
   }
 
   get cniPath(): string[] {
-    return [this.recDir, SHIM_DIR];
+    return [this.recDir, this.pluginDir];
   }
 
   async start(): Promise<this> {
