@@ -31,9 +31,13 @@ export interface GcPlan {
 
 const nodeOfAffinity = (affinity: string | undefined): string | undefined => (affinity?.startsWith('host:') ? affinity.slice(5) : undefined);
 
-/** Whether the allocation's owner is gone for good; records first sightings in `leakSince`. */
-function isLeaked(s: GcState, handle: string, sec: Record<string, string> | undefined, seen: Set<string>): boolean {
-  const nodeGone = sec?.node !== undefined && !s.nodes.has(sec.node);
+/**
+ * Whether the allocation's owner is gone for good; records first sightings in `leakSince`.
+ * Its node is the one it names, else the block's (an allocation made without attributes).
+ */
+function isLeaked(s: GcState, handle: string, sec: Record<string, string> | undefined, blockNode: string | undefined, seen: Set<string>): boolean {
+  const node = sec?.node ?? blockNode;
+  const nodeGone = node !== undefined && !s.nodes.has(node);
   if (!sec?.namespace || !sec.pod) return nodeGone;
   // The pod owns the address while it exists on the allocation's node (a pod of the same name
   // elsewhere, e.g. a StatefulSet's replacement, is another pod).
@@ -49,8 +53,9 @@ export function planGc(s: GcState): GcPlan {
   const release = new Set<string>();
   const seen = new Set<string>();
   for (const b of s.blocks) {
+    const blockNode = nodeOfAffinity(b.spec!.affinity);
     for (const { attr } of allocationsOf(b.spec!)) {
-      if (attr.handle_id && isLeaked(s, attr.handle_id, attr.secondary, seen)) release.add(attr.handle_id);
+      if (attr.handle_id && isLeaked(s, attr.handle_id, attr.secondary, blockNode, seen)) release.add(attr.handle_id);
     }
   }
   for (const h of [...s.leakSince.keys()]) if (!seen.has(h) || release.has(h)) s.leakSince.delete(h);

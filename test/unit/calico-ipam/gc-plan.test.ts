@@ -18,6 +18,11 @@ function state(over: Partial<GcState>): GcState {
 }
 
 describe('calico ipam gc plan', () => {
+  it('an allocation without attributes goes with its block\'s node', () => {
+    const s = state({ blocks: [block('10.0.0.64/26', 'n2', [['net.bare']]), block('10.0.0.0/26', 'n1', [['net.live']])] });
+    assert.deepEqual(planGc(s).releaseHandles, ['net.bare']);
+  });
+
   it('a pod of the same name on another node does not keep a gone node\'s address', () => {
     const s = state({ pods: new Map([['default/web-0', 'n1']]), blocks: [block('10.0.0.64/26', 'n2', [['net.old', pod('default', 'web-0', 'n2')]])] });
     assert.deepEqual(planGc(s).releaseHandles, ['net.old']);
