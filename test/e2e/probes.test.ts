@@ -36,6 +36,9 @@ async function eventsOf(pod: string): Promise<string[]> {
   return items.map((e) => `${e.type} ${e.reason} ${e.message}`);
 }
 
+/** Waits until `pod` has an event (`<type> <reason> <message>`) matching `want`. */
+const eventSeen = (pod: string, want: RegExp) => eventually(`${pod}: ${want}`, async () => (await eventsOf(pod)).some((e) => want.test(e)), 15_000, 200);
+
 /** The first restart of `pod`'s container: its lastState.terminated, once restartCount >= 1. */
 async function firstRestart(pod: string, ms = 40_000) {
   const cs = await eventually(`${pod} restarted`, async () => {
@@ -91,11 +94,13 @@ describe('probes, end to end', { timeout: 600_000 }, () => {
       assert.equal(p.status?.phase, 'Running');
       assert.equal(p.status?.containerStatuses?.[0]?.ready, false);
     }
+    // The proxies program the Service within their sync period: wait for its first answer.
+    await eventually('the ClusterIP answers', () => curlIn(clientNetns, `http://${clusterIP}/`) === 'good', 20_000, 200);
     assert.deepEqual([...answeredBy(30)], ['good'], 'ClusterIP traffic lands only on the ready pod');
-    const events = await eventsOf('ready-http');
-    assert.ok(events.includes('Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500'), JSON.stringify(events));
-    assert.ok((await eventsOf('ready-tcp')).some((e) => /^Warning Unhealthy Readiness probe failed: dial tcp [\d.]+:9090: connect: connection refused$/.test(e)));
-    assert.ok((await eventsOf('ready-timeout')).includes('Warning Unhealthy Readiness probe failed: command "sh -c sleep 3" timed out'));
+    // Events are posted asynchronously, the first one after the first probe (a timeout takes 1 s).
+    await eventSeen('ready-http', /^Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500$/);
+    await eventSeen('ready-tcp', /^Warning Unhealthy Readiness probe failed: dial tcp [\d.]+:9090: connect: connection refused$/);
+    await eventSeen('ready-timeout', /^Warning Unhealthy Readiness probe failed: command "sh -c sleep 3" timed out$/);
   });
 
   it('turns a pod Ready once its probe passes (exec, httpGet, tcpSocket), and it joins the endpoints', async () => {
@@ -146,9 +151,8 @@ describe('probes, end to end', { timeout: 600_000 }, () => {
     assert.ok(ms >= 1500 && ms < 20_000, `restarted after ${ms} ms`);
     assert.equal(status.restartCount, 1);
     assert.ok(status.lastState?.terminated?.finishedAt);
-    const events = await eventsOf('live-http');
-    assert.ok(events.includes('Warning Unhealthy Liveness probe failed: HTTP probe failed with statuscode: 500'), JSON.stringify(events));
-    assert.ok(events.includes('Normal Killing Container c failed liveness probe, will be restarted'), JSON.stringify(events));
+    await eventSeen('live-http', /^Warning Unhealthy Liveness probe failed: HTTP probe failed with statuscode: 500$/);
+    await eventSeen('live-http', /^Normal Killing Container c failed liveness probe, will be restarted$/);
     // The new container clears the file at start: it stays up.
     await readyAfter('live-http', true, Date.now());
     await sleep(4000);
@@ -161,11 +165,11 @@ describe('probes, end to end', { timeout: 600_000 }, () => {
     console.log(`live-exec-delay: first container ran ${exec.ranMs} ms`);
     assert.ok(exec.ranMs >= 4500 && exec.ranMs < 12_000, `ran ${exec.ranMs} ms`);
     assert.equal(exec.status.lastState?.terminated?.exitCode, 143, 'sleep ends on SIGTERM');
-    assert.ok((await eventsOf('live-exec-delay')).includes('Warning Unhealthy Liveness probe failed: '));
+    await eventSeen('live-exec-delay', /^Warning Unhealthy Liveness probe failed: $/);
     // tcpSocket to a closed port, periodSeconds 3, failureThreshold 2: failures at 0 s and 3 s.
     const tcp = await firstRestart('live-tcp-period');
     console.log(`live-tcp-period: first container ran ${tcp.ranMs} ms`);
     assert.ok(tcp.ranMs >= 2500 && tcp.ranMs < 10_000, `ran ${tcp.ranMs} ms`);
-    assert.ok((await eventsOf('live-tcp-period')).some((e) => /^Warning Unhealthy Liveness probe failed: dial tcp [\d.]+:9: connect: connection refused$/.test(e)));
+    await eventSeen('live-tcp-period', /^Warning Unhealthy Liveness probe failed: dial tcp [\d.]+:9: connect: connection refused$/);
   });
 });
