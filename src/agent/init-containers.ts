@@ -1,7 +1,8 @@
 /**
  * Init containers, as kubelet runs them: one at a time, in order, each to successful
  * completion before the next (a failure is retried with back-off, or fails the pod under
- * restartPolicy Never); a sidecar (restartPolicy Always) only has to be running. App
+ * restartPolicy Never); a sidecar (restartPolicy Always) only has to be running (and started,
+ * when it has a startup probe), and its readiness counts for the pod's. App
  * containers start once all are done.
  */
 import type { Container, Pod } from '../api/types.js';
@@ -44,7 +45,8 @@ export async function syncInitContainers(pod: Pod, podDir: string, sandbox: Sand
     const r = await syncContainer(withPolicy(pod, policy), c, podDir, sandbox, deps);
     views.push(r.view);
     const term = r.view.state.terminated;
-    const stepDone = sidecar ? !!r.view.state.running : term?.exitCode === 0;
+    // A sidecar with a startup probe lets the next one start only once started (kubelet).
+    const stepDone = sidecar ? !!r.view.state.running && r.view.started !== false : term?.exitCode === 0;
     if (stepDone) continue;
     const failed = !sidecar && !!term && never;
     const rest = inits.slice(i + 1).map((x) => pendingView(x, 'PodInitializing'));

@@ -75,7 +75,11 @@ function podConditions(pod: Pod, view: PodView, phase: string, now: string): Pod
   const incomplete = (view.initContainers ?? []).filter((c) => !(c.state.terminated?.exitCode === 0 || c.state.running)).map((c) => c.name);
   const initReason = terminal ? 'PodCompleted' : initialized ? undefined : 'ContainersNotInitialized';
   const initMessage = initialized || terminal ? undefined : `containers with incomplete status: [${incomplete.join(' ')}]`;
-  const notReady = view.containers.filter((c) => !isReady(c)).map((c) => c.name);
+  // Sidecars (init containers with restartPolicy Always) count for readiness, as in kubelet's
+  // GenerateContainersReadyCondition, and come first.
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const unreadySidecars = (view.initContainers ?? []).filter((c) => sidecars.has(c.name) && !isReady(c)).map((c) => c.name);
+  const notReady = [...unreadySidecars, ...view.containers.filter((c) => !isReady(c)).map((c) => c.name)];
   const ready = notReady.length === 0 && !terminal;
   const reason = terminal ? 'PodCompleted' : ready ? undefined : 'ContainersNotReady';
   const message = terminal || ready ? undefined : `containers with unready status: [${notReady.join(' ')}]`;

@@ -82,6 +82,22 @@ describe('agent probes, every status written', { timeout: 120_000 }, () => {
     assert.deepEqual(seen.filter((s) => s.running && (s.started !== false || s.ready === 'True')), [], `started or ready too early: ${JSON.stringify(seen)}`);
   });
 
+  it('starts app containers only once a sidecar\'s startup probe passed; an unready sidecar keeps the pod not Ready', async () => {
+    const sidecar = (probe: object) => ({ name: 'side', image: 'busybox', command: ['sleep', 'infinity'], restartPolicy: 'Always', ...probe });
+    const spec = (probe: object) => ({ nodeName: 'node1', initContainers: [sidecar(probe)], containers: [{ name: 'c', image: 'busybox', command: ['sleep', 'infinity'] }] });
+    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated', namespace: 'default' }, spec: spec({ startupProbe: { periodSeconds: 1, failureThreshold: 60, exec: { command: ['false'] } } }) });
+    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sideunready', namespace: 'default' }, spec: spec({ readinessProbe: { periodSeconds: 1, exec: { command: ['false'] } } }) });
+    await eventually(() => history.get('sideunready')?.some((s) => s.running), 30_000, 'sideunready app container running');
+    await new Promise((r) => setTimeout(r, 3000));
+    pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
+    const gated = await client.get<Pod>('pods', 'default', 'gated');
+    assert.equal(gated.status?.initContainerStatuses?.[0]?.state?.running !== undefined, true, 'the sidecar runs');
+    assert.equal(gated.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing', 'the app waits for the sidecar to be started');
+    assert.deepEqual(history.get('sideunready')!.filter((s) => s.ready === 'True'), [], 'never Ready while its sidecar is not');
+    const ready = (await client.get<Pod>('pods', 'default', 'sideunready')).status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready?.message, 'containers with unready status: [side]');
+  });
+
   it('turns a passing readiness probe into Ready', async () => {
     await create('fine', { readinessProbe: { periodSeconds: 1, exec: { command: ['true'] } } });
     await eventually(() => history.get('fine')?.some((s) => s.ready === 'True' && s.containerReady), 30_000, 'fine Ready');

@@ -95,3 +95,22 @@ describe('qosClass and active deadline', () => {
     assert.equal(activeDeadlineLeft({ spec: { containers: [] } }), undefined);
   });
 });
+
+describe('computePodStatus with sidecars', () => {
+  const pod: Pod = {
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { initContainers: [{ name: 'init' }, { name: 'side', restartPolicy: 'Always' }], containers: [{ name: 'a' }] },
+  };
+  const init = [exited('init', 0), { ...running('side'), ready: false }];
+
+  it('an unready sidecar keeps the pod not Ready (kubelet GenerateContainersReadyCondition)', () => {
+    const s = computePodStatus(pod, { hostIP: 'h', sandboxReady: true, containers: [running('a')], initContainers: init, initialized: true }, T0);
+    const ready = s.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual([ready?.status, ready?.message], ['False', 'containers with unready status: [side]']);
+  });
+
+  it('a ready sidecar and a finished init container leave the pod Ready', () => {
+    const s = computePodStatus(pod, { hostIP: 'h', sandboxReady: true, containers: [running('a')], initContainers: [exited('init', 0), running('side')], initialized: true }, T0);
+    assert.equal(s.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  });
+});
