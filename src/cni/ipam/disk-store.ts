@@ -5,8 +5,10 @@
  *
  * Locking: Node has no flock(2). podnet serializes in two layers: an in-process queue per
  * directory (the CNI server handles every ADD/DEL of a node in one process), then an O_EXCL
- * sidecar `lock.podnet` holding the owner's pid, removed on unlock, so standalone plugin
- * processes exclude each other too. A sidecar whose pid is dead is stale and taken over.
+ * sidecar `lock.podnet` holding the owner's pid and that pid's start time, removed on unlock,
+ * so standalone plugin processes exclude each other too. A sidecar whose process is gone is
+ * stale and taken over; the start time tells a reused pid (pids wrap at 32768 here, quickly
+ * under pod churn) from the owner, which would otherwise wedge the store after a kill -9.
  * This does NOT exclude a reference plugin (which flocks `lock`) running on the same store.
  */
 import { constants } from 'node:fs';
@@ -32,6 +34,25 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return errno(e) === 'EPERM';
   }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined when gone. */
+async function startTime(pid: number | 'self'): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** The sidecar's text for this process: `<pid> <start time>`. */
+async function ownerText(): Promise<string> {
+  return `${process.pid} ${(await startTime('self')) ?? ''}`.trim();
+}
+
+/** Whether the sidecar's owner still runs: same pid and, when recorded, the same start time. */
+async function ownerAlive(text: string): Promise<boolean> {
+  const [pidText, start] = text.trim().split(' ');
+  const pid = Number(pidText);
+  if (!(pid > 0) || !pidAlive(pid)) return false;
+  return start === undefined || start === (await startTime(pid));
 }
 
 export class DiskStore implements IpamStore {
@@ -80,15 +101,17 @@ export class DiskStore implements IpamStore {
     const path = join(this.dir, SIDECAR);
     await writeFile(join(this.dir, LOCK_FILE), '', { flag: 'a', mode: 0o750 });
     const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    const me = await ownerText();
     for (;;) {
       try {
-        await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+        await writeFile(path, me, { flag: 'wx', mode: 0o600 });
         return;
       } catch (e) {
         if (errno(e) !== 'EEXIST') throw e;
       }
-      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (owner > 0 && !pidAlive(owner)) {
+      const text = await readFile(path, 'utf8').catch(() => '');
+      const owner = Number(text.trim().split(' ')[0]);
+      if (owner > 0 && !(await ownerAlive(text))) {
         // Stale: its process died holding the lock. Rename first so only one taker wins.
         await rename(path, `${path}.stale.${process.pid}`).then(() => unlink(`${path}.stale.${process.pid}`), () => undefined);
         continue;
