@@ -119,6 +119,26 @@ backendPrinciples('bgp', (c) => {
     assert.equal(c.exec(['--node', 'node1', '--', 'cat', `/proc/sys/net/ipv4/conf/${veth}/proxy_arp`]), '1');
   });
 
+  it('BIRD killed with -9 on node2 is restarted by calico-node; pod-to-pod traffic across nodes keeps flowing', async (t) => {
+    const pidFile = join(clusterRoot(c.name), 'nodes', 'node2', 'calico', 'bird.pid');
+    const old = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(old, 'SIGKILL');
+    const t0 = Date.now();
+    // persist on node2 and graceful restart on node1: the routes stay while BIRD is down.
+    assert.equal(c.exec(['pa', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pb')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pa'));
+    const ms = await timeUntil('node2 Established again with a new BIRD', 30_000, () => {
+      let pid = old;
+      try {
+        pid = Number(readFileSync(pidFile, 'utf8').trim());
+      } catch {
+        // Between two BIRDs.
+      }
+      return pid !== old && /Mesh_172_18_0_11\s+BGP\s+---\s+up\s+\S+\s+Established/.test(sessions(c, 'node2'));
+    }, t0);
+    t.diagnostic(`node2's BIRD back and Established ${ms} ms after kill -9`);
+    assert.equal(c.exec(['pb', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pa')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pb'));
+  });
+
   it('a 3rd node joins the mesh and leaves it (podnet node add|remove); routes on node1 follow, timed', async (t) => {
     const t0 = Date.now();
     const add = podnet(['node', 'add', '--name', c.name, 'node3'], 120_000);
