@@ -11,7 +11,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod, Service } from '../../src/api/types.js';
 import type { Client } from '../../src/client/client.js';
@@ -50,7 +50,13 @@ spec:
   - {name: client, image: busybox, command: [sleep, infinity]}
 `;
 
-const pidAlive = (pid: number) => existsSync(`/proc/${pid}`) && !execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).split(') ')[1]?.startsWith('Z');
+function pidAlive(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
 
 /** Sandboxes the agent of `node` holds (no hostNetwork pod runs here), and the veths on its cni0. */
 function nodeCounts(node: string): { sandboxes: number; veths: number } {
@@ -58,6 +64,21 @@ function nodeCounts(node: string): { sandboxes: number; veths: number } {
   const sandboxes = (existsSync(pods) ? readdirSync(pods) : []).filter((uid) => existsSync(join(pods, uid, 'sandbox.json'))).length;
   const veths = execFileSync('ip', ['-n', `${name}-${node}`, '-o', 'link', 'show', 'master', 'cni0', 'type', 'veth'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
   return { sandboxes, veths };
+}
+
+/** Every pause pid recorded in the cluster's sandboxes. */
+function allPauses(): number[] {
+  const nodes = join(stateRoot(name), 'nodes');
+  const out: number[] = [];
+  for (const node of existsSync(nodes) ? readdirSync(nodes) : []) {
+    const pods = join(nodes, node, 'pods');
+    for (const uid of existsSync(pods) ? readdirSync(pods) : []) {
+      const file = join(pods, uid, 'sandbox.json');
+      const pause = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pause?: { pid: number } }).pause : undefined;
+      if (pause) out.push(pause.pid);
+    }
+  }
+  return out;
 }
 
 interface Rebuilt {
@@ -113,7 +134,10 @@ describe('sandbox lifecycle, end to end', { timeout: 600_000 }, () => {
 
   after(() => {
     client?.close();
+    // podnet down must end every sandbox's pause (else each keeps an unnamed netns and veth).
+    const pauses = allPauses();
     clusterDown(name);
+    assert.deepEqual(pauses.filter((p) => pidAlive(p)), [], 'pause processes left after podnet down');
   });
 
   /** Everything that must hold once `target` was rebuilt out of `old`, the `restarts`-th time. */
