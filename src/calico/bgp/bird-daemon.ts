@@ -32,6 +32,9 @@ export class BirdDaemon {
   private child: ChildProcess | undefined;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private failedRestarts = 0;
+  /** The child that answered on its control socket. */
+  private up: ChildProcess | undefined;
   /** How many times BIRD was started (1 = never restarted). */
   starts = 0;
 
@@ -104,20 +107,45 @@ export class BirdDaemon {
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
-    const forward = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => this.log(l));
+    let lastLine = '';
+    const forward = (d: Buffer) =>
+      d.toString().split('\n').filter(Boolean).forEach((l) => {
+        lastLine = l;
+        this.log(l);
+      });
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    await waitForSocket(ctl, child, 10_000);
+    try {
+      await waitForSocket(ctl, child, 10_000);
+    } catch (e) {
+      // A BIRD that never came up is the caller's to retry (start() or scheduleRestart()).
+      this.child = undefined;
+      child.kill('SIGKILL');
+      throw new Error(`${(e as Error).message}${lastLine ? `: ${lastLine}` : ''}`);
+    }
+    this.up = child;
+    this.failedRestarts = 0;
   }
 
+  /** Only a BIRD that was up and died is restarted here. */
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
-    if (this.stopped || this.child !== child) return;
+    if (this.stopped || this.child !== child || this.up !== child) return;
     this.log(`BIRD exited (${signal ?? `code ${code}`}); starting it again`);
+    this.scheduleRestart();
+  }
+
+  /** As runit would, with a back-off (1 s, 2 s, ... up to 10 s) while restarts keep failing. */
+  private scheduleRestart(): void {
+    const delay = Math.min(10_000, (this.opts.restartDelayMs ?? 1000) * 2 ** this.failedRestarts);
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
-      this.spawnBird(true).catch((e: Error) => this.log(`restart failed: ${e.message}`));
-    }, this.opts.restartDelayMs ?? 1000);
+      this.spawnBird(true).catch((e: Error) => {
+        this.failedRestarts++;
+        this.log(`restart failed: ${e.message}`);
+        if (!this.stopped) this.scheduleRestart();
+      });
+    }, delay);
   }
 }
 
