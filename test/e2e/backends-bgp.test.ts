@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterRoot } from '../../src/cluster/config.js';
 import { podnet } from '../helpers/cluster.js';
+import { killDaemon, restartDaemon } from '../helpers/churn-daemons.js';
 import { backendPrinciples, type BackendCluster } from '../helpers/overlay-backends.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,6 +138,28 @@ backendPrinciples('bgp', (c) => {
     }, t0);
     t.diagnostic(`node2's BIRD back and Established ${ms} ms after kill -9`);
     assert.equal(c.exec(['pb', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pa')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pb'));
+  });
+
+  it('agent killed with -9 on node2: its BIRD lives on, the restarted agent replaces it; routes and traffic never stop', async (t) => {
+    const birdsIn = (node: string) => lines(spawnSync('ip', ['netns', 'pids', `${c.name}-${node}`], { encoding: 'utf8' }).stdout)
+      .filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird');
+    const [orphan] = birdsIn('node2');
+    assert.ok(orphan, 'no BIRD in node2');
+    assert.equal(await killDaemon(c.name, 'agent-node2'), true);
+    assert.deepEqual(birdsIn('node2'), [orphan], 'BIRD died with its agent');
+    const block = (blocksByNode(c).get('node2') ?? [])[0];
+    const routed = () => node1Route(c.name, block) === `${block} via 172.18.0.12 dev eth0 proto bird src 172.18.0.11`;
+    const t0 = Date.now();
+    restartDaemon(c.name, 'agent-node2');
+    let lost = 0;
+    const ms = await timeUntil('a new BIRD in node2, Established with node1', 60_000, () => {
+      if (!routed()) lost++;
+      const now = birdsIn('node2');
+      return now.length === 1 && now[0] !== orphan && /Mesh_172_18_0_11\s+BGP\s+---\s+up\s+\S+\s+Established/.test(sessions(c, 'node2'));
+    }, t0);
+    t.diagnostic(`restarted agent-node2 replaced the orphan BIRD, Established again ${ms} ms after the restart`);
+    assert.equal(lost, 0, 'node1 lost node2\'s block during the handover');
+    assert.equal(c.exec(['pa', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pb')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pa'));
   });
 
   it('a 3rd node joins the mesh and leaves it (podnet node add|remove); routes on node1 follow, timed', async (t) => {
