@@ -35,6 +35,8 @@ export class BirdDaemon {
   private failedRestarts = 0;
   /** The child that answered on its control socket. */
   private up: ChildProcess | undefined;
+  /** The configuration text the running BIRD has. */
+  private applied: string | undefined;
   /** How many times BIRD was started (1 = never restarted). */
   starts = 0;
 
@@ -57,16 +59,20 @@ export class BirdDaemon {
 
   /** The pid of the running BIRD, if any. */
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    const c = this.child;
+    return c && c.exitCode === null && c.signalCode === null ? c.pid : undefined;
   }
 
   /**
-   * Writes `config` when it differs and tells BIRD to apply it. Returns whether it changed. A
-   * BIRD that is restarting reads the new file when it starts.
+   * Writes `config` when it differs and has BIRD apply it unless BIRD already runs it. Returns
+   * whether anything changed. A BIRD that is (re)starting reads the new file when it starts; if
+   * `birdc` fails the call throws and the next call applies it again.
    */
   async configure(config: string): Promise<boolean> {
-    if (!this.writeConfig(config)) return false;
-    if (this.pid !== undefined) await birdConfigure(this.paths.ctl);
+    const written = this.writeConfig(config);
+    if (this.up === undefined || this.up !== this.child || this.pid === undefined || this.applied === config) return written;
+    await birdConfigure(this.paths.ctl);
+    this.applied = config;
     return true;
   }
 
@@ -104,6 +110,8 @@ export class BirdDaemon {
   private async spawnBird(recover: boolean): Promise<void> {
     const { config, ctl, pid } = this.paths;
     const args = ['netns', 'exec', this.opts.netns, 'bird', '-f', '-c', config, '-s', ctl, '-P', pid, ...(recover ? ['-R'] : [])];
+    // What BIRD will read: a configure() racing the start applies its own text afterwards.
+    const text = readFileSync(config, 'utf8');
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
@@ -125,6 +133,7 @@ export class BirdDaemon {
       throw new Error(`${(e as Error).message}${lastLine ? `: ${lastLine}` : ''}`);
     }
     this.up = child;
+    this.applied = text;
     this.failedRestarts = 0;
   }
 
