@@ -12,7 +12,7 @@
  * This does NOT exclude a reference plugin (which flocks `lock`) running on the same store.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CniError, CniErrorCode } from '../types.js';
 import { type IpamStore, recordFor, recordMatches } from './store.js';
@@ -40,6 +40,19 @@ function pidAlive(pid: number): boolean {
 async function startTime(pid: number | 'self'): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** How long a sidecar may stay without an owner written into it: its creator writes at once. */
+const UNWRITTEN_GRACE_MS = 1000;
+
+/**
+ * Whether the sidecar at `path` is stale: its owner is gone, or it names none (an owner killed
+ * between creating and writing it) and is older than a live creator would leave it.
+ */
+async function sidecarStale(path: string, text: string | undefined): Promise<boolean> {
+  if (text !== undefined) return !(await ownerAlive(text));
+  const st = await stat(path).catch(() => undefined);
+  return st !== undefined && Date.now() - st.mtimeMs > UNWRITTEN_GRACE_MS;
 }
 
 /** The sidecar's text for this process: `<pid> <start time>`. */
@@ -111,7 +124,7 @@ export class DiskStore implements IpamStore {
       }
       const text = await readFile(path, 'utf8').catch(() => '');
       const owner = Number(text.trim().split(' ')[0]);
-      if (owner > 0 && !(await ownerAlive(text))) {
+      if (await sidecarStale(path, owner > 0 ? text : undefined)) {
         // Stale: its process died holding the lock. Rename first so only one taker wins.
         await rename(path, `${path}.stale.${process.pid}`).then(() => unlink(`${path}.stale.${process.pid}`), () => undefined);
         continue;

@@ -1,14 +1,14 @@
 /**
- * host-local's lock after a kill -9 (found reading the store for the churn test): the owner
- * of a left-over `lock.podnet` died, and its pid now belongs to another live process (pids
- * wrap at 32768 on this machine, within minutes of pod churn). The lock must still count as
- * stale, or every ADD and DEL of the node fails with "Cannot lock" for as long as that
- * process lives. Real files and real processes.
+ * host-local's lock after a kill -9: the owner of a left-over `lock.podnet` died, and either
+ * its pid now belongs to another live process (pids wrap at 32768 on this machine, within
+ * minutes of pod churn) or it died between creating the file and writing its pid. The lock
+ * must still count as stale, or every ADD and DEL of the node fails with "Cannot lock" (a
+ * churn run wedged a node so). Real files and real processes.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskStore } from '../../../src/cni/ipam/disk-store.js';
@@ -34,6 +34,18 @@ describe('host-local lock left by a killed owner', { timeout: 30_000 }, () => {
     assert.match(start, /^\d+$/, 'the owner records its start time');
     await store.unlock();
     assert.equal(existsSync(join(dir, 'net', 'lock.podnet')), false);
+  });
+
+  it('is taken over when empty and old: its owner was killed between creating and writing it', async () => {
+    const path = join(dir, 'net', 'lock.podnet');
+    writeFileSync(path, '');
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(path, old, old);
+    const store = new DiskStore(dir, 'net');
+    const t0 = Date.now();
+    await store.lock();
+    assert.ok(Date.now() - t0 < 2000, `lock took ${Date.now() - t0} ms`);
+    await store.unlock();
   });
 
   it('is respected while its owner (same pid, same start time) runs', async () => {
