@@ -33,6 +33,9 @@ const random = seededRandom(SEED);
 const marker = String(100_000 + Math.floor(Math.random() * 800_000));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let client: Client;
+// Module-wide so that after() stops them whatever failed: a live sampler keeps the process up.
+let sampler: DuplicateIPSampler | undefined;
+let chaos: Chaos | undefined;
 
 function apiClient(): Client {
   const cfg = loadClusterConfig(name);
@@ -106,7 +109,9 @@ describe('churn: pods created and deleted while agents and the control plane are
     client = apiClient();
   });
 
-  after(() => {
+  after(async () => {
+    await chaos?.stop();
+    await sampler?.stop();
     client?.close();
     // The daemons' logs outlive the cluster, for a failed run's post-mortem.
     cpSync(join(loadClusterConfig(name).root, 'logs'), `/tmp/churn-${name}-logs`, { recursive: true });
@@ -118,8 +123,8 @@ describe('churn: pods created and deleted while agents and the control plane are
   it(`runs ${CYCLES} pod cycles under kill -9, never two Running pods with one IP, and converges with nothing leaked`, async () => {
     const t0 = Date.now();
     await retry('create deployment', () => client.create('deployments', 'default', churnDeployment('web', marker, 0)));
-    const sampler = new DuplicateIPSampler(client);
-    const chaos = new Chaos(name, NODES, random);
+    sampler = new DuplicateIPSampler(client);
+    chaos = new Chaos(name, NODES, random);
     sampler.start();
     chaos.start();
     let hostPort = 30000;

@@ -77,7 +77,8 @@ function auditHostLocal(nodeRoot: string, pods: LivePod[], sandboxes: Map<string
 
 /** libcni's result cache: one `cbr0-<id>-eth0` per live sandbox. */
 function auditResultCache(nodeRoot: string, sandboxes: Map<string, Sandbox>): string[] {
-  const entries = list(join(nodeRoot, 'cni', 'results')).filter((f) => !f.includes('.tmp'));
+  // A `.tmp<pid>` left by a write that a kill -9 interrupted is a leak too.
+  const entries = list(join(nodeRoot, 'cni', 'results'));
   const d = sameSet(entries, [...sandboxes.values()].map((s) => `cbr0-${s.id}-eth0`));
   return d ? [`CNI result cache: ${d}`] : [];
 }
