@@ -14,6 +14,7 @@ import { containerDir } from './pod-paths.js';
 import type { ContainerView } from './pod-status.js';
 import { type ProbeManager, type ProbeStatus, hasProbes } from './prober.js';
 import type { SandboxRecord } from './sandbox.js';
+import { killedWithSandbox } from './sandbox-lost.js';
 
 export interface ContainerSyncDeps extends ContainerEnvDeps {
   backoff: Backoff;
@@ -34,6 +35,8 @@ export interface ContainerSyncResult {
   /** When the container should be looked at again (back-off expiry), ms. */
   resyncAfterMs?: number;
 }
+
+const isInitContainer = (pod: Pod, c: Container) => (pod.spec?.initContainers ?? []).some((x) => x.name === c.name);
 
 function shouldRestart(pod: Pod, exitCode: number): boolean {
   const policy = pod.spec?.restartPolicy ?? 'Always';
@@ -97,9 +100,10 @@ async function syncExited(pod: Pod, c: Container, dir: string, obs: Extract<Cont
   const { exit } = obs;
   const key = `${pod.metadata?.uid}/${c.name}`;
   const staleSandbox = obs.attempt.sandboxId !== sandbox.id;
-  // In a new sandbox too, as kubelet's computePodActions: under OnFailure a container that
-  // succeeded is not started again.
-  if (!shouldRestart(pod, exit.exitCode)) return { view: terminatedView(c, obs.state, exit) };
+  // A new sandbox runs init containers again and restarts what was running when the old one
+  // died (kubelet decides before its kill); under OnFailure one that had succeeded stays done.
+  const rerun = staleSandbox && (isInitContainer(pod, c) || (await killedWithSandbox(dir, obs.attempt.id)));
+  if (!rerun && !shouldRestart(pod, exit.exitCode)) return { view: terminatedView(c, obs.state, exit) };
   const finished = Date.parse(exit.finishedAt);
   const carried = { restartCount: obs.state.restartCount, lastTermination: exit };
   if (!staleSandbox && deps.backoff.isInBackOffSince(key, finished)) {

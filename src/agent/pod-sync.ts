@@ -12,7 +12,7 @@ import { podRef } from './events.js';
 import { killContainers, killSandboxProcesses, removePod, stopPod } from './pod-termination.js';
 import { type ContainerView, type PodView, computePodStatus, statusChanged } from './pod-status.js';
 import { type SandboxDeps, type SandboxRecord, createSandbox, readSandbox, removeSandbox, sandboxReady } from './sandbox.js';
-import { finalViews, sandboxLostForGood } from './sandbox-lost.js';
+import { finalViews, markKilledWithSandbox, sandboxLostForGood } from './sandbox-lost.js';
 
 export interface PodSyncDeps extends ContainerSyncDeps {
   client: Client;
@@ -50,7 +50,9 @@ async function ensureSandbox(pod: Pod, podDir: string, deps: PodSyncDeps): Promi
     // container dies, kill the containers and start over in a new sandbox.
     deps.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: sandbox ${rec.id.slice(0, 12)} is gone, recreating`);
     deps.events?.record(podRef(pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-    await killContainers(podDir, 0);
+    // kubelet's killPod here gives the containers their grace period, as any kill.
+    await markKilledWithSandbox(podDir);
+    await killContainers(podDir, gracePeriodSeconds(pod));
     await killSandboxProcesses(rec);
     await removeSandbox(podDir, rec, deps.sandbox);
   }

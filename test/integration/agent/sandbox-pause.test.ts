@@ -5,7 +5,8 @@
  * veth, IP); deleting the netns under the pod kills the old pause too (else it would keep the
  * unnamed namespace and its veth alive); deleting the pod leaves no pause behind. As kubelet's
  * computePodActions: under restartPolicy Never a lost sandbox is not replaced (the pod fails),
- * under OnFailure a container that succeeded is not run again in the new sandbox.
+ * under OnFailure a container that succeeded is not run again in the new sandbox, but one that was
+ * running is (even if it exits 0 on SIGTERM), and init containers run again.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,26 +148,37 @@ describe('sandbox pause process', { timeout: 180_000 }, () => {
     await eventually(async () => getPod('once').then(() => false, (e: unknown) => isNotFound(e)), 30_000, 'once gone');
   });
 
-  it('restartPolicy OnFailure: a new sandbox restarts the killed container, not one that succeeded', async () => {
-    const containers = [{ name: 'done', image: 'busybox', command: ['true'] }, { name: 'run', image: 'busybox', command: ['sleep', 'infinity'] }];
-    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mixed', namespace: 'default' }, spec: { nodeName: 'node1', restartPolicy: 'OnFailure', containers } });
+  it('restartPolicy OnFailure: a new sandbox reruns init containers and what was running, not one that had succeeded', async () => {
+    // `graceful` exits 0 on SIGTERM: it was running when the sandbox died, so kubelet (which
+    // decides before killing) starts it again, exit code notwithstanding.
+    const containers = [
+      { name: 'done', image: 'busybox', command: ['true'] },
+      { name: 'run', image: 'busybox', command: ['sleep', 'infinity'] },
+      { name: 'graceful', image: 'busybox', command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] },
+    ];
+    const initContainers = [{ name: 'setup', image: 'busybox', command: ['true'] }];
+    await client.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mixed', namespace: 'default' }, spec: { nodeName: 'node1', restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 5, initContainers, containers } });
     const pod = await eventually(async () => {
       const p = await getPod('mixed');
-      const [done, run] = p.status?.containerStatuses ?? [];
-      return done?.state?.terminated?.exitCode === 0 && run?.state?.running ? p : undefined;
-    }, 30_000, 'mixed: done exited 0, run running');
+      const [done, run, graceful] = p.status?.containerStatuses ?? [];
+      return done?.state?.terminated?.exitCode === 0 && run?.state?.running && graceful?.state?.running ? p : undefined;
+    }, 30_000, 'mixed: done exited 0, run and graceful running');
     const old = sandboxOf(pod);
     pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
     process.kill(old.pause!.pid, 'SIGKILL');
     const rebuilt = await eventually(async () => {
       const p = await getPod('mixed');
-      const run = p.status?.containerStatuses?.[1];
-      return p.status?.podIP !== old.podIP && run?.restartCount === 1 && run.state?.running ? p : undefined;
-    }, 30_000, 'mixed rebuilt');
+      const [, run, graceful] = p.status?.containerStatuses ?? [];
+      const again = (s: typeof run) => s?.restartCount === 1 && s.state?.running;
+      return p.status?.podIP !== old.podIP && again(run) && again(graceful) ? p : undefined;
+    }, 30_000, 'mixed rebuilt, run and graceful restarted');
     pids.push(...recordedPids(node.nodeRoot), ...pausePids(node.nodeRoot));
     const done = rebuilt.status!.containerStatuses![0];
     assert.equal(done.restartCount, 0, 'the container that succeeded is not run again');
     assert.equal(done.state?.terminated?.exitCode, 0);
+    assert.equal(rebuilt.status!.containerStatuses![2].lastState?.terminated?.exitCode, 0, 'graceful had exited 0 on SIGTERM');
+    const setup = rebuilt.status!.initContainerStatuses![0];
+    assert.deepEqual([setup.restartCount, setup.state?.terminated?.exitCode], [1, 0], 'the init container ran again in the new sandbox');
     await client.delete('pods', 'default', 'mixed');
     await eventually(async () => getPod('mixed').then(() => false, (e: unknown) => isNotFound(e)), 30_000, 'mixed gone');
   });
