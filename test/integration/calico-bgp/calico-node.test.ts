@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, Node } from '../../../src/api/types.js';
-import { CalicoIpam } from '../../../src/calico/ipam/index.js';
+import { CalicoIpam, affinityName } from '../../../src/calico/ipam/index.js';
 import { IPV4_ADDRESS_ANNOTATION, startCalicoNode, type CalicoNode } from '../../../src/calico/node/index.js';
 import { birdPaths, renderBirdConfig } from '../../../src/calico/bgp/index.js';
 import { ip, ipBatch, nft, run, sysctl } from '../../../src/dataplane/exec.js';
@@ -131,6 +131,19 @@ test('a BIRD left behind by a killed agent is replaced; the peer keeps the route
   assert.notEqual(daemons.get('node1')!.bird.pid, orphan);
   assert.equal(lost, false, 'node2 lost node1\'s block during the handover');
   t.diagnostic(`new calico-node took over from the orphan BIRD in ${took} ms; node2 kept the route (graceful restart)`);
+});
+
+test('a released block (its BlockAffinity deleted) is withdrawn; an address still in use there is announced as a /32', async (t) => {
+  const exact = async (ns: string, dst: string) => (await ip(ns, ['route', 'show', 'exact', dst])).trim();
+  const t0 = Date.now();
+  await api.client.delete('blockaffinities', undefined, affinityName('node1', '10.244.0.0/26'));
+  await eventually('node2 drops node1\'s released block', async () => (await exact(nodes[1].ns, '10.244.0.0/26')) === '', 10_000);
+  await eventually('node1 drops its blackhole', async () => (await exact(nodes[0].ns, '10.244.0.0/26')) === '', 10_000);
+  t.diagnostic(`released block withdrawn on node2 within ${Date.now() - t0} ms`);
+  // pod1 (10.244.0.2) still lives on node1: outside any local block it is a borrowed address,
+  // which Calico's filter exports as a /32 (calico_aggr no longer covers it).
+  await eventually('node2 routes pod1\'s /32', async () => (await route(nodes[1].ns, '10.244.0.2/32')) === '10.244.0.2 via 172.18.0.11 dev eth0 proto bird src 172.18.0.12', 10_000);
+  assert.doesNotMatch(readFileSync(birdPaths(join(dir, 'node1')).config, 'utf8'), /10\.244\.0\.0\/26/);
 });
 
 test('a deleted Node leaves the mesh: its block is withdrawn on the others', async (t) => {
