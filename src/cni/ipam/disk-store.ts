@@ -55,6 +55,18 @@ async function sidecarStale(path: string, text: string | undefined): Promise<boo
   return st !== undefined && Date.now() - st.mtimeMs > UNWRITTEN_GRACE_MS;
 }
 
+/**
+ * Removes an empty reservation older than the grace period: its writer was killed between
+ * creating and filling it (we hold the lock, so no writer is at work), and no DEL could ever
+ * match it to release it. Returns whether it did.
+ */
+async function reclaimUnwritten(path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st || st.size > 0 || Date.now() - st.mtimeMs <= UNWRITTEN_GRACE_MS) return false;
+  await unlink(path).catch(() => undefined);
+  return true;
+}
+
 /** The sidecar's text for this process: `<pid> <start time>`. */
 async function ownerText(): Promise<string> {
   return `${process.pid} ${(await startTime('self')) ?? ''}`.trim();
@@ -142,8 +154,9 @@ export class DiskStore implements IpamStore {
     try {
       fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
     } catch (e) {
-      if (errno(e) === 'EEXIST') return false;
-      throw e;
+      if (errno(e) !== 'EEXIST') throw e;
+      if (!(await reclaimUnwritten(path))) return false;
+      return this.reserve(id, ifname, ip, rangeId);
     }
     try {
       await fh.writeFile(recordFor(id, ifname));
