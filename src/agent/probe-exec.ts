@@ -1,11 +1,12 @@
 /**
- * Running one probe, as kubelet's prober does: httpGet and tcpSocket from the node (its netns)
- * to the pod IP, exec inside the container's namespaces. Each returns success or failure with
+ * Running one probe, as kubelet's prober does: httpGet, tcpSocket and grpc from the node (its
+ * netns) to the pod IP, exec inside the container's namespaces. Each returns success or failure with
  * the reason kubelet would log.
  */
 import type { Container, Probe } from '../api/types.js';
 import { run } from '../dataplane/exec.js';
 import { capabilityPrefix } from './container-security.js';
+import { grpcProbe } from './probe-grpc.js';
 import { httpProbe, probeURL } from './probe-http.js';
 
 export interface ProbeTarget {
@@ -66,6 +67,6 @@ export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeResul
   if (probe.httpGet) return httpGet(probe.httpGet, t, timeout);
   if (probe.tcpSocket) return tcpSocket(probe.tcpSocket, t, timeout);
   if (probe.exec) return execProbe(probe.exec, t, timeout);
-  if (probe.grpc) return { ok: false, output: 'podnet: grpc probes are not supported' };
-  return { ok: false, output: 'agent: probe has no handler (httpGet, tcpSocket, exec)' };
+  if (probe.grpc) return grpcProbe(t.nodeNetns, t.podIP, probe.grpc.port, probe.grpc.service ?? '', timeout);
+  return { ok: false, output: 'agent: probe has no handler (httpGet, tcpSocket, exec, grpc)' };
 }

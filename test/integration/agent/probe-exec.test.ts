@@ -4,7 +4,7 @@
  * same-host redirects followed (a redirect to a 500 fails), a redirect to another host or a 3xx
  * without Location ends as a success with a warning, 10 redirects fail, headers (kube-probe
  * User-Agent and Accept unless set, one User-Agent when the probe sets it, Host), timeoutSeconds;
- * tcpSocket open/refused; exec exit codes and timeout.
+ * tcpSocket open/refused; exec exit codes and timeout; grpc health checks over h2c.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,7 +34,21 @@ http.createServer((req, res) => {
   if (hop) return Number(hop[1]) < Number(hop[2]) ? to('/hop/' + (Number(hop[1]) + 1) + '/' + hop[2]) : res.end('end');
   if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 3000);
   res.writeHead(404); res.end();
-}).listen(8080, () => console.log('listening'));
+}).listen(8080, () => grpc.listen(50051, () => console.log('listening')));
+// A gRPC health server (grpc.health.v1.Health/Check over h2c): '' SERVING, 'bad' NOT_SERVING,
+// 'unimpl' answers UNIMPLEMENTED, 'empty' an empty message (status UNKNOWN).
+const grpc = require('node:http2').createServer();
+grpc.on('stream', (st) => {
+  let body = Buffer.alloc(0);
+  st.on('data', (d) => (body = Buffer.concat([body, d])));
+  st.on('end', () => {
+    const svc = body.length > 7 ? body.subarray(7).toString() : '';
+    if (svc === 'unimpl') return st.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'unknown service' }, { endStream: true });
+    st.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    st.on('wantTrailers', () => st.sendTrailers({ 'grpc-status': '0' }));
+    st.end(svc === 'empty' ? Buffer.from([0, 0, 0, 0, 0]) : Buffer.from([0, 0, 0, 0, 2, 8, svc === 'bad' ? 2 : 1]));
+  });
+});
 `;
 
 describe('probes against real sockets', { timeout: 60_000 }, () => {
@@ -114,6 +128,15 @@ describe('probes against real sockets', { timeout: 60_000 }, () => {
   it('tcpSocket: an open port succeeds, a closed one fails as Go reports the dial', async () => {
     assert.deepEqual(await probe({ tcpSocket: { port: 8080 } }), { ok: true, output: '' });
     assert.deepEqual(await probe({ tcpSocket: { port: 9 } }), { ok: false, output: 'dial tcp 127.0.0.1:9: connect: connection refused' });
+  });
+
+  it('grpc: SERVING succeeds; NOT_SERVING, UNKNOWN, UNIMPLEMENTED and a closed port fail with kubelet\'s messages', async () => {
+    const grpc = (service?: string, port = 50051) => probe({ grpc: { port, ...(service !== undefined ? { service } : {}) } });
+    assert.deepEqual(await grpc(), { ok: true, output: 'service is serving' });
+    assert.deepEqual(await grpc('bad'), { ok: false, output: 'service unhealthy (responded with "NOT_SERVING")' });
+    assert.deepEqual(await grpc('empty'), { ok: false, output: 'service unhealthy (responded with "UNKNOWN")' });
+    assert.deepEqual(await grpc('unimpl'), { ok: false, output: 'this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service' });
+    assert.deepEqual(await grpc('', 9), { ok: false, output: 'timeout: failed to connect service "127.0.0.1:9" within 1s: connection refused' });
   });
 
   it('exec: exit 0 succeeds, another code fails with the output, a command past timeoutSeconds fails', async () => {
