@@ -35,6 +35,8 @@ export interface CalicoNodeOptions {
   /** Default 500 ms between syncs; a resync every `resyncMs` (default 60 s). */
   minSyncPeriodMs?: number;
   resyncMs?: number;
+  /** startCalicoNode gives up (and stops) when the first sync has not succeeded by then (default 60 s). */
+  readyTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -144,7 +146,7 @@ export class CalicoNodeDaemon implements CalicoNode {
  * Starts calico-node; resolves once it has synced once (see CalicoNode.ready). Rejects, with the
  * last sync error, when that takes longer than `readyTimeoutMs` (default 60 s); it is then stopped.
  */
-export async function startCalicoNode(opts: CalicoNodeOptions & { readyTimeoutMs?: number }): Promise<CalicoNode> {
+export async function startCalicoNode(opts: CalicoNodeOptions): Promise<CalicoNode> {
   const daemon = new CalicoNodeDaemon(opts);
   await daemon.start();
   let timer: NodeJS.Timeout | undefined;
