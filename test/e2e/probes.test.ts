@@ -1,7 +1,8 @@
 /**
  * End to end, issue 5 item 8 (probes) on a real 2-node cluster, probes run by each node's agent
  * from the node netns. Readiness of each kind (exec `test -f`, httpGet to a path that 500s until
- * a file exists, tcpSocket to a port that opens later, and an exec past its timeoutSeconds)
+ * a file exists, tcpSocket to a port that opens later, grpc health NOT_SERVING until a file
+ * exists, and an exec past its timeoutSeconds)
  * keeps a pod Ready=False, out of the EndpointSlice's ready endpoints and in the Endpoints'
  * notReadyAddresses, and ClusterIP traffic never lands on it; once the probe passes (after
  * successThreshold) the pod turns Ready and joins, and leaves again after failureThreshold
@@ -82,7 +83,7 @@ describe('probes, end to end', { timeout: 600_000 }, () => {
   });
 
   it('keeps failing-readiness pods Ready=False, in notReadyAddresses, and off the ClusterIP', async () => {
-    const unready = ['ready-exec', 'ready-http', 'ready-tcp', 'ready-timeout'];
+    const unready = ['ready-exec', 'ready-http', 'ready-tcp', 'ready-grpc', 'ready-timeout'];
     const ips = (await Promise.all(unready.map(ipOf))).sort();
     await eventually('endpoints: only good ready', async () => {
       const [s, e] = await Promise.all([sliceIPs(client, 'probes'), endpointsIPs(client, 'probes')]);
@@ -101,10 +102,11 @@ describe('probes, end to end', { timeout: 600_000 }, () => {
     await eventSeen('ready-http', /^Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500$/);
     await eventSeen('ready-tcp', /^Warning Unhealthy Readiness probe failed: dial tcp [\d.]+:9090: connect: connection refused$/);
     await eventSeen('ready-timeout', /^Warning Unhealthy Readiness probe failed: command "sh -c sleep 3" timed out$/);
+    await eventSeen('ready-grpc', /^Warning Unhealthy Readiness probe failed: service unhealthy \(responded with "NOT_SERVING"\)$/);
   });
 
-  it('turns a pod Ready once its probe passes (exec, httpGet, tcpSocket), and it joins the endpoints', async () => {
-    for (const [pod, cmd] of [['ready-exec', 'touch /data/ready'], ['ready-http', 'touch /data/ready'], ['ready-tcp', 'touch /data/open']] as const) {
+  it('turns a pod Ready once its probe passes (exec, httpGet, tcpSocket, grpc), and it joins the endpoints', async () => {
+    for (const [pod, cmd] of [['ready-exec', 'touch /data/ready'], ['ready-http', 'touch /data/ready'], ['ready-tcp', 'touch /data/open'], ['ready-grpc', 'touch /data/ready']] as const) {
       const ip = await ipOf(pod);
       const t0 = Date.now();
       kubectlExec(pod, cmd);

@@ -2,7 +2,7 @@
  * The pods of the probes e2e test. Probe targets run a small Node server (the `node` image runs
  * the host's node): its hostname on :8080 `/`, `/ready` 200 only while /data/ready exists,
  * `/healthz` 500 while /data/sick exists (removed at start), and :9090 opened once /data/open
- * exists. /data is an emptyDir, so `kubectl exec` flips a probe and a restart keeps the files.
+ * exists, and gRPC health on :50051 SERVING only while /data/ready exists. /data is an emptyDir, so `kubectl exec` flips a probe and a restart keeps the files.
  */
 import { stringify } from 'yaml';
 
@@ -16,6 +16,12 @@ const SERVER = [
   '}).listen(8080);',
   "const t = setInterval(() => { if (fs.existsSync('/data/open')) { clearInterval(t); net.createServer((c) => c.end()).listen(9090); } }, 200);",
   "process.on('SIGTERM', () => process.exit(0));",
+  // gRPC health (grpc.health.v1.Health/Check over h2c) on :50051: SERVING only while /data/ready exists.
+  "require('node:http2').createServer().on('stream', (st) => { st.resume(); st.on('end', () => {",
+  "  st.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });",
+  "  st.on('wantTrailers', () => st.sendTrailers({ 'grpc-status': '0' }));",
+  "  st.end(Buffer.from([0, 0, 0, 0, 2, 8, fs.existsSync('/data/ready') ? 1 : 2]));",
+  '}); }).listen(50051);',
 ].join('\n');
 
 type Probe = Record<string, unknown>;
@@ -53,6 +59,7 @@ export function probePodsManifest(): string {
     serverPod('ready-exec', inService, { readinessProbe: { ...every1s, successThreshold: 2, exec: { command: ['test', '-f', '/data/ready'] } } }),
     serverPod('ready-http', inService, { readinessProbe: { ...every1s, failureThreshold: 3, httpGet: { path: '/ready', port: 8080 } } }),
     serverPod('ready-tcp', inService, { readinessProbe: { ...every1s, tcpSocket: { port: 9090 } } }),
+    serverPod('ready-grpc', inService, { readinessProbe: { ...every1s, grpc: { port: 50051 } } }),
     serverPod('ready-timeout', inService, { readinessProbe: { ...every1s, timeoutSeconds: 1, exec: { command: ['sh', '-c', 'sleep 3'] } } }),
     serverPod('live-http', {}, { livenessProbe: { ...every1s, failureThreshold: 3, httpGet: { path: '/healthz', port: 8080 } } }),
     sleeperPod('client'),
@@ -62,4 +69,4 @@ export function probePodsManifest(): string {
   return items.map((i) => stringify(i)).join('---\n');
 }
 
-export const PROBE_POD_COUNT = 9;
+export const PROBE_POD_COUNT = 10;
