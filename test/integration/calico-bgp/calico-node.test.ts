@@ -163,3 +163,14 @@ test('a stopped calico-node leaves no BIRD, route, NAT table or file', async () 
   assert.doesNotMatch(await nft(nodes[1].ns, ['list', 'tables']), /calico/);
   for (const f of Object.values(birdPaths(join(dir, 'node2')))) assert.equal(existsSync(f), false, `${f} left behind`);
 });
+
+test('calico-node for a Node that never registers gives up after readyTimeoutMs, naming the cause, and starts no BIRD', async () => {
+  const ghostDir = join(dir, 'ghost');
+  // Its own namespace: a calico-node that gives up cleans its namespace (routes, NAT table).
+  await netnsAdd(`${P}ghost`);
+  await assert.rejects(
+    startCalicoNode({ client: api.client, nodeName: 'ghost', netns: `${P}ghost`, nodeIP: '172.18.0.19', dir: ghostDir, pools: ['10.244.0.0/16'], minSyncPeriodMs: 50, readyTimeoutMs: 1500, log: () => undefined }),
+    /calico-node ghost: not ready after 1500 ms: Node "ghost" is not registered yet/,
+  );
+  assert.equal(existsSync(birdPaths(ghostDir).pid), false);
+});
