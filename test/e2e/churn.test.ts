@@ -1,11 +1,13 @@
 /**
  * End to end, issue 5 item 10 (never leak, never duplicate): on a 2-node cluster, hundreds of
  * pod create/delete cycles (batches of bare pods, some with a hostPort and some force-deleted,
- * and a Deployment scaled up and down) while node agents and the control plane are killed with
- * SIGKILL at random points and restarted with `podnet up`'s command line. Pod IPs are sampled
- * all along: never two Running pods with one IP. Once the churn stops and the cluster converges,
- * every node holds exactly its live pods' netns, veths, host-local IPs, CNI cache entries and
- * hostPort chains, no stale route, and no process that is not a live pod's or daemon's.
+ * and a Deployment behind a Service scaled up and down) while node agents and the control plane
+ * are killed with SIGKILL at random points (and agents right after bursts of creates and
+ * deletes) and restarted with `podnet up`'s command line. Pod IPs are sampled all along: never
+ * two Running pods with one IP. Once the churn stops and the cluster converges, every node holds
+ * exactly its live pods' netns, veths, host-local IPs, CNI cache entries and hostPort chains,
+ * no stale route, no nftables rule naming a dead pod's IP, and no process that is not a live
+ * pod's or daemon's.
  *
  * CHURN_CYCLES (default 300) and CHURN_SEED (default random) tune a run.
  */
@@ -20,9 +22,10 @@ import { readPid } from '../../src/cluster/processes.js';
 import { Chaos, type DaemonName, daemonRunning, restartDaemon, seededRandom } from '../helpers/churn-daemons.js';
 import { type Sandbox, auditNetns, auditNode, livePod } from '../helpers/churn-audit.js';
 import { CHURN_TAG_VAR, auditContainers, orphanProcesses, shimPids } from '../helpers/churn-processes.js';
-import { DuplicateIPSampler, bareChurnPod, churnDeployment, createPod, deletePod, retry, scaleDeployment } from '../helpers/churn-workload.js';
+import { DuplicateIPSampler, bareChurnPod, churnDeployment, churnService, createPod, deletePod, retry, scaleDeployment } from '../helpers/churn-workload.js';
 import { join } from 'node:path';
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 
 const name = uniqueName('c');
 const NODES = ['node1', 'node2'];
@@ -36,6 +39,7 @@ let client: Client;
 // Module-wide so that after() stops them whatever failed: a live sampler keeps the process up.
 let sampler: DuplicateIPSampler | undefined;
 let chaos: Chaos | undefined;
+let finalPods: Pod[] | undefined;
 
 function apiClient(): Client {
   const cfg = loadClusterConfig(name);
@@ -123,6 +127,7 @@ describe('churn: pods created and deleted while agents and the control plane are
   it(`runs ${CYCLES} pod cycles under kill -9, never two Running pods with one IP, and converges with nothing leaked`, async () => {
     const t0 = Date.now();
     await retry('create deployment', () => client.create('deployments', 'default', churnDeployment('web', marker, 0)));
+    await retry('create service', () => client.create('services', 'default', churnService('web')));
     sampler = new DuplicateIPSampler(client);
     chaos = new Chaos(name, NODES, random);
     sampler.start();
@@ -151,6 +156,7 @@ describe('churn: pods created and deleted while agents and the control plane are
     await scaleDeployment(client, 'web', 3);
     for (let i = 0; i < 4; i++) await createPod(client, bareChurnPod(`final-${i}`, marker, i < 2 ? hostPort++ : undefined));
     const pods = await eventually('every pod Running, none terminating', converged, 180_000, process.env.CHURN_DEBUG ? 5000 : 500);
+    finalPods = pods;
     await sampler.stop();
     const problems = await eventually('every node to hold exactly its live pods', () => {
       const p = audit(pods);
@@ -166,5 +172,25 @@ describe('churn: pods created and deleted while agents and the control plane are
     assert.ok(chaos.kills.some((k) => k.daemon === 'controlplane'), 'the control plane was killed at least once');
     assert.ok(chaos.kills.filter((k) => k.daemon !== 'controlplane').length >= 2, 'agents were killed several times');
     assert.deepEqual(problems, [], 'leaked or missing state after convergence');
+  });
+
+  it('the audit sees a leak: a stray pod netns, IP reservation and process are each reported', () => {
+    assert.ok(finalPods, 'the churn converged');
+    const root = loadClusterConfig(name).root;
+    const netns = `${name}-pod-leak00000000`;
+    const ipFile = join(root, 'nodes', 'node1', 'cni', 'networks', 'cbr0', '10.244.0.250');
+    const stray = spawn('sleep', ['600'], { stdio: 'ignore', env: { ...process.env, [CHURN_TAG_VAR]: name } });
+    try {
+      assert.equal(spawnSync('ip', ['netns', 'add', netns]).status, 0);
+      writeFileSync(ipFile, 'nobody\r\neth0');
+      const problems = audit(finalPods).join('\n');
+      assert.match(problems, new RegExp(`pod netns: .*${netns}`));
+      assert.match(problems, /host-local IPs: .*10\.244\.0\.250/);
+      assert.match(problems, new RegExp(`orphan process ${stray.pid} sleep 600`));
+    } finally {
+      stray.kill('SIGKILL');
+      spawnSync('ip', ['netns', 'del', netns]);
+      rmSync(ipFile, { force: true });
+    }
   });
 });

@@ -67,6 +67,9 @@ function auditHostLocal(nodeRoot: string, pods: LivePod[], sandboxes: Map<string
   const problems: string[] = [];
   const d = sameSet(held, pods.map((p) => p.ip));
   if (d) problems.push(`host-local IPs: ${d}`);
+  // Bookkeeping aside (`lock`, `last_reserved_ip.0`), anything else is a leftover (a stale lock).
+  const other = list(dir).filter((f) => !held.includes(f) && f !== 'lock' && !f.startsWith('last_reserved_ip.'));
+  if (other.length > 0) problems.push(`host-local leftovers: ${other.join(', ')}`);
   for (const p of pods) {
     const owner = existsSync(join(dir, p.ip)) ? readFileSync(join(dir, p.ip), 'utf8').split('\r\n')[0] : undefined;
     const id = sandboxes.get(p.uid)?.id;
@@ -111,6 +114,14 @@ function auditPortmap(nodeNetns: string, pods: LivePod[]): string[] {
   return chains === want ? [] : [`portmap chains on ${nodeNetns}: ${chains} CNI-DN-* chains, ${want} hostPort pods`];
 }
 
+/** Pod IPs in the node's nftables rules (kube-proxy's endpoints): only live pods', cluster-wide. */
+function auditNftables(nodeNetns: string, allPods: LivePod[]): string[] {
+  const live = new Set(allPods.map((p) => p.ip));
+  const rules = sh('ip', ['netns', 'exec', nodeNetns, 'nft', 'list', 'ruleset']).stdout;
+  const ips = new Set(rules.match(/\b10\.244\.\d+\.\d+\b(?!\/)/g) ?? []);
+  return [...ips].filter((ip) => !live.has(ip) && !ip.endsWith('.0')).map((ip) => `nftables on ${nodeNetns} name ${ip}, which no live pod holds`);
+}
+
 /** Everything one node holds for its pods, against the live pods scheduled there. */
 export function auditNode(cluster: string, root: string, node: string, pods: LivePod[]): { problems: string[]; sandboxes: Map<string, Sandbox> } {
   const nodeRoot = join(root, 'nodes', node);
@@ -123,6 +134,7 @@ export function auditNode(cluster: string, root: string, node: string, pods: Liv
     ...auditVeths(nodeNetns, sandboxes),
     ...auditRoutes(nodeNetns),
     ...auditPortmap(nodeNetns, mine),
+    ...auditNftables(nodeNetns, pods),
   );
   return { problems: problems.map((p) => `${node}: ${p}`), sandboxes };
 }

@@ -3,7 +3,7 @@
  * Deployment scaled up and down, API calls retried through control-plane outages, and a
  * sampler that lists pods all the while and records any two Running pods sharing an IP.
  */
-import type { Deployment, Pod } from '../../src/api/types.js';
+import type { Deployment, Pod, Service } from '../../src/api/types.js';
 import type { Client } from '../../src/client/client.js';
 import { isAlreadyExists, isNotFound } from '../../src/client/client.js';
 
@@ -49,6 +49,11 @@ export function churnDeployment(name: string, marker: string, replicas: number):
       },
     },
   };
+}
+
+/** A ClusterIP Service over the Deployment: its endpoints (and every node's proxy rules) churn too. */
+export function churnService(name: string): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { churn: name }, ports: [{ port: 80, targetPort: 8080 }] } };
 }
 
 export async function createPod(client: Client, pod: Pod): Promise<void> {
