@@ -37,6 +37,7 @@ export const hasProbes = (c: Container) => !!(c.startupProbe || c.readinessProbe
 
 export class ProbeManager {
   private readonly workers = new Map<string, Worker>();
+  private stopped = false;
 
   constructor(
     private readonly runProbe: ProbeRunner,
@@ -50,6 +51,9 @@ export class ProbeManager {
 
   /** Runs the container's probes for attempt `attemptId` (stopping older attempts' workers). */
   ensure(podUid: string, c: Container, attemptId: string, target: ProbeTarget, startedAtMs: number, initiallyReady = false): void {
+    // A pod sync still running when the agent stops must not start workers nobody will stop
+    // (their timers would keep the process alive).
+    if (this.stopped) return;
     for (const type of ['startup', 'readiness', 'liveness'] as ProbeType[]) {
       const probe = probeOf(c, type);
       const key = `${podUid}/${c.name}/${type}`;
@@ -89,6 +93,7 @@ export class ProbeManager {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const [key, w] of this.workers) this.stopWorker(key, w);
   }
 

@@ -96,3 +96,22 @@ describe('ProbeManager timing', () => {
     m.stop();
   });
 });
+
+describe('ProbeManager stop', () => {
+  afterEach(() => mock.timers.reset());
+
+  it('starts no worker once stopped (a sync still running at agent stop)', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    let calls = 0;
+    const m = new ProbeManager(async () => {
+      calls++;
+      return { ok: true, output: '' };
+    }, () => undefined, () => 0);
+    const c: Container = { name: 'c', livenessProbe: { periodSeconds: 1, exec: { command: ['x'] } } };
+    m.stop();
+    m.ensure('u', c, 'a1', target(c), 0);
+    mock.timers.tick(5000);
+    await flush();
+    assert.equal(calls, 0);
+  });
+});
