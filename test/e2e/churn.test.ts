@@ -164,7 +164,7 @@ describe('churn: pods created and deleted while agents and the control plane are
     }, 60_000, 1000).catch(() => audit(pods));
     const convergeMs = Date.now() - t0 - churnMs;
     const kills = chaos.kills.map((k) => `${k.daemon}@${(k.at / 1000).toFixed(1)}s(down ${k.downMs} ms)`);
-    console.log(`churn (seed ${SEED}): ${cycles} bare pod cycles in ${batch} batches + ${scaledDown} Deployment pods scaled away, ${sampler.uids.size} pods seen in ${sampler.samples} samples; ${chaos.kills.length} kills: ${kills.join(', ')}; churn ${(churnMs / 1000).toFixed(1)} s, convergence ${(convergeMs / 1000).toFixed(1)} s`);
+    console.log(`churn (seed ${SEED}): ${cycles} bare pod cycles in ${batch} batches + ${scaledDown} Deployment pods scaled away, ${sampler.uids.size} pods seen (${sampler.running.size} of them Running) in ${sampler.samples} samples; ${chaos.kills.length} kills: ${kills.join(', ')}; churn ${(churnMs / 1000).toFixed(1)} s, convergence ${(convergeMs / 1000).toFixed(1)} s`);
     if (problems.length > 0) console.log(`churn: not converged:\n  ${problems.join('\n  ')}`);
     assert.ok(cycles >= CYCLES, `only ${cycles} cycles in ${CHURN_MAX_MS / 1000} s`);
     assert.deepEqual(chaos.kills.filter((k) => k.foundDead).map((k) => k.daemon), [], `daemons that died by themselves (logs: /tmp/churn-${name}-logs)`);

@@ -79,6 +79,8 @@ const running = (p: Pod) => p.status?.phase === 'Running' && !p.metadata?.deleti
 export class DuplicateIPSampler {
   samples = 0;
   readonly uids = new Set<string>();
+  /** Pods seen Running with an IP at least once (their sandbox was made). */
+  readonly running = new Set<string>();
   readonly duplicates: string[] = [];
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -108,6 +110,7 @@ export class DuplicateIPSampler {
     for (const p of pods) {
       this.uids.add(p.metadata?.uid ?? '');
       if (!running(p)) continue;
+      this.running.add(p.metadata?.uid ?? '');
       const who = `${p.metadata?.namespace}/${p.metadata?.name}@${p.spec?.nodeName}`;
       const other = byIP.get(p.status!.podIP!);
       if (other) this.duplicates.push(`sample ${this.samples}: ${p.status!.podIP} held by ${other} and ${who}`);
