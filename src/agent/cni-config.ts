@@ -20,10 +20,14 @@ export interface CniConfigInput {
   portmap?: boolean;
 }
 
-/** The conflist object (stable key order, so the file text is deterministic). */
+/**
+ * The conflist object (stable key order, so the file text is deterministic). cniVersion 1.1.0,
+ * as Calico's, so the agent's start-up GC reaches the plugins: host-local frees a reservation
+ * with no valid attachment (an ADD killed before its result was cached), portmap drops chains.
+ */
 export function renderCniConfig(input: CniConfigInput): Record<string, unknown> {
   return {
-    cniVersion: '1.0.0',
+    cniVersion: '1.1.0',
     name: 'cbr0',
     plugins: [
       {

@@ -12,7 +12,7 @@ describe('CNI network configuration', () => {
 
   it('is the bridge + host-local conflist over the node pod CIDR', () => {
     assert.deepEqual(renderCniConfig({ podCIDR: '10.244.1.0/24', dataDir: '/r/cni/networks' }), {
-      cniVersion: '1.0.0',
+      cniVersion: '1.1.0',
       name: 'cbr0',
       plugins: [
         {
