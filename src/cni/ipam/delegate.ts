@@ -6,7 +6,7 @@
  * plugins/registry.ts).
  */
 import { execPlugin, findInPath } from '../invoke.js';
-import type { CmdArgs, PluginContext } from '../skel.js';
+import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 
 export type IpamCommand = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
@@ -47,4 +47,31 @@ export async function addWithIpam<T>(conf: NetConf, args: CmdArgs, ctx: PluginCo
     if (useIpam) await ctx.ipam('DEL', conf, args, ctx).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * CHECK, GC and STATUS of a main plugin that delegates IPAM (bridge, ptp, calico): CHECK needs
+ * prevResult, asks IPAM first, then checks the pod's own wiring; GC and STATUS are IPAM's alone,
+ * since pod interfaces go with their netns and the host side is made on demand.
+ * `parse` validates the config and says whether it has an ipam section (bridge may not).
+ */
+export function ipamDelegatingVerbs<C>(
+  parse: (conf: NetConf, args: CmdArgs) => C,
+  usesIpam: (c: C) => boolean,
+  checkPod: (c: C, prevResult: CniResult, args: CmdArgs, ctx: PluginContext) => Promise<void>,
+): Pick<Required<CniPlugin>, 'check' | 'gc' | 'status'> {
+  return {
+    async check(conf, args, ctx) {
+      const c = parse(conf, args);
+      if (!conf.prevResult) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'prevResult: Required prevResult missing');
+      if (usesIpam(c)) await ctx.ipam('CHECK', conf, args, ctx);
+      await checkPod(c, conf.prevResult, args, ctx);
+    },
+    async gc(conf, args, ctx) {
+      if (usesIpam(parse(conf, args))) await ctx.ipam('GC', conf, args, ctx);
+    },
+    async status(conf, args, ctx) {
+      if (usesIpam(parse(conf, args))) await ctx.ipam('STATUS', conf, args, ctx);
+    },
+  };
 }

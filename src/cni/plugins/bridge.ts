@@ -15,7 +15,7 @@ import { ensureBridge, ensureForwarding, forgetBridge, rememberGateways } from '
 import { parseCIDR } from '../ip/addr.js';
 import { type BridgeConf, parseBridgeConf } from './bridge-config.js';
 import { checkBridge } from './bridge-check.js';
-import { addWithIpam } from '../ipam/delegate.js';
+import { addWithIpam, ipamDelegatingVerbs } from '../ipam/delegate.js';
 import { calcGateways, podIfaceLines } from './gateway.js';
 
 /**
@@ -126,20 +126,6 @@ export const bridge: CniPlugin = {
     if (c.hasIpam) await ctx.ipam('DEL', conf, args, ctx);
   },
 
-  async check(conf, args, ctx) {
-    const c = parseBridgeConf(conf, args);
-    if (!conf.prevResult) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'prevResult: Required prevResult missing');
-    if (c.hasIpam) await ctx.ipam('CHECK', conf, args, ctx);
-    await checkBridge(c, conf.prevResult, args, ctx.hostNetns);
-  },
-
-  async gc(conf, args, ctx) {
-    // Pod interfaces go with their netns; what outlives a lost DEL is the IPAM reservation.
-    if (parseBridgeConf(conf, args).hasIpam) await ctx.ipam('GC', conf, args, ctx);
-  },
-
-  async status(conf, args, ctx) {
-    // The bridge is made on demand; readiness is the IPAM plugin's.
-    if (parseBridgeConf(conf, args).hasIpam) await ctx.ipam('STATUS', conf, args, ctx);
-  },
+  // The bridge is made on demand and pod interfaces go with their netns: GC and STATUS are IPAM's.
+  ...ipamDelegatingVerbs(parseBridgeConf, (c) => c.hasIpam, (c, prev, args, ctx) => checkBridge(c, prev, args, ctx.hostNetns)),
 };

@@ -10,7 +10,7 @@ import type { CmdArgs, CniPlugin, PluginContext } from '../skel.js';
 import { CniError, CniErrorCode, type CniResult, type NetConf } from '../types.js';
 import { getLink, randomMac } from '../ip/link.js';
 import { PLUGIN_VERSION_INFO } from '../version.js';
-import { addWithIpam } from '../ipam/delegate.js';
+import { addWithIpam, ipamDelegatingVerbs } from '../ipam/delegate.js';
 import { type CalicoConf, hostVethName, parseCalicoConf } from './calico-config.js';
 import { CALICO_GATEWAY, HOST_VETH_MAC, hostLinkLines, hostRouteLines, hostScript, ipv4Of, podLines, podScript } from './calico-wiring.js';
 import { checkCalico } from './calico-check.js';
@@ -78,20 +78,5 @@ export const calico: CniPlugin = {
     await ctx.ipam('DEL', conf, args, ctx);
   },
 
-  async check(conf, args, ctx) {
-    parse(conf, args);
-    if (!conf.prevResult) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'prevResult: Required prevResult missing');
-    await ctx.ipam('CHECK', conf, args, ctx);
-    await checkCalico(conf.prevResult, args, ctx.hostNetns);
-  },
-
-  async gc(conf, args, ctx) {
-    parse(conf, args);
-    await ctx.ipam('GC', conf, args, ctx);
-  },
-
-  async status(conf, args, ctx) {
-    parse(conf, args);
-    await ctx.ipam('STATUS', conf, args, ctx);
-  },
+  ...ipamDelegatingVerbs(parse, () => true, (_c, prev, args, ctx) => checkCalico(prev, args, ctx.hostNetns)),
 };

@@ -16,7 +16,7 @@ import { addIP, bits, formatCIDR, formatIP, networkAddr, parseCIDR } from '../ip
 import { PLUGIN_VERSION_INFO } from '../version.js';
 import { ensureForwarding } from './bridge-host.js';
 import { checkPtp } from './ptp-check.js';
-import { addWithIpam } from '../ipam/delegate.js';
+import { addWithIpam, ipamDelegatingVerbs } from '../ipam/delegate.js';
 
 export interface PtpConf {
   mtu?: number;
@@ -153,21 +153,6 @@ export const ptp: CniPlugin = {
     await ctx.ipam('DEL', conf, args, ctx);
   },
 
-  async check(conf, args, ctx) {
-    parsePtpConf(conf, args);
-    if (!conf.prevResult) throw new CniError(CniErrorCode.InvalidNetworkConfig, 'prevResult: Required prevResult missing');
-    await ctx.ipam('CHECK', conf, args, ctx);
-    await checkPtp(conf.prevResult, args, ctx.hostNetns);
-  },
-
-  async gc(conf, args, ctx) {
-    // Interfaces go with their netns; what outlives a lost DEL is the IPAM reservation.
-    parsePtpConf(conf, args);
-    await ctx.ipam('GC', conf, args, ctx);
-  },
-
-  async status(conf, args, ctx) {
-    parsePtpConf(conf, args);
-    await ctx.ipam('STATUS', conf, args, ctx);
-  },
+  // Interfaces go with their netns; what outlives a lost DEL is the IPAM reservation.
+  ...ipamDelegatingVerbs(parsePtpConf, () => true, (_c, prev, args, ctx) => checkPtp(prev, args, ctx.hostNetns)),
 };
