@@ -30,6 +30,11 @@ Commands:
                             a client pod on another node
   down                      Stop the cluster and remove its namespaces, processes and state
                             (added nodes included)
+  restart                   After a crash: start again every daemon whose process is dead
+                            (control plane first, then relay, then node agents), with the
+                            command lines up / node add use; live daemons, the store, pods
+                            and namespaces are kept. Waits for nodes Ready. After a host
+                            reboot (namespaces gone) use: podnet down, then podnet up
   node add [<node-name>]    A node joins the running cluster: its namespace on the node
                             network (next free 172.18.0.<10+i>), its agent, flannel (bgp:
                             calico-node, joining the mesh), proxy and LB speaker; returns once
@@ -106,6 +111,9 @@ async function main(argv: string[]): Promise<number> {
       await down(name);
       return 0;
     }
+    case 'restart':
+      await (await import('./restart.js')).restart({ name });
+      return 0;
     case 'node':
       return (await import('./node-command.js')).nodeCommand(name, args);
     case 'status':

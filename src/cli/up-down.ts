@@ -130,7 +130,7 @@ async function checkDatastore(name: string, endpoint: string, log: (line: string
  * port (another cluster took the chosen one first) and rewritten cluster.json; an authenticated
  * request tells our apiserver from another cluster's on the same port.
  */
-async function waitForApiServer(initial: ClusterConfig, timeoutMs: number): Promise<ClusterConfig> {
+export async function waitForApiServer(initial: ClusterConfig, timeoutMs: number): Promise<ClusterConfig> {
   let cfg = initial;
   await waitFor('the apiserver', timeoutMs, async () => {
     if (!isAlive(readPid(cfg.root, 'controlplane') ?? -1)) throw new Error('the controlplane process exited');
@@ -161,7 +161,7 @@ export function nodeJoined(n: Node, backend: ClusterBackend | undefined): boolea
   return ready && inNetwork;
 }
 
-async function nodesReady(client: Client, cfg: ClusterConfig): Promise<boolean> {
+export async function nodesReady(client: Client, cfg: ClusterConfig): Promise<boolean> {
   const nodes = await client.list<Node>('nodes');
   return nodes.items.filter((n) => nodeJoined(n, cfg.backend)).length >= cfg.nodes.length;
 }
