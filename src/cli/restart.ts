@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Node } from '../api/types.js';
 import type { Client } from '../client/client.js';
-import { type ClusterConfig, loadClusterConfig, validateClusterName } from '../cluster/config.js';
+import { type ClusterConfig, loadClusterConfig, paths, validateClusterName } from '../cluster/config.js';
 import { PODNET_BIN, isAlive, readPid, spawnPodnet, type SpawnSpec } from '../cluster/processes.js';
 import { netnsExists } from '../dataplane/netns.js';
 import { clusterClient } from './daemons.js';
@@ -101,13 +101,15 @@ async function restartDead(opts: RestartOptions, log: (line: string) => void): P
     started.push(d.name);
     log(`Restarted ${d.name} (pid ${pid})`);
   };
-  const [cp, ...others] = dead[0].name === 'controlplane' ? dead : [undefined, ...dead];
-  if (cp) start(cp);
+  const controlPlane = dead.find((d) => d.name === 'controlplane');
+  if (controlPlane) start(controlPlane);
   // Agents and the relay need the apiserver, as in `podnet up`.
-  cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000);
-  for (const d of others) if (d) start(d);
+  cfg = await waitForApiServer(cfg, opts.timeoutMs ?? 60_000).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message} (see ${paths.logFile(cfg.root, 'controlplane')})`);
+  });
+  for (const d of dead) if (d !== controlPlane) start(d);
   const client = clusterClient(cfg, 'podnet-cli');
-  const restartedNodes = others.filter((d) => d?.name.startsWith('agent-')).map((d) => d!.name.slice('agent-'.length));
+  const restartedNodes = dead.filter((d) => d.name.startsWith('agent-')).map((d) => d.name.slice('agent-'.length));
   try {
     await waitFor('nodes to be Ready', opts.timeoutMs ?? 90_000, () => nodesReady(client, cfg));
     // A dead agent's Node stays Ready until the lifecycle controller's grace period ends: wait

@@ -1,11 +1,13 @@
 /**
  * kill -9 and restart of a running cluster's daemons (control plane, node agents), the way a
  * crash and a supervisor's restart would: SIGKILL to the recorded pid only (not its group:
- * the OOM killer or a crash takes the one process), then the same command line `podnet up`
- * used, through the same spawn helper (pid file, log file).
+ * the OOM killer or a crash takes the one process), then the product's own restart path,
+ * `podnet restart` (Chaos), or the same command line `podnet up` used, through the same spawn
+ * helper (restartDaemon, for one daemon without waiting).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { isAlive, readPid, spawnPodnet } from '../../src/cluster/processes.js';
+import { PODNET_BIN, isAlive, readPid, spawnPodnet } from '../../src/cluster/processes.js';
 import { loadClusterConfig, type ClusterConfig } from '../../src/cluster/config.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,6 +51,21 @@ export function restartDaemon(cluster: string, name: DaemonName): number {
   return spawnPodnet(cfg.root, { name, args: daemonArgs(cfg, name) });
 }
 
+/**
+ * `podnet restart --name <cluster>` as a user runs it, asynchronously (the workload and
+ * samplers in this process keep running meanwhile); resolves with its output, rejects on failure.
+ */
+export function podnetRestart(cluster: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PODNET_BIN, 'restart', '--name', cluster], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`podnet restart --name ${cluster} exited ${code}: ${out}`))));
+  });
+}
+
 /** True while the daemon's recorded process runs. */
 export function daemonRunning(cluster: string, name: DaemonName): boolean {
   const pid = readPid(loadClusterConfig(cluster).root, name);
@@ -76,8 +93,9 @@ export interface Kill {
 }
 
 /**
- * Kills a random daemon every `everyMs` (± half) until stopped, restarting it after a random
- * outage: a random node's agent, and the control plane every `controlPlaneOneIn`-th time.
+ * Kills a random daemon every `everyMs` (± half) until stopped, restarting it with `podnet
+ * restart` after a random outage: a random node's agent, and the control plane every
+ * `controlPlaneOneIn`-th time.
  * strike() adds a kill at a moment the workload picks (an agent in the middle of ADDs or DELs);
  * kills never overlap.
  */
@@ -105,7 +123,7 @@ export class Chaos {
     await this.busy;
   }
 
-  /** Kills (and later restarts) `daemon`, or the next pick; resolves once it is restarted. */
+  /** Kills (and later restarts) `daemon`, or the next pick; resolves once `podnet restart` returned. */
   strike(daemon?: DaemonName): Promise<void> {
     const next = this.busy.then(() => this.killAndRestart(daemon ?? this.pick()));
     this.busy = next.catch(() => undefined);
@@ -127,7 +145,8 @@ export class Chaos {
     const at = Date.now() - this.t0;
     const killed = await killDaemon(this.cluster, daemon);
     await sleep(downMs);
-    restartDaemon(this.cluster, daemon);
+    await podnetRestart(this.cluster);
+    if (!daemonRunning(this.cluster, daemon)) throw new Error(`churn: podnet restart did not bring ${daemon} back`);
     this.kills.push({ at, daemon, downMs, ...(killed ? {} : { foundDead: true }) });
   }
 
