@@ -99,6 +99,29 @@ export async function findCache(dir: string, containerId: string, ifName: string
   return undefined;
 }
 
+const writerAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes `<networkName>-….tmp<pid>` files whose writer is dead: what writeCache leaves when a
+ * kill -9 lands between its write and its rename. Returns the names removed.
+ */
+export async function removeStaleTemps(dir: string, networkName: string): Promise<string[]> {
+  const gone: string[] = [];
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    const m = /\.tmp(\d+)$/.exec(n);
+    if (!n.startsWith(`${networkName}-`) || !m || writerAlive(Number(m[1]))) continue;
+    await unlink(join(dir, n)).then(() => gone.push(n), () => undefined);
+  }
+  return gone;
+}
+
 /** Every readable entry of `networkName` in `dir`, in file name order (libcni GetCachedAttachments). */
 export async function listCache(dir: string, networkName: string): Promise<CacheEntry[]> {
   const out: CacheEntry[] = [];

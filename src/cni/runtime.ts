@@ -14,7 +14,7 @@
 import { CniError, CniErrorCode, type CniResult, type NetConfList } from './types.js';
 import { buildPluginConf, loadConfList, negotiateVersion, parseConfList } from './conflist.js';
 import { execPlugin, findInPath } from './invoke.js';
-import { type CacheKey, deleteCache, findCache, libcniResult, listCache, readCache, writeCache } from './result-cache.js';
+import { type CacheKey, deleteCache, findCache, libcniResult, listCache, readCache, removeStaleTemps, writeCache } from './result-cache.js';
 import { compareVersions, convertResult } from './version.js';
 import { type RuntimeConf, cniArgsString, validateNetworkName, validateRuntimeConf } from './runtime-conf.js';
 
@@ -109,6 +109,8 @@ export class CniRuntime {
   async gcNetwork(valid: ReadonlyArray<{ containerId: string; ifName: string }>): Promise<CacheKey[]> {
     const { list } = await loadConfList(this.opts.confDir);
     if (list.disableGC) return [];
+    // A cache write cut by kill -9 leaves its temp file; its writer is dead, so it is garbage.
+    await removeStaleTemps(this.opts.cacheDir, list.name);
     const isValid = (k: CacheKey) => valid.some((v) => v.containerId === k.containerId && v.ifName === k.ifName);
     const errors: unknown[] = [];
     const deleted: CacheKey[] = [];

@@ -3,11 +3,12 @@
  * ADD killed after host-local reserved an IP but before the runtime cached the result leaves a
  * reservation with no cache entry and no sandbox. The cache-driven DELs of libcni's GC cannot
  * see it; only host-local's own GC (valid attachments = recorded sandboxes) frees it. The
- * restarted agent must release it, while a live pod keeps its IP, cache entry and sandbox.
+ * restarted agent must release it, while a live pod keeps its IP, cache entry and sandbox; and
+ * a result cache temp file whose writer died (kill -9 between write and rename) is removed.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../../src/api/types.js';
@@ -80,6 +81,10 @@ describe('agent plugin GC of a reservation an interrupted ADD left', { timeout: 
     const strayIP = sb.podIP === '10.244.0.200' ? '10.244.0.201' : '10.244.0.200';
     writeFileSync(join(networkDir(), strayIP), `${strayId}\r\neth0`);
     assert.ok(!cacheEntries().some((e) => e.includes(strayId)), 'the stray reservation has no cache entry');
+    // And the temp file of a cache write a kill -9 cut between write and rename (writer dead).
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const staleTemp = `cbr0-${'e'.repeat(64)}-eth0.tmp${deadPid}`;
+    writeFileSync(join(node.nodeRoot, 'cni', 'results', staleTemp), '{"kind":"cniCacheV1"');
 
     child = startAgentProcess();
     await eventually(() => !existsSync(join(networkDir(), strayIP)), 30_000, 'stray reservation released');
