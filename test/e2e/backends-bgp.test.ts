@@ -55,6 +55,15 @@ const inCidr = (ip: string, cidr: string) => {
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 const ctl = (name: string, node: string) => join(clusterRoot(name), 'nodes', node, 'calico', 'bird.ctl');
 const sessions = (c: BackendCluster, node: string) => c.exec(['--node', node, '--', 'birdc', '-s', ctl(c.name, node), 'show', 'protocols']);
+/**
+ * node1's graceful restart of its session with node2 is over: Established and node2's End-of-RIB
+ * received. A second crash before that flushes the stale routes (RFC 4724 §4.2), so a test of one
+ * crash must not start inside the previous one's window.
+ */
+const node1GrDone = (c: BackendCluster) => {
+  const all = c.exec(['--node', 'node1', '--', 'birdc', '-s', ctl(c.name, 'node1'), 'show', 'protocols', 'all', 'Mesh_172_18_0_12']);
+  return /BGP state:\s+Established/.test(all) && !/Neighbor graceful restart active/.test(all);
+};
 
 /**
  * node1's route to `dst`, read with `ip -n` (a few ms, where `podnet exec` takes a Node start):
@@ -137,12 +146,14 @@ backendPrinciples('bgp', (c) => {
       return pid !== old && /Mesh_172_18_0_11\s+BGP\s+---\s+up\s+\S+\s+Established/.test(sessions(c, 'node2'));
     }, t0);
     t.diagnostic(`node2's BIRD back and Established ${ms} ms after kill -9`);
+    await timeUntil('node1 done with node2\'s graceful restart (End-of-RIB)', 30_000, () => node1GrDone(c));
     assert.equal(c.exec(['pb', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pa')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pb'));
   });
 
-  it('agent killed with -9 on node2: its BIRD lives on, the restarted agent replaces it; node1 keeps (or at once regains) the route, traffic flows', async (t) => {
+  it('agent killed with -9 on node2: its BIRD lives on, the restarted agent replaces it; routes and traffic never stop', async (t) => {
     const birdsIn = (node: string) => lines(spawnSync('ip', ['netns', 'pids', `${c.name}-${node}`], { encoding: 'utf8' }).stdout)
       .filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird');
+    assert.ok(node1GrDone(c), 'the previous crash\'s graceful restart is over');
     const [orphan] = birdsIn('node2');
     assert.ok(orphan, 'no BIRD in node2');
     assert.equal(await killDaemon(c.name, 'agent-node2'), true);
@@ -151,26 +162,14 @@ backendPrinciples('bgp', (c) => {
     const routed = () => node1Route(c.name, block) === `${block} via 172.18.0.12 dev eth0 proto bird src 172.18.0.11`;
     const t0 = Date.now();
     restartDaemon(c.name, 'agent-node2');
-    // The longest stretch in which node1 had no route to node2's block. By hand (podnet restart,
-    // `ip monitor route` on node1) graceful restart keeps it throughout; in this test up to ~1.9 s
-    // without it has been measured (about BIRD's 2 s connect delay), cause not found yet: bounded
-    // and printed, not hidden.
-    let gapStart: number | undefined;
-    let longestGap = 0;
+    let lost = 0;
     const ms = await timeUntil('a new BIRD in node2, Established with node1', 60_000, () => {
-      const at = Date.now();
-      if (!routed()) gapStart ??= at;
-      else if (gapStart !== undefined) {
-        longestGap = Math.max(longestGap, at - gapStart);
-        gapStart = undefined;
-      }
+      if (!routed()) lost++;
       const now = birdsIn('node2');
       return now.length === 1 && now[0] !== orphan && /Mesh_172_18_0_11\s+BGP\s+---\s+up\s+\S+\s+Established/.test(sessions(c, 'node2'));
     }, t0);
-    await timeUntil('node1 routes node2\'s block', 10_000, routed);
-    if (gapStart !== undefined) longestGap = Math.max(longestGap, Date.now() - gapStart);
-    t.diagnostic(`restarted agent-node2 replaced the orphan BIRD, Established again ${ms} ms after the restart; node1 without node2's block for at most ${longestGap} ms`);
-    assert.ok(longestGap < 5000, `node1 lost node2's block for ${longestGap} ms during the handover`);
+    t.diagnostic(`restarted agent-node2 replaced the orphan BIRD, Established again ${ms} ms after the restart`);
+    assert.equal(lost, 0, 'node1 lost node2\'s block during the handover');
     assert.equal(c.exec(['pa', '--', 'curl', '-s', '--max-time', '5', `http://${podIP('pb')}:8080/clientip`]).replace(/:\d+$/, ''), podIP('pa'));
   });
 
