@@ -152,7 +152,13 @@ backendPrinciples('bgp', (c) => {
 
   it('agent killed with -9 on node2: its BIRD lives on, the restarted agent replaces it; routes and traffic never stop', async (t) => {
     const birdsIn = (node: string) => lines(spawnSync('ip', ['netns', 'pids', `${c.name}-${node}`], { encoding: 'utf8' }).stdout)
-      .filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird');
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird';
+        } catch {
+          return false; // exited between the listing and the read
+        }
+      });
     assert.ok(node1GrDone(c), 'the previous crash\'s graceful restart is over');
     const [orphan] = birdsIn('node2');
     assert.ok(orphan, 'no BIRD in node2');
